@@ -1,0 +1,235 @@
+// One validated configuration object, loaded once: defaults ← config file ← environment ← CLI flags.
+// A bad value stops start-up with a message that names the key and the fix. Only this module reads env.
+
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { CONFIG_INVALID } from '../errors.js'
+import type { Level } from '../log.js'
+import { parseConfigText } from './config-file.js'
+import { parseSize } from './size.js'
+
+export interface HostPort { host: string, port: number }
+
+export interface Config {
+  /** Folder holding the corestore, the node key pair and small state files. */
+  data: string
+  /** HTTP port for the portal and the API, on `host`. */
+  port: number
+  host: string
+  /** Port for drive content (a separate origin, so drive HTML/JS never runs with the portal's authority). 0 = port + 1. */
+  contentPort: number
+  /** TCP port that peers dial for replication. 0 = any free port (announced over mDNS). */
+  replicationPort: number
+  /** Shown to visitors and peers; also the mDNS instance name. */
+  name: string
+  /** Folders published as this node's own drives. */
+  share: string[]
+  /** Join each drive's topic on the public HyperDHT when the Internet is there. */
+  internet: boolean
+  /** Other DHT bootstrap nodes (tests, private DHTs). Empty = the public ones. */
+  bootstrap: HostPort[]
+  /** Mirror every drive peers offer (`all`), or only followed ones (`followed`). */
+  mirror: 'all' | 'followed'
+  maxDriveBytes: number
+  maxTotalBytes: number
+  /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
+  follow: string[]
+  /** Drive keys never mirrored. */
+  deny: string[]
+  /** Answer OS connectivity probes and redirect foreign hosts to the portal (hotspot mode). */
+  captive: boolean
+  /** The address phones are sent to in captive mode, e.g. `portal.local` or `10.42.0.1`. */
+  portalHost: string
+  adminPasswordFile: string | null
+  /** Restrict mDNS to these interface names (empty = every IPv4 interface that is up). */
+  mdnsInterfaces: string[]
+  logLevel: Level
+}
+
+export const DEFAULTS: Config = {
+  data: './data',
+  port: 8080,
+  host: '0.0.0.0',
+  contentPort: 0,
+  replicationPort: 0,
+  name: '',
+  share: [],
+  internet: true,
+  bootstrap: [],
+  mirror: 'all',
+  maxDriveBytes: parseSize('4G'),
+  maxTotalBytes: parseSize('16G'),
+  follow: [],
+  deny: [],
+  captive: false,
+  portalHost: '',
+  adminPasswordFile: null,
+  mdnsInterfaces: [],
+  logLevel: 'info'
+}
+
+type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'hostports' | 'enum' | 'path' | 'paths'
+interface KeySpec { key: keyof Config, kind: Kind, values?: readonly string[], fix: string }
+
+// Keys as written in config files and on the command line (kebab-case), and what each means.
+const KEYS: Record<string, KeySpec> = {
+  data: { key: 'data', kind: 'path', fix: 'a folder the node may write, e.g. --data ./data' },
+  port: { key: 'port', kind: 'port', fix: 'a TCP port from 1 to 65535, e.g. --port 8080' },
+  host: { key: 'host', kind: 'string', fix: 'an address to listen on, e.g. 0.0.0.0' },
+  'content-port': { key: 'contentPort', kind: 'port', fix: 'a TCP port, or 0 for port + 1' },
+  'replication-port': { key: 'replicationPort', kind: 'port', fix: 'a TCP port, or 0 for any free port' },
+  name: { key: 'name', kind: 'string', fix: 'a short name such as "Library Pi"' },
+  share: { key: 'share', kind: 'paths', fix: 'an existing folder to publish, e.g. --share ./media' },
+  internet: { key: 'internet', kind: 'bool', fix: 'on or off (or use --no-internet)' },
+  bootstrap: { key: 'bootstrap', kind: 'hostports', fix: 'HOST:PORT, e.g. --bootstrap 10.0.0.1:49737' },
+  mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], fix: '"all" or "followed"' },
+  'max-drive-size': { key: 'maxDriveBytes', kind: 'size', fix: 'a size such as 500M, 4G or a byte count' },
+  'max-total-size': { key: 'maxTotalBytes', kind: 'size', fix: 'a size such as 16G or a byte count' },
+  follow: { key: 'follow', kind: 'list', fix: 'drive keys (z-base-32 or hex), separated by commas' },
+  deny: { key: 'deny', kind: 'list', fix: 'drive keys (z-base-32 or hex), separated by commas' },
+  captive: { key: 'captive', kind: 'bool', fix: 'on or off' },
+  'portal-host': { key: 'portalHost', kind: 'string', fix: 'the name or IP phones should open, e.g. portal.local' },
+  'admin-password-file': { key: 'adminPasswordFile', kind: 'path', fix: 'a file holding the admin password' },
+  'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', fix: 'interface names such as eth0,wlan0' },
+  'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], fix: 'debug, info, warn, error or silent' }
+}
+
+const MULTI = new Set(['share', 'bootstrap', 'follow', 'deny'])
+
+export interface LoadOptions {
+  argv?: string[]
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+}
+
+/** Parses `start` flags. Returns the raw key/value pairs; validation happens in `buildConfig`. */
+export function parseFlags (argv: string[]): { pairs: Array<[string, string]>, configFile: string | null } {
+  const pairs: Array<[string, string]> = []
+  let configFile: string | null = null
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (!arg.startsWith('--')) throw CONFIG_INVALID(`Unexpected argument "${arg}": options start with --, e.g. --port 8080.`)
+    let name = arg.slice(2)
+    let value: string | undefined
+    const eq = name.indexOf('=')
+    if (eq !== -1) { value = name.slice(eq + 1); name = name.slice(0, eq) }
+    if (name.startsWith('no-') && KEYS[name.slice(3)]?.kind === 'bool' && value === undefined) {
+      pairs.push([name.slice(3), 'off'])
+      continue
+    }
+    if (name === 'config') {
+      configFile = value ?? argv[++i] ?? null
+      if (!configFile) throw CONFIG_INVALID('--config needs a file path, e.g. --config /boot/firmware/p2p-portal.txt.')
+      continue
+    }
+    const spec = KEYS[name]
+    if (!spec) throw CONFIG_INVALID(`Unknown option --${name}. Known options: ${Object.keys(KEYS).map(k => '--' + k).join(', ')}, --config.`)
+    if (spec.kind === 'bool' && value === undefined && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) {
+      pairs.push([name, 'on'])
+      continue
+    }
+    if (value === undefined) value = argv[++i]
+    if (value === undefined) throw CONFIG_INVALID(`--${name} needs a value: ${spec.fix}.`)
+    pairs.push([name, value])
+  }
+  return { pairs, configFile }
+}
+
+export function loadConfig (opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env
+  const cwd = opts.cwd ?? process.cwd()
+  const { pairs: flagPairs, configFile } = parseFlags(opts.argv ?? [])
+  const file = configFile ?? env.P2P_PORTAL_CONFIG ?? null
+  let filePairs: Array<[string, string]> = []
+  if (file) {
+    let text: string
+    try {
+      text = fs.readFileSync(path.resolve(cwd, file), 'utf8')
+    } catch (err) {
+      throw CONFIG_INVALID(`Cannot read config file ${file} (${(err as Error).message}): check the path given with --config.`)
+    }
+    filePairs = parseConfigText(text, file).filter(([k]) => { if (!KEYS[k]) throw CONFIG_INVALID(`Unknown key "${k}" in ${file}. Known keys: ${Object.keys(KEYS).join(', ')}.`); return true })
+  }
+  const envPairs: Array<[string, string]> = []
+  if (env.P2P_PORTAL_LOG) envPairs.push(['log-level', env.P2P_PORTAL_LOG])
+  return buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
+}
+
+/** Later pairs win; list keys given on the command line replace the file's list rather than adding to it. */
+export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd(), fileDir = cwd): Config {
+  const cfg: Config = structuredClone(DEFAULTS)
+  const seenLists = new Map<string, number>()
+  pairs.forEach(([name], i) => { if (MULTI.has(name)) seenLists.set(name, i) })
+  const lastSourceStart = new Map<string, string>()
+  for (const [name, raw] of pairs) {
+    const spec = KEYS[name]
+    if (!spec) throw CONFIG_INVALID(`Unknown key "${name}". Known keys: ${Object.keys(KEYS).join(', ')}.`)
+    const value = parseValue(name, spec, raw.trim(), fileDir)
+    if (MULTI.has(name)) {
+      const list = cfg[spec.key] as unknown[]
+      const marker = lastSourceStart.get(name)
+      if (marker === undefined) { (cfg as any)[spec.key] = []; lastSourceStart.set(name, 'x') }
+      ;(cfg[spec.key] as unknown[]).push(...(value as unknown[]))
+      void list
+    } else {
+      (cfg as any)[spec.key] = value
+    }
+  }
+  cfg.data = path.resolve(cwd, cfg.data)
+  cfg.share = cfg.share.map(s => path.resolve(cwd, s))
+  if (!cfg.name) cfg.name = defaultName()
+  if (cfg.contentPort === 0) cfg.contentPort = cfg.port === 65535 ? 0 : cfg.port + 1
+  if (cfg.contentPort === cfg.port) throw CONFIG_INVALID('content-port must differ from port: drive content needs its own origin.')
+  if (cfg.maxDriveBytes > cfg.maxTotalBytes) throw CONFIG_INVALID('max-drive-size is larger than max-total-size: lower max-drive-size or raise max-total-size.')
+  for (const dir of cfg.share) {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw CONFIG_INVALID(`share: ${dir} is not a folder. Give an existing folder to publish.`)
+  }
+  return cfg
+}
+
+function parseValue (name: string, spec: KeySpec, raw: string, fileDir: string): unknown {
+  const bad = () => CONFIG_INVALID(`Bad value for ${name}: "${raw}". Expected ${spec.fix}.`)
+  switch (spec.kind) {
+    case 'string':
+      if (raw.length === 0 || raw.length > 63) throw bad()
+      return raw
+    case 'path':
+      if (raw.length === 0) throw bad()
+      return name === 'admin-password-file' ? path.resolve(fileDir, raw) : raw
+    case 'paths':
+      if (raw.length === 0) throw bad()
+      return [raw]
+    case 'port': {
+      if (!/^\d+$/.test(raw)) throw bad()
+      const n = Number(raw)
+      if (n > 65535 || (n === 0 && name === 'port')) throw bad()
+      return n
+    }
+    case 'bool':
+      if (/^(on|yes|true|1)$/i.test(raw)) return true
+      if (/^(off|no|false|0)$/i.test(raw)) return false
+      throw bad()
+    case 'size': {
+      const n = parseSize(raw)
+      if (!Number.isFinite(n) || n <= 0) throw bad()
+      return n
+    }
+    case 'enum':
+      if (!spec.values!.includes(raw)) throw bad()
+      return raw
+    case 'list':
+      return raw.split(',').map(s => s.trim()).filter(Boolean)
+    case 'hostports':
+      return raw.split(',').map(s => s.trim()).filter(Boolean).map(hp => {
+        const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(hp)
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw bad()
+        return { host: m[1], port: Number(m[2]) }
+      })
+  }
+}
+
+function defaultName (): string {
+  const host = os.hostname().replace(/\.local$/, '')
+  return host && host !== 'localhost' ? host : 'p2p-portal'
+}
