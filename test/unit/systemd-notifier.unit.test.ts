@@ -1,0 +1,168 @@
+import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { SystemdNotifier } from '../../services/systemd/systemd-notifier.js'
+import { setLogLevel } from '../../services/log.js'
+
+// Node has no unix datagram sockets, so a few lines of Python stand in for systemd's end of NOTIFY_SOCKET:
+// it binds a real SOCK_DGRAM socket and prints every datagram as one JSON line.
+const RECEIVER = `
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print(json.dumps("BOUND"), flush=True)
+while True:
+    print(json.dumps(s.recv(65536).decode()), flush=True)
+`
+
+interface Receiver { socket: string, messages: string[], child: ChildProcess }
+
+async function startReceiver (dir: string): Promise<Receiver> {
+  const socket = path.join(dir, 'notify.sock')
+  const child = spawn('python3', ['-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const messages: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const msg = JSON.parse(line) as string
+      if (msg === 'BOUND') resolve()
+      else messages.push(msg)
+    })
+  })
+  return { socket, messages, child }
+}
+
+/** Every VARIABLE=VALUE line received, minus the BARRIER=1 handshakes the binary adds. */
+function assignments (r: Receiver): string[] {
+  return r.messages.flatMap((m) => m.split('\n')).filter((l) => l !== '' && l !== 'BARRIER=1')
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function until (check: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await sleep(10)
+  }
+}
+
+describe('SystemdNotifier', () => {
+  let dir: string
+  let receiver: Receiver
+  let notifier: SystemdNotifier | null = null
+
+  beforeEach(async () => {
+    setLogLevel('silent')
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-'))
+    receiver = await startReceiver(dir)
+  })
+
+  afterEach(async () => {
+    await notifier?.close()
+    notifier = null
+    receiver.child.kill()
+    await fs.rm(dir, { recursive: true, force: true })
+    setLogLevel('info')
+  })
+
+  it('sends READY=1 only when ready() is called, with our pid as MAINPID', async () => {
+    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket } })
+    await notifier.open()
+    await sleep(200)
+    expect(assignments(receiver)).not.toContain('READY=1')
+
+    await notifier.ready()
+    await until(() => assignments(receiver).includes('READY=1'))
+    expect(assignments(receiver)).toContain(`MAINPID=${process.pid}`)
+  })
+
+  it('sends STATUS= lines, coalescing a burst into at most one process per interval, latest text last', async () => {
+    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket }, statusIntervalMs: 300 })
+    await notifier.open()
+    for (let i = 1; i <= 20; i++) notifier.status(`peers: ${i}`)
+    await until(() => assignments(receiver).includes('STATUS=peers: 20'))
+    const statuses = assignments(receiver).filter((l) => l.startsWith('STATUS='))
+    expect(statuses).toEqual(['STATUS=peers: 1', 'STATUS=peers: 20'])
+  })
+
+  it('keeps a status text with a newline on one STATUS= line', async () => {
+    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket } })
+    notifier.status('drive "x"\nREADY=1')
+    await until(() => assignments(receiver).some((l) => l.startsWith('STATUS=')))
+    expect(assignments(receiver)).toContain('STATUS=drive "x" READY=1')
+    expect(assignments(receiver)).not.toContain('READY=1')
+  })
+
+  it('pings WATCHDOG=1 every WATCHDOG_USEC/2 while open, and stops on close', async () => {
+    notifier = new SystemdNotifier({
+      env: { NOTIFY_SOCKET: receiver.socket, WATCHDOG_USEC: '200000', WATCHDOG_PID: String(process.pid) }
+    })
+    expect(notifier.watchdogIntervalMs).toBe(100)
+    await notifier.open()
+    await until(() => assignments(receiver).filter((l) => l === 'WATCHDOG=1').length >= 4)
+    await notifier.close()
+    await sleep(50)
+    const count = assignments(receiver).filter((l) => l === 'WATCHDOG=1').length
+    await sleep(300)
+    expect(assignments(receiver).filter((l) => l === 'WATCHDOG=1').length).toBe(count)
+  })
+
+  it('does not ping when WATCHDOG_PID names another process (variables inherited by a child)', async () => {
+    notifier = new SystemdNotifier({
+      env: { NOTIFY_SOCKET: receiver.socket, WATCHDOG_USEC: '100000', WATCHDOG_PID: String(process.pid + 1) }
+    })
+    expect(notifier.watchdogIntervalMs).toBe(0)
+    await notifier.open()
+    await notifier.ready()
+    await sleep(250)
+    expect(assignments(receiver)).not.toContain('WATCHDOG=1')
+  })
+
+  it('sends STOPPING=1 on stopping()', async () => {
+    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket } })
+    await notifier.open()
+    await notifier.stopping()
+    await until(() => assignments(receiver).includes('STOPPING=1'))
+  })
+
+  it('sends nothing at all without NOTIFY_SOCKET, even with a watchdog configured', async () => {
+    let calls = 0
+    notifier = new SystemdNotifier({
+      env: { WATCHDOG_USEC: '20000' },
+      notify: async () => { calls++ },
+      command: path.join(dir, 'must-not-run')
+    })
+    expect(notifier.enabled).toBe(false)
+    await notifier.open()
+    await notifier.ready()
+    notifier.status('hello')
+    await notifier.stopping()
+    await sleep(150)
+    expect(calls).toBe(0)
+    expect(receiver.messages).toEqual([])
+  })
+
+  it('logs a failing binary once instead of throwing, and leaves process.env alone', async () => {
+    const before = process.env.NOTIFY_SOCKET
+    const lines: string[] = []
+    setLogLevel('info')
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { lines.push(String(chunk)); return true })
+    notifier = new SystemdNotifier({
+      env: { NOTIFY_SOCKET: path.join(dir, 'nobody-listens.sock'), WATCHDOG_USEC: '40000' }
+    })
+    await notifier.open()
+    await expect(notifier.ready()).resolves.toBeUndefined()
+    await expect(notifier.stopping()).resolves.toBeUndefined()
+    await sleep(100)
+    await notifier.close()
+    spy.mockRestore()
+    expect(process.env.NOTIFY_SOCKET).toBe(before)
+    // READY=1, then the watchdog's and STOPPING=1's identical failure: one line, not one per ping.
+    expect(lines.length).toBe(1)
+    expect(lines[0]).toMatch(/^\[systemd\] warn: could not send .* to systemd: .+/)
+  })
+})
