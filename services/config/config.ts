@@ -233,3 +233,10 @@ function defaultName (): string {
   const host = os.hostname().replace(/\.local$/, '')
   return host && host !== 'localhost' ? host : 'p2p-portal'
 }
+
+/** What systemd tells a service through its environment (Type=notify, WatchdogSec=). */
+export interface SystemdEnv { NOTIFY_SOCKET?: string, WATCHDOG_USEC?: string, WATCHDOG_PID?: string }
+
+export function readSystemdEnv (env: NodeJS.ProcessEnv = process.env): SystemdEnv {
+  return { NOTIFY_SOCKET: env.NOTIFY_SOCKET, WATCHDOG_USEC: env.WATCHDOG_USEC, WATCHDOG_PID: env.WATCHDOG_PID }
+}

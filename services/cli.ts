@@ -1,0 +1,71 @@
+// `p2p-portal start [options]`: runs a node in the foreground until SIGTERM/SIGINT.
+import { loadConfig, readSystemdEnv } from './config/config.js'
+import { PortalNode, APP_VERSION } from './node/portal-node.js'
+import { isPortalError } from './errors.js'
+import { logger } from './log.js'
+import { portalParts } from '../web/portal-parts.js'
+
+const log = logger('node')
+// systemd waits TimeoutStopSec; a stuck close must not turn a clean stop into a SIGKILL.
+const SHUTDOWN_DEADLINE_MS = 5_000
+
+const USAGE = `Usage: p2p-portal start [options]
+
+  --data DIR                 where the node keeps its drives (default ./data)
+  --port PORT                HTTP port for the portal and API (default 8080); drive content uses PORT+1
+  --share DIR                publish a folder as one of this node's drives (repeatable)
+  --name NAME                the name visitors and other nodes see
+  --no-internet              stay on the LAN: do not use the public DHT
+  --bootstrap HOST:PORT      use another DHT bootstrap node (repeatable)
+  --config FILE              read options from a "key = value" file (see README)
+  --max-drive-size SIZE      largest drive to mirror (default 4G)
+  --max-total-size SIZE      disk cap for all drives (default 16G)
+  --mirror all|followed      mirror every drive peers offer (default), or only followed ones
+  --follow KEY               always mirror this drive (repeatable)
+  --deny KEY                 never mirror this drive (repeatable)
+  --captive                  answer phones' connectivity checks as a captive portal (hotspot mode)
+  --portal-host HOST         the address phones are sent to in captive mode
+  --admin-password-file FILE the organiser's password for /admin
+  --log-level LEVEL          debug, info, warn, error or silent
+`
+
+export async function main (argv: string[]): Promise<void> {
+  const [command, ...rest] = argv
+  if (command === '--version' || command === 'version') { console.log(APP_VERSION); return }
+  if (command !== 'start') {
+    process.stdout.write(USAGE)
+    process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2
+    return
+  }
+  let node: PortalNode
+  try {
+    const config = loadConfig({ argv: rest })
+    node = new PortalNode({ config, systemd: readSystemdEnv(), ...portalParts() })
+  } catch (err) {
+    fail(err)
+    return
+  }
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    log.info(`${signal}: shutting down`)
+    setTimeout(() => { log.error('shutdown took too long: exiting anyway'); process.exit(1) }, SHUTDOWN_DEADLINE_MS).unref()
+    node.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  process.on('unhandledRejection', (err) => log.error(`unhandled: ${(err as Error)?.stack ?? err}`))
+  try {
+    await node.open()
+  } catch (err) {
+    await node.close().catch(() => {})
+    fail(err)
+  }
+}
+
+function fail (err: unknown): void {
+  const msg = isPortalError(err) ? err.message : (err as Error)?.message ?? String(err)
+  process.stderr.write(`p2p-portal: ${msg}\n`)
+  process.exitCode = isPortalError(err, 'CONFIG_INVALID') ? 2 : 1
+}

@@ -1,0 +1,37 @@
+// Paths inside a drive come from anonymous phones and hostile pages: decode once, then refuse anything that
+// could mean something else to another layer (.., backslashes, NUL, a second level of encoding).
+import { BAD_PATH } from '../errors.js'
+
+const MAX_PATH = 4096
+
+/** "/d/<key>/a%20b/c.txt" rest → "/a b/c.txt". Throws BAD_PATH for anything that could escape the drive. */
+export function drivePath (rawRest: string): string {
+  if (rawRest.length > MAX_PATH) throw BAD_PATH('That path is too long.')
+  const segments = rawRest.split('/')
+  const out: string[] = []
+  for (const seg of segments) {
+    if (seg === '') continue
+    let decoded: string
+    try { decoded = decodeURIComponent(seg) } catch { throw BAD_PATH('That path is not valid URL encoding.') }
+    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\') ||
+        /[\u0000-\u001f\u007f]/.test(decoded)) {
+      throw BAD_PATH('That path points outside the drive or contains characters files cannot have.')
+    }
+    // "%252e%252e" decodes to "%2e%2e": harmless to us, but a proxy or a browser could decode it again.
+    if (/%(2e|2f|5c|00)/i.test(decoded)) throw BAD_PATH('That path is encoded twice, which is not allowed.')
+    out.push(decoded)
+  }
+  return '/' + out.join('/')
+}
+
+/** Splits "/d/<key>/<rest>" from the raw URL (before any router normalises it); query and hash removed. */
+export function splitDriveUrl (rawUrl: string, prefix: string): { key: string, rest: string, trailingSlash: boolean } | null {
+  const q = rawUrl.search(/[?#]/)
+  const url = q === -1 ? rawUrl : rawUrl.slice(0, q)
+  if (!url.startsWith(prefix)) return null
+  const tail = url.slice(prefix.length)
+  const slash = tail.indexOf('/')
+  const key = slash === -1 ? tail : tail.slice(0, slash)
+  const rest = slash === -1 ? '' : tail.slice(slash)
+  return { key, rest, trailingSlash: rest === '' || rest.endsWith('/') }
+}

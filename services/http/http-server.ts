@@ -1,0 +1,55 @@
+// The HTTP listeners: the portal (pages, API, admin) and, on its own port, untrusted drive content.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
+import { logger } from '../log.js'
+
+const log = logger('http')
+
+export interface Listener { name: string, port: number, handler: RequestListener }
+
+export class HttpServer {
+  private readonly servers: http.Server[] = []
+
+  constructor (private readonly host: string, private readonly listeners: Listener[]) {}
+
+  port (name: string): number {
+    const i = this.listeners.findIndex(l => l.name === name)
+    return (this.servers[i]?.address() as AddressInfo | null)?.port ?? 0
+  }
+
+  async open (): Promise<void> {
+    for (const l of this.listeners) {
+      const server = http.createServer({
+        // Slow or stuck clients (a phone walking out of range) must not hold sockets forever.
+        headersTimeout: 15_000,
+        requestTimeout: 0,
+        keepAliveTimeout: 5_000,
+        maxHeaderSize: 16 * 1024
+      }, l.handler)
+      server.on('clientError', (err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+        else socket.destroy()
+        void err
+      })
+      // Idle sockets (no bytes either way) are closed; streams that keep flowing are unaffected.
+      server.setTimeout(60_000, (socket) => socket.destroy())
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+          ? new Error(`port ${l.port} is already in use: stop the other program or choose another port (--port)`)
+          : err.code === 'EACCES' ? new Error(`no permission to listen on port ${l.port}: use a port above 1023 or grant CAP_NET_BIND_SERVICE`) : err))
+        server.listen(l.port, this.host, () => resolve())
+      })
+      this.servers.push(server)
+      log.info(`${l.name} listening on http://${this.host}:${(server.address() as AddressInfo).port}`)
+    }
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.servers.reverse().map(s => new Promise<void>((resolve) => {
+      s.close(() => resolve())
+      s.closeAllConnections()
+    })))
+    this.servers.length = 0
+  }
+}

@@ -1,0 +1,36 @@
+// The node's own HTTP contract: GET /api/status and GET /d/<key>/<path> (see README, "The contract").
+import { Router, type Request, type Response, type NextFunction } from 'express'
+import type { NodeContext } from '../node/node-context.js'
+import { nodeStatus } from '../node/node-status.js'
+import { drivePath, splitDriveUrl } from './drive-path.js'
+import { serveDriveFile } from './serve-drive-file.js'
+import { parseKey, keyText } from '../storage/drive-key.js'
+import { FILE_NOT_FOUND } from '../errors.js'
+
+// Content from any peer, shown on the portal's own origin: it may be displayed but never run there.
+export const UNTRUSTED_HEADERS = {
+  'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+  'X-Frame-Options': 'SAMEORIGIN'
+}
+
+export function nodeApi (ctx: NodeContext): Router {
+  const router = Router()
+
+  router.get('/api/status', (req, res, next) => {
+    nodeStatus(ctx).then((s) => { res.setHeader('Cache-Control', 'no-store'); res.json(s) }, next)
+  })
+
+  const file = async (req: Request, res: Response, next: NextFunction) => {
+    const parts = splitDriveUrl(req.originalUrl, '/d/')
+    if (!parts) return next()
+    const key = keyText(parseKey(parts.key))
+    const name = drivePath(parts.rest)
+    const drive = ctx.library.require(key)
+    if (name === '/' || !(await serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download: req.query.download !== undefined }))) {
+      throw FILE_NOT_FOUND(`No file ${name} in drive ${key}.`)
+    }
+  }
+  router.get(/^\/d\//, (req, res, next) => { file(req, res, next).catch(next) })
+  router.head(/^\/d\//, (req, res, next) => { file(req, res, next).catch(next) })
+  return router
+}

@@ -1,0 +1,133 @@
+// Turns what peers offer into mirrored drives, within the policy, and keeps the node's own catalogue current.
+import { EventEmitter } from 'node:events'
+import type { Library } from '../storage/library.js'
+import type { PeerManager, Peer } from '../replication/peer-manager.js'
+import type { Catalogue, CatalogueEntry } from '../replication/catalogue.js'
+import { decide, type PolicySettings, type SkipReason } from './mirror-policy.js'
+import { logger } from '../log.js'
+
+const log = logger('mirror')
+const COOL_DOWN_MS = 60 * 60 * 1000
+const REVIEW_MS = 10_000
+
+export interface Offer { entry: CatalogueEntry, peers: Set<string> }
+
+export interface MirrorManagerOptions {
+  library: Library
+  peers: PeerManager
+  settings: PolicySettings
+}
+
+export class MirrorManager extends EventEmitter {
+  private readonly offers = new Map<string, Offer>()
+  private readonly coolingDown = new Map<string, number>()
+  /** Why drives are not mirrored here, for the status page (the organiser asks "why isn't X here?"). */
+  readonly skipped = new Map<string, SkipReason>()
+  readonly evictions: Array<{ key: string, title: string, reason: string, at: number }> = []
+  private reviewTimer: NodeJS.Timeout | null = null
+  private interval: NodeJS.Timeout | null = null
+  private reviewing: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor (private readonly opts: MirrorManagerOptions) {
+    super()
+  }
+
+  async open (): Promise<void> {
+    const { peers, library } = this.opts
+    peers.on('catalogue', (peer: Peer) => this.onCatalogue(peer))
+    peers.on('peer-close', (peer: Peer) => this.onPeerGone(peer))
+    library.on('drive-added', () => peers.announce())
+    library.on('drive-removed', () => peers.announce())
+    for (const key of this.opts.settings.follow) {
+      if (!library.isBlocked(key)) await library.addMirror(key, { followed: true }).catch((err) => log.warn(`cannot follow ${key}: ${err.message}`))
+    }
+    // Metadata and sizes change as drives sync: re-apply the caps now and then, not only on catalogue changes.
+    this.interval = setInterval(() => this.schedule(), REVIEW_MS)
+    this.interval.unref()
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    if (this.reviewTimer) clearTimeout(this.reviewTimer)
+    if (this.interval) clearInterval(this.interval)
+    await this.reviewing
+  }
+
+  /** How many connected nodes offer this drive. */
+  seeders (key: string): number { return this.offers.get(key)?.peers.size ?? 0 }
+
+  offered (): Offer[] { return [...this.offers.values()] }
+
+  /** What this node tells its peers: every drive it holds whose metadata it has. */
+  catalogue (): Catalogue {
+    const drives: CatalogueEntry[] = []
+    for (const d of this.opts.library.list()) {
+      const f = d.snapshot()
+      if (!f.known) continue
+      drives.push({ key: d.id, title: d.info.title, description: d.info.description, bytes: f.bytes, files: f.files, version: f.version, own: d.own })
+    }
+    return { drives, refuses: this.opts.library.blockedKeys() }
+  }
+
+  schedule (): void {
+    if (this.reviewTimer || this.closed) return
+    this.reviewTimer = setTimeout(() => {
+      this.reviewTimer = null
+      this.reviewing = this.reviewing.then(() => this.review()).catch((err) => log.error(`review failed: ${err.message}`))
+    }, 200)
+  }
+
+  private onCatalogue (peer: Peer): void {
+    const keys = new Set(peer.catalogue.drives.map(d => d.key))
+    for (const [key, offer] of this.offers) {
+      if (!keys.has(key) && offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
+    }
+    for (const entry of peer.catalogue.drives) {
+      const offer = this.offers.get(entry.key) ?? { entry, peers: new Set<string>() }
+      if (entry.version >= offer.entry.version) offer.entry = entry
+      offer.peers.add(peer.key)
+      this.offers.set(entry.key, offer)
+    }
+    this.emit('offers')
+    this.schedule()
+  }
+
+  private onPeerGone (peer: Peer): void {
+    for (const [key, offer] of this.offers) {
+      if (offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
+    }
+    this.emit('offers')
+  }
+
+  private async review (): Promise<void> {
+    if (this.closed) return
+    const { library, settings } = this.opts
+    const now = Date.now()
+    for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
+    const held = library.records().map(r => {
+      const d = library.get(r.key)
+      const f = d?.snapshot()
+      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt }
+    })
+    const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: o.entry.bytes, peers: o.peers.size }))
+    const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now })
+    for (const { key, reason } of decision.evict) {
+      const title = library.get(key)?.info.title || library.record(key)?.title || key.slice(0, 8)
+      log.info(`evicting "${title}" (${reason === 'no-space' ? 'disk cap reached, least recently used' : reason === 'too-large' ? 'larger than the per-drive cap' : 'no peer sent its metadata'})`)
+      this.coolingDown.set(key, now + COOL_DOWN_MS)
+      this.evictions.push({ key, title, reason, at: now })
+      if (this.evictions.length > 50) this.evictions.shift()
+      await library.remove(key)
+    }
+    this.skipped.clear()
+    for (const { key, reason } of decision.skipped) this.skipped.set(key, reason)
+    for (const key of decision.mirror) {
+      if (this.closed) return
+      const offer = this.offers.get(key)
+      log.info(`mirroring "${offer?.entry.title || key.slice(0, 8)}"`)
+      await library.addMirror(key, { title: offer?.entry.title }).catch((err) => log.warn(`cannot mirror ${key.slice(0, 8)}: ${err.message}`))
+    }
+    if (decision.evict.length || decision.mirror.length) this.emit('changed')
+  }
+}

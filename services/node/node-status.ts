@@ -1,0 +1,96 @@
+// The node's state as the status API, the portal's live view and systemd's STATUS= line describe it.
+import fs from 'node:fs/promises'
+import type { NodeContext } from './node-context.js'
+import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
+import { formatSize } from '../config/size.js'
+
+export interface DriveStatus {
+  key: string
+  title: string
+  description: string
+  own: boolean
+  pinned: boolean
+  followed: boolean
+  version: number
+  files: number
+  bytes: number
+  localBytes: number
+  complete: boolean
+  peers: number
+  lastUsed: number
+}
+
+export interface NodeStatus {
+  node: { key: string, name: string, version: string, protocol: number, uptime: number, replicationPort: number, internet: boolean }
+  peers: Array<{ key: string, name: string, address: string, via: string, since: number, drives: number }>
+  drives: DriveStatus[]
+  available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
+  disk: { used: number, cap: number, perDriveCap: number, free: number | null }
+  evictions: Array<{ key: string, title: string, reason: string, at: number }>
+}
+
+export function driveStatuses (ctx: NodeContext): DriveStatus[] {
+  const { library, mirror } = ctx
+  return library.list().map(d => {
+    const f = d.snapshot()
+    const r = library.record(d.id)
+    return {
+      key: d.id,
+      title: d.info.title || r?.title || '',
+      description: d.info.description,
+      own: d.own,
+      pinned: r?.pinned ?? false,
+      followed: r?.followed ?? false,
+      version: f.version,
+      files: f.files,
+      bytes: f.bytes,
+      localBytes: f.localBytes,
+      complete: f.known && f.localBytes >= f.bytes,
+      peers: mirror.seeders(d.id),
+      lastUsed: r?.lastUsed ?? 0
+    }
+  })
+}
+
+export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
+  const { library, peers, mirror, config } = ctx
+  const drives = driveStatuses(ctx)
+  const held = new Set(drives.map(d => d.key))
+  let free: number | null = null
+  try {
+    const st = await fs.statfs(config.data)
+    free = st.bavail * st.bsize
+  } catch {}
+  return {
+    node: {
+      key: library.nodeKey,
+      name: config.name,
+      version: ctx.appVersion,
+      protocol: PROTOCOL_VERSION,
+      uptime: Math.round((Date.now() - ctx.startedAt) / 1000),
+      replicationPort: peers.port,
+      internet: config.internet
+    },
+    peers: peers.peers().map(p => ({ key: p.key, name: p.name, address: p.address, via: p.via, since: p.since, drives: p.catalogue.drives.length })),
+    drives,
+    available: mirror.offered().filter(o => !held.has(o.entry.key)).slice(0, 200).map(o => ({
+      key: o.entry.key,
+      title: o.entry.title,
+      bytes: o.entry.bytes,
+      peers: o.peers.size,
+      reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
+    })),
+    disk: { used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: config.maxTotalBytes, perDriveCap: config.maxDriveBytes, free },
+    evictions: mirror.evictions.slice(-10)
+  }
+}
+
+/** One line for systemd's STATUS= (shown by `systemctl status`). */
+export function statusLine (ctx: NodeContext): string {
+  const drives = driveStatuses(ctx)
+  const syncing = drives.filter(d => !d.complete && !d.own)
+  const held = drives.reduce((n, d) => n + d.localBytes, 0)
+  const total = drives.reduce((n, d) => n + d.bytes, 0)
+  const sync = syncing.length ? `, syncing ${syncing.length} (${total ? Math.floor(held * 100 / total) : 100}%)` : ''
+  return `${ctx.peers.peers().length} peers, ${drives.length} drives, ${formatSize(held)} held${sync}`
+}

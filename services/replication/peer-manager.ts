@@ -1,0 +1,247 @@
+// Direct connections to the nodes found on the LAN: plain TCP wrapped in a Noise secret stream with the node's
+// stable key pair, one connection per pair of nodes, reconnect with backoff. Also adopts the already-encrypted
+// connections that hyperswarm makes over the Internet, so every peer goes through the same checks.
+import net from 'node:net'
+import { EventEmitter } from 'node:events'
+import NoiseSecretStream from '@hyperswarm/secret-stream'
+import type Corestore from 'corestore'
+import { CatalogueChannel } from './catalogue-channel.js'
+import type { Catalogue } from './catalogue.js'
+import { keyText } from '../storage/drive-key.js'
+import { logger } from '../log.js'
+
+const log = logger('peers')
+
+// A peer that lost power sends no FIN: without traffic for this long, the connection is declared dead.
+const DEAD_PEER_MS = 15_000
+const KEEP_ALIVE_MS = 5_000
+const HANDSHAKE_MS = 10_000
+const MAX_PEERS = 64
+const MAX_PENDING = 16
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000]
+// The node with the lower key dials; the other dials too if nothing arrives by then (one-way mDNS loss).
+const FALLBACK_DIAL_MS = 3000
+
+export interface PeerAddress { key: string, host: string, port: number, name?: string }
+
+export interface Peer {
+  key: string
+  name: string
+  address: string
+  via: 'lan' | 'internet'
+  since: number
+  catalogue: Catalogue
+}
+
+interface Connection {
+  peer: Peer
+  stream: any
+  channel: CatalogueChannel
+  initiator: boolean
+  dialerKey: string
+}
+
+export interface PeerManagerOptions {
+  store: Corestore
+  keyPair: { publicKey: Buffer, secretKey: Buffer }
+  port: number
+  host?: string
+  /** What to tell each peer: called whenever a peer opens and when `announce()` is called. */
+  catalogue: () => Catalogue
+}
+
+export class PeerManager extends EventEmitter {
+  readonly localKey: string
+  private server: net.Server | null = null
+  private readonly connections = new Map<string, Connection>()
+  private readonly known = new Map<string, PeerAddress>()
+  private readonly dialing = new Set<string>()
+  private readonly retries = new Map<string, { attempt: number, timer: NodeJS.Timeout | null }>()
+  private pending = 0
+  private closing = false
+  private announceTimer: NodeJS.Timeout | null = null
+
+  constructor (private readonly opts: PeerManagerOptions) {
+    super()
+    this.localKey = keyText(opts.keyPair.publicKey)
+  }
+
+  get port (): number { return (this.server?.address() as net.AddressInfo | null)?.port ?? 0 }
+
+  peers (): Peer[] { return [...this.connections.values()].map(c => c.peer) }
+
+  async open (): Promise<void> {
+    this.server = net.createServer((socket) => this.onInbound(socket))
+    this.server.on('error', (err) => log.error(`replication listener: ${err.message}`))
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject)
+      this.server!.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => { this.server!.off('error', reject); resolve() })
+    })
+  }
+
+  async close (): Promise<void> {
+    this.closing = true
+    if (this.announceTimer) clearTimeout(this.announceTimer)
+    for (const r of this.retries.values()) if (r.timer) clearTimeout(r.timer)
+    this.retries.clear()
+    const closing = [...this.connections.values()].map(c => new Promise<void>((resolve) => {
+      c.stream.once('close', () => resolve())
+      c.stream.destroy()
+    }))
+    await Promise.race([Promise.all(closing), new Promise(r => setTimeout(r, 1000))])
+    await new Promise<void>((resolve) => this.server ? this.server.close(() => resolve()) : resolve())
+  }
+
+  /** A node seen on the LAN (mDNS). Dials it when this side is the dialer or the other side stays silent. */
+  discovered (addr: PeerAddress): void {
+    if (this.closing || addr.key === this.localKey) return
+    const prev = this.known.get(addr.key)
+    this.known.set(addr.key, addr)
+    if (this.connections.has(addr.key)) return
+    if (prev && prev.host === addr.host && prev.port === addr.port && this.retries.has(addr.key)) return
+    this.retries.delete(addr.key)
+    if (this.localKey < addr.key) this.dial(addr.key)
+    else this.scheduleDial(addr.key, FALLBACK_DIAL_MS)
+  }
+
+  /** The mDNS record went away: stop redialling. Liveness comes from the connection, not from mDNS. */
+  forget (key: string): void {
+    this.known.delete(key)
+    const r = this.retries.get(key)
+    if (r?.timer) clearTimeout(r.timer)
+    this.retries.delete(key)
+  }
+
+  /** Sends the current catalogue to every peer (debounced: a publish may change many drives at once). */
+  announce (): void {
+    if (this.announceTimer || this.closing) return
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = null
+      const cat = this.opts.catalogue()
+      for (const c of this.connections.values()) c.channel.send(cat)
+    }, 100)
+  }
+
+  /** Adopts a connection that is already a Noise stream (hyperswarm over the Internet). */
+  adopt (stream: any, initiator: boolean): void {
+    stream.on('error', () => {})
+    const remote = stream.remotePublicKey ? keyText(stream.remotePublicKey) : null
+    if (!remote) { stream.destroy(); return }
+    this.onOpen(stream, remote, initiator, 'internet', stream.rawStream?.remoteHost ?? 'dht')
+  }
+
+  private scheduleDial (key: string, delay: number): void {
+    const r = this.retries.get(key) ?? { attempt: 0, timer: null }
+    if (r.timer) clearTimeout(r.timer)
+    r.timer = setTimeout(() => { r.timer = null; this.dial(key) }, delay)
+    r.timer.unref()
+    this.retries.set(key, r)
+  }
+
+  private retryLater (key: string): void {
+    if (this.closing || !this.known.has(key) || this.connections.has(key)) return
+    const r = this.retries.get(key) ?? { attempt: 0, timer: null }
+    const base = BACKOFF_MS[Math.min(r.attempt, BACKOFF_MS.length - 1)]
+    r.attempt++
+    this.retries.set(key, r)
+    this.scheduleDial(key, base + Math.floor(Math.random() * base / 2))
+  }
+
+  private dial (key: string): void {
+    const addr = this.known.get(key)
+    if (!addr || this.closing || this.connections.has(key) || this.dialing.has(key)) return
+    if (this.connections.size >= MAX_PEERS) return
+    this.dialing.add(key)
+    const socket = net.connect({ host: addr.host, port: addr.port })
+    socket.setNoDelay(true)
+    const done = () => this.dialing.delete(key)
+    socket.once('error', (err) => { done(); log.debug(`dial ${addr.name ?? key.slice(0, 8)} at ${addr.host}:${addr.port}: ${err.message}`); this.retryLater(key) })
+    socket.once('connect', () => {
+      this.handshake(socket, true, key).then((ok) => { done(); if (!ok) this.retryLater(key) }, () => { done(); this.retryLater(key) })
+    })
+  }
+
+  private onInbound (socket: net.Socket): void {
+    socket.on('error', () => {})
+    socket.setNoDelay(true)
+    if (this.closing || this.pending >= MAX_PENDING || this.connections.size >= MAX_PEERS) { socket.destroy(); return }
+    this.handshake(socket, false, null).catch(() => {})
+  }
+
+  /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
+  private async handshake (socket: net.Socket, initiator: boolean, expected: string | null): Promise<boolean> {
+    this.pending++
+    const stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
+    stream.on('error', () => {})
+    const timer = setTimeout(() => stream.destroy(), HANDSHAKE_MS)
+    let opened = false
+    try {
+      opened = await stream.opened
+    } catch {
+      opened = false
+    } finally {
+      clearTimeout(timer)
+      this.pending--
+    }
+    const where = `${socket.remoteAddress}:${socket.remotePort}`
+    if (!opened || !stream.remotePublicKey) {
+      log.warn(`handshake with ${where} failed: not a p2p-portal node, or it closed the connection`)
+      stream.destroy()
+      return false
+    }
+    const remote = keyText(stream.remotePublicKey)
+    if (expected && remote !== expected) {
+      // The mDNS record named a different key: someone else answered at that address.
+      log.warn(`${where} presented key ${remote.slice(0, 8)}, but mDNS announced ${expected.slice(0, 8)}: dropped`)
+      stream.destroy()
+      return false
+    }
+    if (remote === this.localKey) { stream.destroy(); return false }
+    return this.onOpen(stream, remote, initiator, 'lan', socket.remoteAddress ?? '')
+  }
+
+  private onOpen (stream: any, remote: string, initiator: boolean, via: Peer['via'], address: string): boolean {
+    if (this.closing) { stream.destroy(); return false }
+    const dialerKey = initiator ? this.localKey : remote
+    const existing = this.connections.get(remote)
+    if (existing) {
+      // Both sides dialled at once: keep the connection the lower key dialled, on both ends alike.
+      const preferred = remote < this.localKey ? remote : this.localKey
+      if (existing.dialerKey === preferred || dialerKey !== preferred) { stream.destroy(); return false }
+      existing.stream.destroy()
+      this.connections.delete(remote)
+    }
+    stream.setKeepAlive?.(KEEP_ALIVE_MS)
+    stream.setTimeout?.(DEAD_PEER_MS)
+    stream.on('timeout', () => stream.destroy())
+    this.opts.store.replicate(stream)
+    const peer: Peer = { key: remote, name: this.known.get(remote)?.name ?? '', address, via, since: Date.now(), catalogue: { drives: [], refuses: [] } }
+    let badMessages = 0
+    const channel = new CatalogueChannel(stream, {
+      onCatalogue: (cat) => { peer.catalogue = cat; this.emit('catalogue', peer) },
+      onBadMessage: () => {
+        // A peer that keeps sending broken catalogues is hostile or broken: drop it rather than parse forever.
+        if (++badMessages > 3) { log.warn(`${remote.slice(0, 8)} sent malformed catalogues: disconnected`); stream.destroy() }
+      },
+      onOpen: () => channel.send(this.opts.catalogue()),
+      onClose: () => {}
+    })
+    const conn: Connection = { peer, stream, channel, initiator, dialerKey }
+    this.connections.set(remote, conn)
+    const r = this.retries.get(remote)
+    if (r?.timer) clearTimeout(r.timer)
+    this.retries.delete(remote)
+    stream.once('close', () => {
+      if (this.connections.get(remote) !== conn) return
+      this.connections.delete(remote)
+      log.info(`peer ${peer.name || remote.slice(0, 8)} disconnected`)
+      this.emit('peer-close', peer)
+      if (this.known.has(remote) && (this.localKey < remote)) this.retryLater(remote)
+      else if (this.known.has(remote)) this.scheduleDial(remote, FALLBACK_DIAL_MS * 2)
+    })
+    channel.open()
+    log.info(`peer ${peer.name || remote.slice(0, 8)} connected (${via}, ${address})`)
+    this.emit('peer-open', peer)
+    return true
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { Library } from '../../services/storage/library.js'
+import { PeerManager } from '../../services/replication/peer-manager.js'
+import { MirrorManager } from '../../services/mirror/mirror-manager.js'
+import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { setLogLevel } from '../../services/log.js'
+
+setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
+
+const settings = { mirror: 'all' as const, maxDriveBytes: 2 ** 30, maxTotalBytes: 4 * 2 ** 30, deny: [], follow: [], probeTimeoutMs: 60_000, maxProbing: 16 }
+
+async function makeNode (over: Partial<typeof settings> = {}) {
+  const library = new Library({ dataDir: await tempDir() })
+  await library.open()
+  let mirror: MirrorManager
+  const peers = new PeerManager({ store: library.store, keyPair: library.keyPair!, port: 0, host: '127.0.0.1', catalogue: () => mirror.catalogue() })
+  mirror = new MirrorManager({ library, peers, settings: { ...settings, ...over } })
+  await peers.open()
+  await mirror.open()
+  library.on('drive-added', (d) => d.on('counted', () => { peers.announce(); mirror.schedule() }))
+  for (const d of library.list()) d.on('counted', () => { peers.announce(); mirror.schedule() })
+  const close = async () => { await mirror.close(); await peers.close(); await library.close() }
+  return { library, peers, mirror, close }
+}
+
+const nodes: Array<Awaited<ReturnType<typeof makeNode>>> = []
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map(n => n.close()))
+  await removeTempDirs()
+})
+
+function connect (a: Awaited<ReturnType<typeof makeNode>>, b: Awaited<ReturnType<typeof makeNode>>) {
+  a.peers.discovered({ key: b.library.nodeKey, host: '127.0.0.1', port: b.peers.port })
+  b.peers.discovered({ key: a.library.nodeKey, host: '127.0.0.1', port: a.peers.port })
+}
+
+describe('replication between two nodes', () => {
+  it('a node mirrors a drive its peer publishes, with title and byte-identical files', async () => {
+    const a = await makeNode(); const b = await makeNode(); nodes.push(a, b)
+    const drive = await a.library.createOwnDrive({ title: 'Songs', description: 'from the festival' })
+    await drive.drive.put('/hello.txt', Buffer.from('hello'))
+    await drive.refresh()
+    connect(a, b)
+    const copy = await until(() => b.library.get(drive.id), { what: 'mirror to start' })
+    await until(async () => (await copy.refresh()).localBytes === 5, { what: 'file data' })
+    expect(copy.info.title).toBe('Songs')
+    expect((await copy.drive.get('/hello.txt'))!.toString()).toBe('hello')
+    expect(b.peers.peers().map(p => p.key)).toEqual([a.library.nodeKey])
+    expect(b.mirror.seeders(drive.id)).toBe(1)
+  })
+
+  it('keeps one connection per pair even when both nodes dial at once', async () => {
+    const a = await makeNode(); const b = await makeNode(); nodes.push(a, b)
+    connect(a, b)
+    await until(() => a.peers.peers().length === 1 && b.peers.peers().length === 1)
+    await new Promise(r => setTimeout(r, 4000))
+    expect(a.peers.peers()).toHaveLength(1)
+    expect(b.peers.peers()).toHaveLength(1)
+  })
+
+  it('new versions reach a connected mirror', async () => {
+    const a = await makeNode(); const b = await makeNode(); nodes.push(a, b)
+    const drive = await a.library.createOwnDrive({ title: 'Notes', description: '' })
+    await drive.drive.put('/a.txt', Buffer.from('one'))
+    connect(a, b)
+    const copy = await until(() => b.library.get(drive.id))
+    await until(async () => (await copy.drive.get('/a.txt', { wait: false }))?.toString() === 'one')
+    await drive.drive.put('/a.txt', Buffer.from('two'))
+    await until(async () => (await copy.drive.get('/a.txt', { wait: false }))?.toString() === 'two', { what: 'new version' })
+  })
+})

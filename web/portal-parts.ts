@@ -1,0 +1,7 @@
+// The visitor pages, the captive-portal answers and the admin page, as plugged into a node.
+// (Filled in by the portal work; the node runs with its API alone until then.)
+import type { PortalNodeOptions } from '../services/node/portal-node.js'
+
+export function portalParts (): Pick<PortalNodeOptions, 'http' | 'content'> {
+  return {}
+}
