@@ -54,6 +54,14 @@ export class MirrorManager extends EventEmitter {
     await this.reviewing
   }
 
+  get settings (): Readonly<PolicySettings> { return this.opts.settings }
+
+  /** Caps and lists changed at run time (admin page): re-applied at once, evicting if the cap shrank. */
+  updateSettings (changes: Partial<PolicySettings>): void {
+    Object.assign(this.opts.settings, changes)
+    this.schedule()
+  }
+
   /** How many connected nodes offer this drive. */
   seeders (key: string): number { return this.offers.get(key)?.peers.size ?? 0 }
 

@@ -1,5 +1,4 @@
 // The composition root: opens every part in order and closes them in reverse.
-import { createRequire } from 'node:module'
 import type { Config, SystemdEnv } from '../config/config.js'
 import { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
@@ -15,13 +14,14 @@ import { SystemdNotifier } from '../systemd/systemd-notifier.js'
 import type { NodeContext } from './node-context.js'
 import { statusLine } from './node-status.js'
 import { logger, setLogLevel } from '../log.js'
+import { APP_VERSION } from '../app-version.js'
 
 const log = logger('node')
 const STATUS_EVERY_MS = 5_000
 const PROBE_TIMEOUT_MS = 60_000
 const MAX_PROBING = 16
 
-export const APP_VERSION: string = createRequire(import.meta.url)('../../package.json').version
+export { APP_VERSION }
 
 interface Part { name: string, close (): Promise<void> }
 
