@@ -1,0 +1,205 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { WifiAdapter, HOTSPOT_CONNECTION, splitTerse } from '../../services/wifi/wifi-adapter.js'
+import { isPortalError } from '../../services/errors.js'
+import { setLogLevel } from '../../services/log.js'
+import { createFakeNmcli, type FakeNmcli } from '../helpers/fake-nmcli.js'
+
+const SECRET = 'correct horse battery'
+
+describe('WifiAdapter (against a fake nmcli on PATH)', () => {
+  let nmcli: FakeNmcli
+  let wifi: WifiAdapter
+  let secretDir: string
+
+  beforeEach(async () => {
+    setLogLevel('silent')
+    nmcli = await createFakeNmcli({
+      networks: [
+        { ssid: 'Home', signal: 40, security: 'WPA2' },
+        { ssid: 'Cafe:Free', signal: 70, security: '' },
+        { ssid: 'Home', signal: 82, security: 'WPA2' },
+        { ssid: '', signal: 90, security: 'WPA2' },
+        { ssid: 'Café ☕ back\\slash', signal: 55, security: 'WPA1 WPA2' }
+      ],
+      passwords: { Home: SECRET }
+    })
+    nmcli.install()
+    secretDir = path.join(nmcli.dir, 'secrets')
+    await fs.mkdir(secretDir)
+    wifi = new WifiAdapter({ secretDir })
+  })
+
+  afterEach(async () => {
+    await nmcli.remove()
+    setLogLevel('info')
+  })
+
+  const argvs = async () => (await nmcli.calls()).map((c) => c.argv)
+
+  it('reports NetworkManager as available when it runs', async () => {
+    expect(await wifi.available()).toBe(true)
+  })
+
+  it('lists networks strongest first, one per SSID, hidden ones left out, colons and UTF-8 intact', async () => {
+    expect(await wifi.scan()).toEqual([
+      { ssid: 'Home', signal: 82, security: 'WPA2' },
+      { ssid: 'Cafe:Free', signal: 70, security: 'open' },
+      { ssid: 'Café ☕ back\\slash', signal: 55, security: 'WPA1 WPA2' }
+    ])
+  })
+
+  it('joins a WPA2 network without the password ever appearing on a command line', async () => {
+    await wifi.join({ ssid: 'Home', password: SECRET })
+
+    const calls = await nmcli.calls()
+    for (const call of calls) expect(call.argv.join(' ')).not.toContain(SECRET)
+    const up = calls.find((c) => c.argv.includes('up'))!
+    const file = up.argv[up.argv.indexOf('passwd-file') + 1]
+    expect(up.input).toBe(`802-11-wireless-security.psk:${SECRET}\n`)
+    expect(up.inputMode).toBe(0o600)
+    expect(path.dirname(path.dirname(file))).toBe(secretDir)
+    expect(await fs.readdir(secretDir)).toEqual([])
+
+    const state = await nmcli.state()
+    expect(state.active).toBe('p2p-portal-wifi-Home')
+    expect(state.profiles['p2p-portal-wifi-Home']).toMatchObject({
+      '802-11-wireless.ssid': 'Home',
+      '802-11-wireless-security.key-mgmt': 'wpa-psk',
+      'connection.autoconnect': 'yes'
+    })
+    expect(await wifi.current()).toEqual({ mode: 'client', ssid: 'Home', connection: 'p2p-portal-wifi-Home' })
+  })
+
+  it('joins an open network with no security settings and no "undefined" password', async () => {
+    await wifi.join({ ssid: 'Cafe:Free' })
+
+    const all = (await argvs()).flat()
+    expect(all).not.toContain('undefined')
+    expect(all).not.toContain('passwd-file')
+    expect(all.some((a) => a.startsWith('wifi-sec') || a.startsWith('802-11-wireless-security'))).toBe(false)
+    expect((await nmcli.state()).active).toBe('p2p-portal-wifi-Cafe:Free')
+    expect(await wifi.current()).toMatchObject({ mode: 'client', ssid: 'Cafe:Free' })
+  })
+
+  it('reports a refused join as WIFI_FAILED with nmcli\'s reason, and forgets the bad profile', async () => {
+    const err = await wifi.join({ ssid: 'Home', password: 'wrong password' }).catch((e: unknown) => e)
+    expect(isPortalError(err, 'WIFI_FAILED')).toBe(true)
+    expect((err as Error).message).toBe('Wi-Fi join failed: Connection activation failed: Secrets were required, but not provided')
+    expect((err as Error).message).not.toContain('wrong password')
+    const state = await nmcli.state()
+    expect(state.profiles).toEqual({})
+    expect(state.active).toBe(null)
+    expect(await fs.readdir(secretDir)).toEqual([])
+  })
+
+  it('sets up a WPA2 hotspot profile as DESIGN.md describes, password kept off the command line', async () => {
+    await wifi.setHotspot({ ssid: 'Library of Things', password: SECRET })
+
+    for (const argv of await argvs()) expect(argv.join(' ')).not.toContain(SECRET)
+    const profile = (await nmcli.state()).profiles[HOTSPOT_CONNECTION]
+    expect(profile).toMatchObject({
+      '802-11-wireless.ssid': 'Library of Things',
+      '802-11-wireless.mode': 'ap',
+      '802-11-wireless.ap-isolation': 'yes',
+      'ipv4.method': 'shared',
+      'ipv4.addresses': '10.42.0.1/24',
+      'ipv6.method': 'disabled',
+      '802-11-wireless-security.key-mgmt': 'wpa-psk',
+      '802-11-wireless-security.proto': 'rsn',
+      '802-11-wireless-security.psk': SECRET
+    })
+    expect(await wifi.current()).toEqual({ mode: 'hotspot', ssid: 'Library of Things', connection: HOTSPOT_CONNECTION })
+  })
+
+  it('replaces a WPA2 hotspot with an open one, leaving no old secret behind', async () => {
+    await wifi.setHotspot({ ssid: 'Portal', password: SECRET })
+    await wifi.setHotspot({ ssid: 'Portal (open)' })
+
+    const profile = (await nmcli.state()).profiles[HOTSPOT_CONNECTION]
+    expect(profile['802-11-wireless.ssid']).toBe('Portal (open)')
+    expect(Object.keys(profile).some((k) => k.startsWith('802-11-wireless-security'))).toBe(false)
+    expect((await nmcli.state()).active).toBe(HOTSPOT_CONNECTION)
+  })
+
+  it('rejects bad names and passwords as BAD_REQUEST before touching nmcli', async () => {
+    const bad = [
+      () => wifi.join({ ssid: '' }),
+      () => wifi.join({ ssid: 'é'.repeat(17) }), // 34 bytes
+      () => wifi.join({ ssid: 'a\nb' }),
+      () => wifi.join({ ssid: 'Home', password: 'short' }),
+      () => wifi.join({ ssid: 'Home', password: '' }),
+      () => wifi.setHotspot({ ssid: 'Portal', password: 'x'.repeat(64) }),
+      () => wifi.setHotspot({ ssid: 'Portal', password: 'pässwörd123' }),
+      () => wifi.setHotspot({ ssid: 'Portal', password: ' leading-space' })
+    ]
+    for (const call of bad) {
+      const err = await call().catch((e: unknown) => e)
+      expect(isPortalError(err, 'BAD_REQUEST')).toBe(true)
+    }
+    expect(await nmcli.calls()).toEqual([])
+    // The limits themselves are fine.
+    await expect(wifi.join({ ssid: 'x'.repeat(32), password: 'y'.repeat(63) })).resolves.toBeUndefined()
+    await expect(wifi.setHotspot({ ssid: 'é'.repeat(16), password: '12345678' })).resolves.toBeUndefined()
+  })
+
+  it('leaves LANG and LC_ALL of this process alone and runs nmcli untranslated (C.UTF-8)', async () => {
+    const before = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES }
+    await wifi.scan()
+    await wifi.join({ ssid: 'Home', password: SECRET })
+    await wifi.current()
+    expect({ LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES }).toEqual(before)
+    for (const call of await nmcli.calls()) expect(call.env.LC_ALL).toBe('C.UTF-8')
+  })
+
+  it('reports no current network when Wi-Fi is idle', async () => {
+    expect(await wifi.current()).toBe(null)
+  })
+
+  it('says NetworkManager is needed when it is not running', async () => {
+    await nmcli.setState({ running: false })
+    expect(await wifi.available()).toBe(false)
+    const err = await wifi.scan().catch((e: unknown) => e)
+    expect(isPortalError(err, 'WIFI_UNAVAILABLE')).toBe(true)
+    expect((err as Error).message).toMatch(/NetworkManager.*not running/)
+  })
+
+  it('says NetworkManager is needed when nmcli is not installed', async () => {
+    const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'no-nmcli-'))
+    const saved = process.env.PATH
+    process.env.PATH = empty
+    try {
+      expect(await wifi.available()).toBe(false)
+      const err = await wifi.join({ ssid: 'Home', password: SECRET }).catch((e: unknown) => e)
+      expect(isPortalError(err, 'WIFI_UNAVAILABLE')).toBe(true)
+      expect((err as Error).message).toMatch(/NetworkManager/)
+    } finally {
+      process.env.PATH = saved
+      await fs.rm(empty, { recursive: true })
+    }
+  })
+
+  it('runs one nmcli change at a time', async () => {
+    let running = 0
+    let most = 0
+    const slow = new WifiAdapter({
+      run: async () => {
+        most = Math.max(most, ++running)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        running--
+        return ''
+      }
+    })
+    await Promise.all([slow.scan(), slow.join({ ssid: 'A' }), slow.setHotspot({ ssid: 'B' }), slow.current()])
+    expect(most).toBe(1)
+  })
+})
+
+describe('splitTerse', () => {
+  it('splits on colons and honours nmcli\'s \\: and \\\\ escapes', () => {
+    expect(splitTerse('a\\:b:c\\\\:')).toEqual(['a:b', 'c\\', ''])
+    expect(splitTerse('')).toEqual([])
+  })
+})
