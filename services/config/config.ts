@@ -156,26 +156,25 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   return buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
 }
 
-/** Later pairs win; list keys given on the command line replace the file's list rather than adding to it. */
+/** Later pairs win. */
 export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd(), fileDir = cwd): Config {
   const cfg: Config = structuredClone(DEFAULTS)
-  const seenLists = new Map<string, number>()
-  pairs.forEach(([name], i) => { if (MULTI.has(name)) seenLists.set(name, i) })
-  const lastSourceStart = new Map<string, string>()
+  const given = new Set<string>()
   for (const [name, raw] of pairs) {
     const spec = KEYS[name]
     if (!spec) throw CONFIG_INVALID(`Unknown key "${name}". Known keys: ${Object.keys(KEYS).join(', ')}.`)
     const value = parseValue(name, spec, raw.trim(), fileDir)
+    // Repeatable keys add up across the file and the flags; the first one replaces the (empty) default.
     if (MULTI.has(name)) {
-      const list = cfg[spec.key] as unknown[]
-      const marker = lastSourceStart.get(name)
-      if (marker === undefined) { (cfg as any)[spec.key] = []; lastSourceStart.set(name, 'x') }
+      if (!given.has(name)) (cfg as any)[spec.key] = []
       ;(cfg[spec.key] as unknown[]).push(...(value as unknown[]))
-      void list
     } else {
       (cfg as any)[spec.key] = value
     }
+    given.add(name)
   }
+  // A small disk cap alone should just work: the per-drive default follows it down.
+  if (!given.has('max-drive-size')) cfg.maxDriveBytes = Math.min(cfg.maxDriveBytes, cfg.maxTotalBytes)
   cfg.data = path.resolve(cwd, cfg.data)
   cfg.share = cfg.share.map(s => path.resolve(cwd, s))
   if (!cfg.name) cfg.name = defaultName()

@@ -58,8 +58,9 @@ export function decide (input: PolicyInput): PolicyDecision {
   const deny = new Set(s.deny)
   const follow = new Set(s.follow)
   const evicted = new Set<string>()
+  const taken = new Set<string>()
   const evictable = () => [...held.values()]
-    .filter(d => !d.own && !d.pinned && !d.followed && !evicted.has(d.key))
+    .filter(d => !d.own && !d.pinned && !d.followed && !evicted.has(d.key) && !taken.has(d.key))
     .sort((a, b) => a.lastUsed - b.lastUsed)
   const evict = (d: HeldDrive, reason: PolicyDecision['evict'][number]['reason']) => {
     evicted.add(d.key)
@@ -106,6 +107,7 @@ export function decide (input: PolicyInput): PolicyDecision {
       }
     }
     decision.mirror.push(o.key)
+    taken.add(o.key)
     // Until its metadata arrives the claimed size is all we know; it is re-checked once verified.
     held.set(o.key, { key: o.key, own: false, pinned: false, followed, bytes: o.bytes, localBytes: 0, lastUsed: now, known: false, addedAt: now })
     probing++
