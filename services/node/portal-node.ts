@@ -90,7 +90,7 @@ export class PortalNode {
 
     this.context = { config, library: this.library, peers: this.peers, mirror: this.mirror, startedAt, appVersion: APP_VERSION }
     const listeners = [{ name: 'portal', port: config.port, handler: createApp(this.context, this.opts.http?.(this.context)) }]
-    if (this.opts.content && config.contentPort) listeners.push({ name: 'drive content', port: config.contentPort, handler: this.opts.content(this.context) as any })
+    if (this.opts.content) listeners.push({ name: 'drive content', port: config.contentPort, handler: this.opts.content(this.context) as any })
     this.http = new HttpServer(config.host, listeners)
     await this.http.open()
     this.add({ name: 'http', close: () => this.http.close() })
