@@ -271,6 +271,11 @@ export class MdnsDiscovery extends EventEmitter {
 
   private dropInstance (inst: Instance): void {
     this.instances.delete(inst.id)
+    // A peer also heard on another interface (Wi-Fi and Ethernet on one LAN) moves there rather than going:
+    // that browser has it cached and would not announce it again.
+    for (const other of this.instances.values()) {
+      for (const s of other.browser.services) this.onSeen(other.id, s as SeenService)
+    }
     for (const peer of [...this.peers.values()]) {
       if (peer.via === inst.id) this.forget(peer)
     }

@@ -225,6 +225,46 @@ describe('mDNS discovery on a LAN with no default route', () => {
     }
   })
 
+  it('a node on two LANs (two sockets on 0.0.0.0:5353 in one process) gives each peer its address on the LAN it is on', async () => {
+    // Node 3 keeps eth0 on the bridge and gets eth1, a link to node 4, which leaves the bridge: two separate LANs.
+    const [lanNode, hub, far] = [lan.nodes[0], lan.nodes[3], lan.nodes[4]]
+    const other = `10.78.${lan.subnet.split('.')[2]}`
+    const ip = async (...args: string[]) => expect((await hub.exec('ip', args)).stderr).toBe('')
+    await ip('link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1', 'netns', far.ns)
+    await ip('addr', 'add', `${other}.1/24`, 'dev', 'eth1')
+    await ip('link', 'set', 'eth1', 'up')
+    await far.exec('ip', ['link', 'set', 'eth0', 'down'])
+    await far.exec('ip', ['addr', 'add', `${other}.2/24`, 'dev', 'eth1'])
+    await far.exec('ip', ['link', 'set', 'eth1', 'up'])
+    try {
+      const a = await startPeer(lanNode, 'A', 4000)
+      const h = await startPeer(hub, 'Hub', 4003)
+      const f = await startPeer(far, 'Far', 4004)
+      expect(await h.waitFor(sees(h, a), 2000, 'Hub to see A')).toMatchObject({ host: lanNode.ip })
+      expect(await h.waitFor(sees(h, f), 2000, 'Hub to see Far')).toMatchObject({ host: `${other}.2` })
+      expect(await a.waitFor(sees(a, h), 2000, 'A to see Hub')).toMatchObject({ host: hub.ip })
+      expect(await f.waitFor(sees(f, h), 2000, 'Far to see Hub')).toMatchObject({ host: `${other}.1` })
+      await new Promise((r) => setTimeout(r, 1500))
+      // mDNS is link-local: nothing is relayed from one LAN to the other.
+      expect(a.events.some(sees(a, f))).toBe(false)
+      expect(f.events.some(sees(f, a))).toBe(false)
+      expect(h.events.filter((e) => e.event === 'peer')).toHaveLength(2)
+    } finally {
+      await hub.exec('ip', ['link', 'del', 'eth1'])
+      await far.exec('ip', ['link', 'set', 'eth0', 'up'])
+    }
+  })
+
+  it('the harness adds nodes to a running LAN and shapes their links', async () => {
+    const node = await lan.addNode()
+    expect(node.ip).toBe(`${lan.subnet.split('.').slice(0, 3).join('.')}.${lan.nodes.length}`)
+    const ping = await node.exec('node', ['-e', `require('net').connect(9, '${lan.nodes[0].ip}').on('error', (e) => { console.log(e.code); process.exit(0) })`])
+    expect(ping.stdout.trim()).toBe('ECONNREFUSED') // reachable: a RST came back
+    await lan.shape(node.index, 10)
+    const tc = await node.exec('tc', ['qdisc', 'show', 'dev', 'eth0'])
+    expect(tc.stdout).toMatch(/tbf .*rate 10Mbit/)
+  })
+
   it('the harness sweeps namespaces left behind by a run that crashed, and leaves live runs alone', async () => {
     const dead = spawnSync('true').pid
     const prefix = 'pp' + randomBytes(3).toString('hex')

@@ -33,11 +33,11 @@ class FakeBonjour implements BonjourLike {
 
 type Addr = { address: string, netmask: string, internal?: boolean }
 
-function setup (opts: { answer?: boolean, ifaces?: Record<string, Addr[]> } = {}) {
+function setup (opts: { answer?: boolean, ifaces?: Record<string, Addr[]>, only?: string[] } = {}) {
   const made: FakeBonjour[] = []
   const ifaces: Record<string, Addr[]> = opts.ifaces ?? { lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', internal: true }], eth0: [eth0] }
   const discovery = new MdnsDiscovery({
-    name: 'Village library', nodeKey: OURS, port: 4000, protocolVersion: 1,
+    name: 'Village library', nodeKey: OURS, port: 4000, protocolVersion: 1, interfaces: opts.only, rescanMs: 1000,
     bonjourFactory: (o) => { const b = new FakeBonjour(o, opts.answer ?? true); made.push(b); return b },
     networkInterfaces: () => Object.fromEntries(Object.entries(ifaces).map(([n, list]) => [n, list.map((a) => ({
       ...a, family: 'IPv4' as const, internal: a.internal ?? false, mac: '02:00:00:00:00:01', cidr: null
@@ -47,7 +47,7 @@ function setup (opts: { answer?: boolean, ifaces?: Record<string, Addr[]> } = {}
   const gone: string[] = []
   discovery.on('peer', (p) => peers.push(p))
   discovery.on('peer-gone', (k) => gone.push(k))
-  return { discovery, made, peers, gone }
+  return { discovery, made, peers, gone, ifaces }
 }
 
 const service = (over: Partial<SeenService> = {}): SeenService => ({
@@ -118,6 +118,57 @@ describe('MdnsDiscovery', () => {
       txt: { k: OURS, v: '1' }
     })
     await discovery.close()
+  })
+
+  it('uses only the interfaces it is given by name', async () => {
+    const { discovery, made } = setup({ only: ['wlan0'], ifaces: {
+      eth0: [eth0], wlan0: [{ address: '10.42.0.1', netmask: '255.255.255.0' }]
+    } })
+    await discovery.open()
+    expect(made.map((b) => b.opts.interface)).toEqual(['10.42.0.1'])
+    await discovery.close()
+  })
+
+  it('moves a peer heard on two interfaces to the other one when the first goes away, without a peer-gone', async () => {
+    vi.useFakeTimers()
+    try {
+      const wlan0 = { address: '192.168.4.11', netmask: '255.255.255.0' }
+      const { discovery, made, peers, gone, ifaces } = setup({ ifaces: { eth0: [eth0], wlan0: [wlan0] } })
+      await discovery.open()
+      for (const b of made) { b.browser.services.push(service()); b.browser.emit('up', service()) }
+      expect(peers).toHaveLength(1)
+      delete ifaces.eth0
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(gone).toEqual([])
+      expect(peers).toHaveLength(1)
+      expect(discovery.peerList).toEqual([{ key: THEIRS, host: '192.168.4.20', port: 4001, version: 1, name: 'Hall' }])
+      delete ifaces.wlan0
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(gone).toEqual([THEIRS])
+      await discovery.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('clears its browser cache when a LAN announces more services than any real one has', async () => {
+    vi.useFakeTimers()
+    try {
+      const { discovery, made } = setup()
+      const finds: unknown[] = []
+      const find = made.length
+      await discovery.open()
+      const bonjour = made[find]
+      const original = bonjour.find.bind(bonjour)
+      bonjour.find = () => { finds.push(1); bonjour.browser = new FakeBrowser(); return original() }
+      bonjour.browser.services.push(...Array.from({ length: 2001 }, () => ({})))
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(finds).toHaveLength(1)
+      expect(bonjour.browser.services).toHaveLength(0)
+      await discovery.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('emits a peer once per record, again when its address or port changes, and never for itself or bad TXT', async () => {
