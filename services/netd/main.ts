@@ -1,0 +1,85 @@
+// p2p-portal-netd: the root helper that changes Wi-Fi for the portal (see netd-server.ts for why it is separate).
+//   p2p-portal-netd [--socket PATH] [--iface IFACE] [--idle-timeout SEC] [--secret-dir DIR]
+// Under p2p-portal-netd.socket systemd hands us the listening socket (LISTEN_FDS=1, fd 3) and we exit when idle;
+// with --socket we listen on PATH ourselves and stay up. It does not load the portal's configuration: everything
+// it needs is on its command line in the unit file, and the systemd protocol variables below.
+import os from 'node:os'
+import { parseArgs } from 'node:util'
+import { logger } from '../log.js'
+import { WifiAdapter } from '../wifi/wifi-adapter.js'
+import { NetdServer } from './netd-server.js'
+
+const log = logger('netd')
+const USAGE = 'usage: p2p-portal-netd [--socket PATH] [--iface IFACE] [--idle-timeout SEC] [--secret-dir DIR]'
+const SD_LISTEN_FDS_START = 3
+
+export async function main (argv: string[]): Promise<void> {
+  try {
+    await run(argv)
+  } catch (err) {
+    log.error((err as Error).message)
+    process.exitCode = 1
+  }
+}
+
+async function run (argv: string[]): Promise<void> {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        socket: { type: 'string' },
+        iface: { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'secret-dir': { type: 'string' }
+      }
+    }).values
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${USAGE}`)
+  }
+
+  const fd = listenFd()
+  if (fd === null && values.socket === undefined) {
+    throw new Error(`no socket: start me through p2p-portal-netd.socket, or give --socket PATH\n${USAGE}`)
+  }
+  const idle = values['idle-timeout'] ?? (fd !== null ? '60' : '0')
+  const idleSec = Number(idle)
+  if (!Number.isFinite(idleSec) || idleSec < 0) throw new Error(`--idle-timeout ${idle}: give a number of seconds (0 = never)`)
+
+  const wifi = new WifiAdapter({
+    iface: values.iface,
+    // RuntimeDirectory= gives a root-only tmpfs folder: the passphrase file never reaches the SD card.
+    secretDir: values['secret-dir'] ?? process.env.RUNTIME_DIRECTORY ?? os.tmpdir()
+  })
+  const server = new NetdServer({
+    wifi,
+    ...(fd !== null ? { fd } : { path: values.socket }),
+    idleTimeoutMs: idleSec * 1000
+  })
+
+  const stop = (signal: NodeJS.Signals) => {
+    // A hung nmcli must not keep the unit in "deactivating" forever.
+    setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 0)), 5000).unref()
+    server.close().catch((err: Error) => log.error(`closing: ${err.message}`))
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  server.once('idle', () => {
+    process.off('SIGTERM', stop)
+    process.off('SIGINT', stop)
+  })
+  await server.open()
+}
+
+/** sd_listen_fds(): fd 3 when systemd passed exactly one socket to this very process, else null. */
+function listenFd (): number | null {
+  const { LISTEN_PID, LISTEN_FDS } = process.env
+  // Like sd_listen_fds(unset_environment=1): nmcli and other children must not think the fds are theirs.
+  delete process.env.LISTEN_PID
+  delete process.env.LISTEN_FDS
+  delete process.env.LISTEN_FDNAMES
+  if (LISTEN_PID === undefined || LISTEN_PID !== String(process.pid)) return null
+  if (LISTEN_FDS !== '1') throw new Error(`systemd passed LISTEN_FDS=${LISTEN_FDS}: p2p-portal-netd.socket must define exactly one socket`)
+  return SD_LISTEN_FDS_START
+}

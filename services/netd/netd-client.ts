@@ -1,0 +1,117 @@
+// What the admin page uses for Wi-Fi: the same four operations as NetdServer, one connection per request
+// (systemd may have stopped an idle netd in between, and starts it again when we connect).
+import net from 'node:net'
+import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode } from '../errors.js'
+import type { WifiJoin, WifiNetwork } from '../wifi/wifi-adapter.js'
+import type { NetdReply, NetdRequest, NetdStatus } from './parse-netd-request.js'
+
+/** Where p2p-portal-netd.socket listens on the appliance image. */
+export const DEFAULT_NETD_SOCKET = '/run/p2p-portal-netd.sock'
+
+const MISSING = 'Wi-Fi settings need the p2p-portal-netd service (present on the appliance image).'
+// Codes netd sends; anything else from the wire is reported as a plain Wi-Fi failure.
+const CODES: readonly ErrorCode[] = ['BAD_REQUEST', 'WIFI_UNAVAILABLE', 'WIFI_FAILED']
+const MAX_REPLY_BYTES = 1024 * 1024
+
+export interface NetdClientOptions {
+  path?: string
+  /** Longest wait for one reply; joining waits for the radio, so this is long. */
+  timeoutMs?: number
+}
+
+export class NetdClient {
+  readonly path: string
+  private readonly timeoutMs: number
+  private readonly pending = new Set<net.Socket>()
+  private closed = false
+
+  constructor (opts: NetdClientOptions = {}) {
+    this.path = opts.path ?? DEFAULT_NETD_SOCKET
+    this.timeoutMs = opts.timeoutMs ?? 90_000
+  }
+
+  async open (): Promise<void> {}
+
+  /** Abandons requests in flight (their replies are dropped; netd still finishes the change). */
+  async close (): Promise<void> {
+    this.closed = true
+    for (const socket of this.pending) socket.destroy(WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.'))
+  }
+
+  async status (): Promise<NetdStatus> {
+    const res = await this.request({ op: 'status' })
+    return { available: res.available === true, current: res.current ?? null }
+  }
+
+  async scan (): Promise<WifiNetwork[]> {
+    const res = await this.request({ op: 'scan' })
+    if (!Array.isArray(res.networks)) throw WIFI_FAILED('p2p-portal-netd sent a scan reply without networks.')
+    return res.networks
+  }
+
+  async join (req: WifiJoin): Promise<void> {
+    await this.request({ op: 'join', ssid: req.ssid, ...password(req) })
+  }
+
+  async setHotspot (req: WifiJoin): Promise<void> {
+    await this.request({ op: 'hotspot', ssid: req.ssid, ...password(req) })
+  }
+
+  private request (req: NetdRequest): Promise<Extract<NetdReply, { ok: true }>> {
+    if (this.closed) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.'))
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(this.path)
+      let received = Buffer.alloc(0)
+      let settled = false
+      const settle = (err: Error | null, res?: NetdReply) => {
+        if (settled) return
+        settled = true
+        this.pending.delete(socket)
+        socket.destroy()
+        if (err !== null) return reject(err)
+        if (res === undefined || typeof res !== 'object' || res === null) {
+          return reject(WIFI_FAILED('p2p-portal-netd sent a reply that is not a JSON object.'))
+        }
+        if (res.ok === true) return resolve(res)
+        const code = CODES.includes(res.code as ErrorCode) ? res.code as ErrorCode : 'WIFI_FAILED'
+        reject(new PortalError(code, String(res.message ?? 'p2p-portal-netd refused the request.')))
+      }
+      this.pending.add(socket)
+      socket.setTimeout(this.timeoutMs, () => {
+        settle(WIFI_FAILED(`p2p-portal-netd did not answer within ${Math.round(this.timeoutMs / 1000)} s.`))
+      })
+      socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'))
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk])
+        const end = received.indexOf(0x0a)
+        if (end === -1) {
+          if (received.length > MAX_REPLY_BYTES) settle(WIFI_FAILED('p2p-portal-netd sent an oversized reply.'))
+          return
+        }
+        let res: NetdReply
+        try {
+          res = JSON.parse(received.subarray(0, end).toString('utf8')) as NetdReply
+        } catch {
+          return settle(WIFI_FAILED('p2p-portal-netd sent a reply that is not JSON.'))
+        }
+        settle(null, res)
+      })
+      socket.on('error', (err: NodeJS.ErrnoException) => settle(connectError(err, this.path)))
+      socket.on('close', () => settle(WIFI_FAILED('p2p-portal-netd closed the connection without answering.')))
+    })
+  }
+}
+
+function password (req: WifiJoin): { password?: string } {
+  return req.password === undefined ? {} : { password: req.password }
+}
+
+function connectError (err: NodeJS.ErrnoException, path: string): Error {
+  if (err instanceof PortalError) return err
+  // No socket file: not the appliance image (or netd not installed). Refused: the socket is there, nobody listens.
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return WIFI_UNAVAILABLE(MISSING)
+  if (err.code === 'EACCES') {
+    return WIFI_UNAVAILABLE(`The portal may not use ${path} (permission denied): run it as the user or group that p2p-portal-netd.socket allows.`)
+  }
+  return WIFI_FAILED(`Could not reach p2p-portal-netd at ${path}: ${err.message}`)
+}
