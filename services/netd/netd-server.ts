@@ -35,7 +35,8 @@ export class NetdServer extends EventEmitter {
   private readonly idleTimeoutMs: number
   private readonly maxLineBytes: number
   private readonly requestTimeoutMs: number
-  private readonly server = net.createServer((socket) => this.onConnection(socket))
+  // Half-open: a client such as `nc -U` ends its side right after the request and still waits for the reply.
+  private readonly server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket))
   private readonly sockets = new Set<net.Socket>()
   private readonly work = new Set<Promise<void>>()
   private idleTimer: NodeJS.Timeout | null = null
@@ -95,6 +96,9 @@ export class NetdServer extends EventEmitter {
     let refused = false
     socket.setTimeout(this.requestTimeoutMs, () => socket.destroy())
     socket.on('error', (err) => log.debug(`client connection: ${err.message}`))
+    socket.on('end', () => {
+      queue = queue.then(() => { socket.end() })
+    })
     socket.on('close', () => {
       this.sockets.delete(socket)
       this.armIdle()
@@ -121,7 +125,9 @@ export class NetdServer extends EventEmitter {
 
   private async answer (socket: net.Socket, line: string): Promise<void> {
     socket.setTimeout(0)
-    const done = this.handle(line).then((res) => reply(socket, res))
+    const done = this.handle(line).then((res) => reply(socket, res)).catch((err: Error) => {
+      log.error(`answering failed: ${err.message}`)
+    })
     this.work.add(done)
     try {
       await done

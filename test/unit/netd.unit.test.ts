@@ -16,13 +16,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SECRET = 'open sesame 123'
 
 /** Sends raw bytes on one connection; resolves every reply line received until netd closes or `lines` arrive. */
-function exchange (socketPath: string, bytes: string | Buffer, lines = 1): Promise<{ replies: any[], closed: boolean }> {
+function exchange (socketPath: string, bytes: string | Buffer, lines = 1, halfClose = false): Promise<{ replies: any[], closed: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath)
+    const socket = net.connect({ path: socketPath, allowHalfOpen: true })
     const replies: any[] = []
     let buffered = ''
     socket.on('error', reject)
-    socket.on('connect', () => socket.write(bytes))
+    socket.on('connect', () => halfClose ? socket.end(bytes) : socket.write(bytes))
     socket.on('data', (chunk) => {
       buffered += chunk.toString()
       let end: number
@@ -115,6 +115,13 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
     // The same connection still works after the refusals.
     expect(replies[6]).toEqual({ ok: true, available: true, current: null })
     expect(await client.status()).toMatchObject({ available: true })
+  })
+
+  it('answers a client that ends its side right after the request (nc -U style)', async () => {
+    const { replies, closed } = await exchange(socketPath, '{"op":"scan"}\n{"op":"status"}\n', 2, true)
+    expect(replies.map((r) => r.ok)).toEqual([true, true])
+    expect(replies[0].networks).toHaveLength(2)
+    expect(closed).toBe(true)
   })
 
   it('refuses a request line over 4 KiB with one error reply, hangs up, and stays up for others', async () => {
