@@ -178,6 +178,7 @@ export class MdnsDiscovery extends EventEmitter {
   }
 
   private async _open (): Promise<void> {
+    if (this.closing) return
     this.rescan()
     if (this.instances.size === 0) log.warn('no IPv4 network interface yet: will advertise when one comes up')
     // Left ref'd: with no interface yet there is no socket, and this timer is what keeps us waiting for one.

@@ -43,6 +43,8 @@ export interface Avahi {
   /** DBUS_SYSTEM_BUS_ADDRESS for avahi-browse/avahi-publish run in the same namespace */
   busAddress: string
   env: NodeJS.ProcessEnv
+  /** what dbus-daemon and avahi-daemon printed so far */
+  output (): string
   stop (): Promise<void>
 }
 
@@ -275,6 +277,7 @@ export async function startAvahi (node: LanNode, hostName = `avahi-${node.index}
   return {
     busAddress,
     env,
+    output: () => log.join(''),
     async stop () {
       if (stopped) return
       stopped = true
