@@ -1,0 +1,42 @@
+#!/bin/bash
+# Installs the appliance layer into a root filesystem: the overlay (units, NetworkManager and
+# nftables config, setup scripts, boot-partition template), the node's user, the Imager-compatible
+# first user, and the app tree at /opt/p2p-portal. Shared by the Debian build (build-image.sh) and the
+# pi-gen stage (pi-gen/stage-p2p-portal), so both images carry the same files.
+#   install-overlay.sh ROOTFS APP_DIR
+# Runs commands inside ROOTFS with chroot (through qemu-user-static on an x86 host).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=${1:?usage: install-overlay.sh ROOTFS APP_DIR}
+app=${2:?usage: install-overlay.sh ROOTFS APP_DIR}
+[ -x "$root/usr/bin/node" ] || { echo "install-overlay: $root has no /usr/bin/node (install nodejs)" >&2; exit 1; }
+
+# Files: owned by root, modes as in the repository.
+cp -rT --no-preserve=ownership "$here/overlay" "$root"
+chmod 0440 "$root/etc/sudoers.d/010_pi-nopasswd"
+
+# The node's unprivileged user (fixed uid/gid 990, see usr/lib/sysusers.d/p2p-portal.conf).
+chroot "$root" systemd-sysusers /usr/lib/sysusers.d/p2p-portal.conf
+# Raspberry Pi Imager's first-run script renames the uid-1000 user and sets its password and SSH key;
+# until then the account is locked, and nobody can log in.
+if ! chroot "$root" getent passwd 1000 >/dev/null; then
+  chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/bash --groups sudo pi
+fi
+chroot "$root" usermod -L pi 2>/dev/null || true
+
+# The app.
+rm -rf "$root/opt/p2p-portal"
+mkdir -p "$root/opt/p2p-portal"
+cp -rT --no-preserve=ownership "$app" "$root/opt/p2p-portal"
+install -d -m 0755 "$root/opt/p2p-portal/image"
+install -m 0644 "$here/README.md" "$root/opt/p2p-portal/image/README.md" 2>/dev/null || true
+install -d -o 990 -g 990 -m 0750 "$root/var/lib/p2p-portal"
+
+# Units: the appliance on; SSH off until Imager (or the organiser) turns it on.
+systemctl --root="$root" enable p2p-portal.service p2p-portal-setup.service p2p-portal-firewall.service \
+  p2p-portal-netd.socket NetworkManager.service avahi-daemon.service >/dev/null 2>&1
+systemctl --root="$root" disable ssh.service >/dev/null 2>&1 || true
+# Debian's own firewall loader would "flush ruleset" and wipe NetworkManager's shared-mode table.
+systemctl --root="$root" disable nftables.service >/dev/null 2>&1 || true
+# Waits for a network that a hotspot-only Pi never gets "online"; nothing here needs it.
+systemctl --root="$root" disable NetworkManager-wait-online.service >/dev/null 2>&1 || true

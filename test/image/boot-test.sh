@@ -1,0 +1,125 @@
+#!/bin/bash
+# Boots the appliance image under QEMU (TCG, -M virt, cortex-a72, the image's own kernel and initrd) and
+# checks it from outside, the way an organiser's first boot goes:
+#   boot-partition config written with mtools, Raspberry Pi Imager customisation simulated (firstrun.sh +
+#   systemd.run on cmdline.txt), first boot runs it and reboots, second boot serves the portal.
+# Checks: multi-user.target with no failed units; the node unit active (READY=1 reached systemd); portal
+# HTTP through a loopback forward serving the drive seeded into the image; watchdog restart after
+# SIGSTOP; boot config and Imager settings applied; data area grown; hotspot with mac80211_hwsim and a
+# phone (wpa_supplicant + udhcpc) that gets an address, the captive DNS answer and the 302.
+#   boot-test.sh IMAGE.img SEED_KEY
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/qemu-lib.sh"
+image=${1:?usage: boot-test.sh IMAGE.img SEED_KEY}
+seed_key=${2:?usage: boot-test.sh IMAGE.img SEED_KEY}
+KERNEL=${image%.img}.vmlinuz INITRD=${image%.img}.initrd
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/p2p-image-test.XXXXXX")
+trap 'cleanup_vms; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+say "work dir $WORK"
+
+ssh-keygen -q -t ed25519 -N '' -C image-test -f "$WORK/id_test"
+disk=$WORK/pi.img
+cp --sparse=always "$image" "$disk"
+# A card larger than the image: first boot must grow the data area into the rest.
+truncate -s +1G "$disk"
+img_root_mib=$(( ($(stat -c %s "$image") - $(part_offset "$image" 2)) / 1048576 ))
+
+cat > "$WORK/p2p-portal.txt" <<'CONF'
+# written by the image test, as an organiser would on a laptop
+name = Test Library
+internet = off
+max-total-size = 2G
+hotspot-ssid = TestPortal
+hotspot-password = phones-welcome
+country = GB
+admin-password = correct-horse-battery
+colour = blue
+CONF
+boot_write "$disk" p2p-portal.txt "$WORK/p2p-portal.txt"
+imager_customise "$disk" imaged-pi "$IMG_TEST_USER" "$(cat "$WORK/id_test.pub")" VenueWiFi
+
+# Boot 1: Imager's customisation runs in kernel-command-line.target, then the Pi reboots (-no-reboot:
+# QEMU exits).
+t0=$(date +%s)
+vm_start pi "$disk"
+if vm_wait_exit pi 600; then pass "first boot ran Imager's firstrun.sh and rebooted ($(( $(date +%s) - t0 )) s)"
+else fail "first boot did not reboot within 600 s"; tail -30 "${VM_LOG[pi]}"; vm_kill pi; fi
+cmdline=$(boot_read "$disk" cmdline.txt)
+check "cmdline.txt no longer starts firstrun (systemd.run removed)" lacks systemd.run "$cmdline"
+check "firstrun.sh removed from the boot partition" lacks firstrun "$(boot_ls "$disk")"
+
+# Boot 2: the appliance.
+t1=$(date +%s)
+vm_start pi "$disk"
+if vm_wait_http pi /api/status 600; then
+  ready=$(( $(date +%s) - t1 ))
+  pass "portal answers /api/status through the forward, ${ready} s after power-on"
+  echo "# boot-to-portal-ready: ${ready} s (QEMU TCG, cortex-a72)"
+else
+  fail "portal did not answer within 600 s"; tail -40 "${VM_LOG[pi]}"; exit 1
+fi
+vm_wait_ssh pi 120 || { fail "no SSH as the Imager-made user"; exit 1; }
+pass "SSH works with the key Imager's customisation installed (user $IMG_TEST_USER)"
+
+state=$(vm_ssh pi 'systemctl is-system-running --wait' 2>/dev/null)
+check "system state is running (got: $state)" test "$state" = running
+failed=$(vm_ssh pi 'systemctl list-units --failed --plain --no-legend' 2>/dev/null)
+check "no failed units${failed:+ (failed: $failed)}" test -z "$failed"
+check "multi-user.target active" test "$(vm_ssh pi systemctl is-active multi-user.target)" = active
+check "p2p-portal.service active (Type=notify: READY=1 reached systemd)" test "$(vm_ssh pi systemctl is-active p2p-portal.service)" = active
+check "the node runs as its own user" test "$(vm_ssh pi 'ps -o user= -p $(systemctl show -p MainPID --value p2p-portal)' | tr -d ' ')" = p2p-portal
+check "netd socket listening" test "$(vm_ssh pi systemctl is-active p2p-portal-netd.socket)" = active
+status_text=$(vm_ssh pi systemctl show -p StatusText --value p2p-portal)
+check "the node's STATUS= reached systemd (\"$status_text\")" test -n "$status_text"
+
+status=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[pi]}/api/status")
+drive_json=$(node -e 'const s=JSON.parse(process.argv[1]); const d=s.drives.find(d=>d.key===process.argv[2]); console.log(d?JSON.stringify(d):"")' "$status" "$seed_key")
+check "seeded drive $seed_key listed in /api/status" test -n "$drive_json"
+body=$(curl -s -m 10 "http://127.0.0.1:${VM_CONTENT[pi]}/d/$seed_key/hello.txt")
+[ -n "$body" ] || body=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[pi]}/d/$seed_key/hello.txt")
+check "seeded file served over HTTP from the image" test "$body" = "Hello from the drive seeded into the p2p-portal test image."
+check "portal home page answers 200" test "$(http_code "http://127.0.0.1:${VM_HTTP[pi]}/")" = 200
+
+# Boot-partition config and Imager customisation.
+check "Imager hostname applied" test "$(vm_ssh pi cat /etc/hostname)" = imaged-pi
+check "Imager user is uid 1000 with sudo" test "$(vm_ssh pi 'id -u; sudo -n id -u' | tr '\n' ' ')" = "1000 0 "
+check "Imager Wi-Fi imported into NetworkManager" vm_ssh pi "sudo grep -q '^ssid=VenueWiFi' /etc/NetworkManager/system-connections/preconfigured.nmconnection"
+nodeconf=$(vm_ssh pi cat /etc/p2p-portal/node.conf)
+check "node.conf has the boot file's name" grep -q '^name = Test Library$' <<< "$nodeconf"
+check "node.conf has internet = off" has '^internet = off$' "$nodeconf"
+check "node.conf has the disk cap" has '^max-total-size = 2G$' "$nodeconf"
+check "node reports the configured name in /api/status" has '"Test Library"' "$status"
+check "admin password stored 0600 for the node user" test "$(vm_ssh pi 'sudo stat -c "%a %U" /var/lib/p2p-portal/admin-password')" = "600 p2p-portal"
+check "admin password removed from the boot partition" lacks correct-horse "$(vm_ssh pi cat /boot/firmware/p2p-portal.txt)"
+check "unknown key reported in p2p-portal-errors.txt on the boot partition" has colour "$(vm_ssh pi cat /boot/firmware/p2p-portal-errors.txt 2>&1)"
+check "hotspot profile written with the configured SSID" vm_ssh pi "sudo grep -q '^ssid=TestPortal' /etc/NetworkManager/system-connections/p2p-portal-hotspot.nmconnection"
+root_mib=$(vm_ssh pi "df -m --output=size / | tail -1" | tr -d ' ')
+check "data area grown to the card (${img_root_mib} MiB partition -> ${root_mib} MiB filesystem)" test "$root_mib" -gt $(( img_root_mib + 700 ))
+check "SSH host keys generated on the device" vm_ssh pi "ls /etc/ssh/ssh_host_ed25519_key.pub"
+check "journal kept in memory only" vm_ssh pi "test -d /run/log/journal && ! test -d /var/log/journal"
+
+# Watchdog: a frozen node stops pinging; systemd must kill and restart it.
+pid=$(vm_ssh pi systemctl show -p MainPID --value p2p-portal)
+restarts=$(vm_ssh pi systemctl show -p NRestarts --value p2p-portal)
+vm_ssh pi "sudo kill -STOP $pid"
+tw=$(date +%s) newpid=$pid
+while [ $(( $(date +%s) - tw )) -lt 150 ]; do
+  sleep 3
+  newpid=$(vm_ssh pi systemctl show -p MainPID --value p2p-portal 2>/dev/null)
+  [ -n "$newpid" ] && [ "$newpid" != 0 ] && [ "$newpid" != "$pid" ] && \
+    [ "$(vm_ssh pi systemctl is-active p2p-portal)" = active ] && break
+done
+check "watchdog restarted the SIGSTOPped node (pid $pid -> $newpid in $(( $(date +%s) - tw )) s)" \
+  test "$newpid" != "$pid" -a "$(vm_ssh pi systemctl show -p NRestarts --value p2p-portal)" -gt "$restarts"
+check "journal names the watchdog as the reason" vm_ssh pi "sudo journalctl -u p2p-portal --no-pager | grep -qi watchdog"
+check "portal serves again after the watchdog restart" vm_wait_http pi /api/status 180
+
+# Hotspot with virtual radios: wlan0 runs the access point, a phone on wlan1 in its own namespace.
+. "$here/hotspot-checks.sh"
+hotspot_checks pi TestPortal phones-welcome
+
+vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+vm_wait_exit pi 120 && pass "clean power-off" || fail "power-off did not finish in 120 s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
