@@ -4,12 +4,15 @@ import { PortalNode, APP_VERSION } from './node/portal-node.js'
 import { isPortalError } from './errors.js'
 import { logger } from './log.js'
 import { portalParts } from '../web/portal-parts.js'
+import { auditStore } from './storage/audit-store.js'
+import path from 'node:path'
 
 const log = logger('node')
 // systemd waits TimeoutStopSec; a stuck close must not turn a clean stop into a SIGKILL.
 const SHUTDOWN_DEADLINE_MS = 5_000
 
 const USAGE = `Usage: p2p-portal start [options]
+       p2p-portal audit --data DIR [--repair]   check stored drives for damage (exit 1 if any)
 
   --data DIR                 where the node keeps its drives (default ./data)
   --port PORT                HTTP port for the portal and API (default 8080); drive content uses PORT+1
@@ -32,6 +35,7 @@ const USAGE = `Usage: p2p-portal start [options]
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   if (command === '--version' || command === 'version') { console.log(APP_VERSION); return }
+  if (command === 'audit') return audit(rest)
   if (command !== 'start') {
     process.stdout.write(USAGE)
     process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2
@@ -60,6 +64,20 @@ export async function main (argv: string[]): Promise<void> {
     await node.open()
   } catch (err) {
     await node.close().catch(() => {})
+    fail(err)
+  }
+}
+
+async function audit (argv: string[]): Promise<void> {
+  const repair = argv.includes('--repair')
+  const i = argv.indexOf('--data')
+  const data = i === -1 ? './data' : argv[i + 1]
+  if (!data) { fail(new Error('--data needs a folder')); return }
+  try {
+    const report = await auditStore(path.resolve(data), { repair })
+    process.stdout.write(JSON.stringify(report) + '\n')
+    process.exitCode = report.corrupt || report.droppedBlocks || report.droppedTreeNodes ? 1 : 0
+  } catch (err) {
     fail(err)
   }
 }

@@ -43,6 +43,7 @@ export class LibraryDrive extends EventEmitter {
   private figures: DriveFigures = { version: 0, files: 0, bytes: 0, localBytes: 0, known: false }
   private blobs: BlobRef[] = []
   private countedVersion = -1
+  private awaitingMetadata = false
   private recount: Promise<void> | null = null
   private localTimer: NodeJS.Timeout | null = null
   private downloads: Array<{ destroy (): void }> = []
@@ -65,8 +66,14 @@ export class LibraryDrive extends EventEmitter {
     await this.drive.ready()
     this.drive.core.on('append', () => this.onAppend())
     this.drive.core.on('truncate', () => this.onAppend())
-    // A count that met blocks still on their way is retried as they arrive.
-    this.drive.core.on('download', () => { if (this.countedVersion !== this.drive.version || !this.figures.known) this.onAppend() })
+    // Metadata still arriving: count once all of it is here (a partial Hyperbee lists a partial drive).
+    this.drive.core.on('download', () => {
+      if (this.awaitingMetadata && this.metadataComplete()) {
+        this.awaitingMetadata = false
+        this.countedVersion = -1
+        this.onAppend()
+      }
+    })
     this.drive.on('blobs', () => this.scheduleLocalCount())
     if (this.wantDownload) this.startDownload()
     await this.refresh()
@@ -102,8 +109,18 @@ export class LibraryDrive extends EventEmitter {
     }
   }
 
+  private metadataComplete (): boolean {
+    return this.drive.core.contiguousLength >= this.drive.core.length
+  }
+
   private async count (): Promise<void> {
     const version = this.drive.version
+    if (!this.metadataComplete()) {
+      // Counted again from the 'download' handler once the rest of the metadata is local.
+      this.awaitingMetadata = true
+      this.countedVersion = version
+      return
+    }
     if (version <= 1) {
       this.countedVersion = version
       // An own drive with nothing in it yet is known (empty); a mirror at version 1 has not heard from its peer.
