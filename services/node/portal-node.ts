@@ -12,6 +12,7 @@ import { MdnsDiscovery } from '../discovery/mdns-discovery.js'
 import { InternetSwarm } from '../internet/internet-swarm.js'
 import { SystemdNotifier } from '../systemd/systemd-notifier.js'
 import type { NodeContext } from './node-context.js'
+import { applyAdminSettings } from '../config/admin-settings.js'
 import { statusLine } from './node-status.js'
 import { logger, setLogLevel } from '../log.js'
 import { APP_VERSION } from '../app-version.js'
@@ -65,6 +66,8 @@ export class PortalNode {
     await this.library.open()
     this.add({ name: 'library', close: () => this.library.close() })
     const keyPair = this.library.keyPair!
+    // Caps the organiser set on the admin page survive restarts; they must hold before the mirror reviews.
+    await applyAdminSettings(config)
 
     this.peers = new PeerManager({ store: this.library.store, keyPair, port: config.replicationPort, catalogue: () => this.mirror.catalogue() })
     this.mirror = new MirrorManager({
@@ -110,7 +113,7 @@ export class PortalNode {
     }
 
     log.info(`node ${this.library.nodeKey} "${config.name}" ready in ${Date.now() - startedAt} ms: ${this.library.list().length} drives, data in ${config.data}`)
-    this.notifier.ready()
+    await this.notifier.ready()
     this.notifier.status(statusLine(this.context))
     this.statusTimer = setInterval(() => this.notifier.status(statusLine(this.context)), STATUS_EVERY_MS)
     this.statusTimer.unref()
@@ -123,7 +126,7 @@ export class PortalNode {
 
   private async closeParts (): Promise<void> {
     if (this.statusTimer) clearInterval(this.statusTimer)
-    this.notifier.stopping()
+    await this.notifier.stopping()
     for (const part of this.opened.reverse()) {
       try {
         await part.close()
