@@ -1,0 +1,160 @@
+// The organiser's /admin: access control first (password, session, CSRF and origin checks), then the pages.
+// Nothing here works before a password exists, and the first password can only be set on the node itself.
+import express, { Router, type Request, type Response, type NextFunction } from 'express'
+import type { NodeContext } from '../../services/node/node-context.js'
+import { FORBIDDEN, UNAUTHORIZED, isPortalError } from '../../services/errors.js'
+import { httpStatus } from '../../services/http/error-handler.js'
+import { logger } from '../../services/log.js'
+import { AdminPassword, checkNew } from './admin-password.js'
+import { AdminSessions, type Session } from './admin-sessions.js'
+import { LoginLimiter } from './login-limiter.js'
+import { checkSameOrigin, clientIp, fromLoopback, loopbackHost, wantsJson } from './request-checks.js'
+import { AdminKit, SECURITY_HEADERS, field, wrap } from './admin-kit.js'
+import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js'
+import { errorBody, loginBody, notSetBody, setupBody } from './auth-pages.js'
+import { publishRoutes } from './publish-routes.js'
+import { manageRoutes } from './manage-routes.js'
+import { wifiRoutes, type WifiControl } from './wifi-routes.js'
+import { usbRoutes } from './usb-routes.js'
+import { DriveWriter } from './drive-writer.js'
+import { UsbSticks } from './usb-sticks.js'
+import { NetdClient } from '../../services/netd/netd-client.js'
+
+const log = logger('admin')
+
+export interface AdminRouterOptions {
+  password?: AdminPassword
+  sessions?: AdminSessions
+  limiter?: LoginLimiter
+  wifi?: WifiControl
+  usbRoots?: string[]
+  /** Tests use plain folders as sticks; production only mount points. */
+  usbMountsOnly?: boolean
+}
+
+export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): Router {
+  const password = opts.password ?? new AdminPassword({ dataDir: ctx.config.data, passwordFile: ctx.config.adminPasswordFile })
+  const sessions = opts.sessions ?? new AdminSessions()
+  const limiter = opts.limiter ?? new LoginLimiter()
+  const kit = new AdminKit(ctx)
+  const writer = new DriveWriter(ctx.library, ctx.config.data)
+  const usb = new UsbSticks({ library: ctx.library, writer, roots: opts.usbRoots, mountsOnly: opts.usbMountsOnly })
+  // Read the password file now, so a bad one shows in the log at start rather than at the first visit.
+  password.ready().catch((err) => log.error((err as Error).message))
+
+  const router = Router()
+  const forms = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 20 })
+
+  router.use('/admin', (req, res, next) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    next()
+  })
+  router.get('/admin/admin.css', (req, res) => { res.setHeader('Cache-Control', 'max-age=300'); res.type('css').send(ADMIN_CSS) })
+  router.get('/admin/admin.js', (req, res) => { res.setHeader('Cache-Control', 'max-age=300'); res.type('js').send(ADMIN_JS) })
+
+  // Every state change: same-origin page, then (for forms) the session's CSRF token.
+  router.use('/admin', (req, res, next) => {
+    res.locals.adminSession = sessions.find(req)
+    if (req.method === 'GET' || req.method === 'HEAD') return next()
+    if (req.method !== 'POST') return next(FORBIDDEN('The admin page only accepts forms (POST).'))
+    checkSameOrigin(req)
+    if (req.is('multipart/form-data')) return next()
+    forms(req, res, (err?: unknown) => {
+      if (err) return next(err)
+      const s = res.locals.adminSession as Session | null
+      const token = req.get('x-csrf-token') ?? field(req, '_csrf')
+      if (!s || !AdminSessions.csrfMatches(s, token)) return next(FORBIDDEN('The form was missing its security token or it expired: reload the admin page and try again.'))
+      next()
+    })
+  })
+
+  const localSetup = (req: Request) => fromLoopback(req) && loopbackHost(req)
+
+  router.get('/admin/login', wrap(async (req, res) => {
+    const s = sessions.ensure(req, res)
+    res.locals.adminSession = s
+    if (!await password.isSet()) return res.redirect(303, '/admin')
+    if (s.admin) return res.redirect(303, '/admin')
+    kit.render(res, 'Log in', loginBody(s.csrf, safeNext(req.query.next)))
+  }))
+
+  router.post('/admin/login', wrap(async (req, res) => {
+    const ip = clientIp(req)
+    const local = fromLoopback(req)
+    limiter.check(ip, local)
+    if (!await password.isSet()) throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
+    if (!await password.verify(field(req, 'password'))) {
+      limiter.failed(ip)
+      log.warn(`failed admin login from ${ip}`)
+      throw UNAUTHORIZED('Wrong password.')
+    }
+    limiter.succeeded(ip)
+    log.info(`admin logged in from ${ip}`)
+    res.locals.adminSession = sessions.start(res, true, kit.session(res))
+    kit.done(req, res, 'Logged in.', safeNext(field(req, 'next')))
+  }))
+
+  router.post('/admin/setup', wrap(async (req, res) => {
+    if (await password.isSet()) throw FORBIDDEN('The admin password is already set: log in with it.')
+    if (!localSetup(req)) throw FORBIDDEN('The first admin password can only be set on the node itself (http://localhost/admin).')
+    const pw = checkNew(field(req, 'password'))
+    if (pw !== field(req, 'confirm')) throw UNAUTHORIZED('The two passwords differ: type the same password twice.')
+    await password.set(pw)
+    log.info('admin password set on the node itself')
+    res.locals.adminSession = sessions.start(res, true, kit.session(res))
+    kit.done(req, res, 'Password set. You are logged in.', '/admin')
+  }))
+
+  router.post('/admin/logout', (req, res) => {
+    sessions.end(res, kit.session(res))
+    res.locals.adminSession = null
+    if (wantsJson(req)) { res.json({ ok: true }); return }
+    res.redirect(303, '/admin/login')
+  })
+
+  // Gate: everything below needs a password to exist and a logged-in session.
+  router.use('/admin', wrap(async (req, res, next) => {
+    const s = res.locals.adminSession as Session | null
+    if (!await password.isSet()) {
+      if (req.method !== 'GET') throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
+      const fresh = sessions.ensure(req, res)
+      res.locals.adminSession = fresh
+      return localSetup(req) ? kit.render(res, 'Set up', setupBody(fresh.csrf)) : kit.render(res, 'Not set up', notSetBody(), 403)
+    }
+    if (s?.admin) return next()
+    if (req.method === 'GET' && !wantsJson(req)) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`)
+    throw UNAUTHORIZED('Log in to the admin page first.')
+  }))
+
+  router.use(publishRoutes(kit, writer))
+  router.use(manageRoutes(kit))
+  router.use(wifiRoutes(kit, opts.wifi ?? new NetdClient()))
+  router.use(usbRoutes(kit, usb))
+
+  router.use('/admin', (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = httpStatus(err)
+    if (status >= 500 && !isPortalError(err)) return next(err)
+    const message = (err as Error).message
+    const retry = isPortalError(err) ? Number(err.details.retryAfterMs) : NaN
+    if (status === 429 && retry > 0) res.setHeader('Retry-After', String(Math.ceil(retry / 1000)))
+    if (res.headersSent) { res.destroy(); return }
+    // An upload refused half-way: the rest of its body is discarded, and the connection not reused.
+    if (req.is('multipart/form-data')) res.setHeader('Connection', 'close')
+    if (wantsJson(req)) { res.status(status).json({ error: { code: isPortalError(err) ? err.code : 'BAD_REQUEST', message } }); return }
+    kit.render(res, 'Error', errorBody(status, message, backTo(req)), status)
+  })
+  return router
+}
+
+/** Where to go after logging in: an admin page of this node, nowhere else (no open redirect). */
+function safeNext (v: unknown): string {
+  return typeof v === 'string' && /^\/admin(\/[^/\\]*)*(\?[^\\]*)?$/.test(v) && !v.startsWith('//') ? v : '/admin'
+}
+
+function backTo (req: Request): string {
+  try {
+    const ref = new URL(req.headers.referer ?? '')
+    if (ref.host === req.headers.host && ref.pathname.startsWith('/admin')) return ref.pathname + ref.search
+  } catch {}
+  return '/admin'
+}

@@ -1,0 +1,145 @@
+// Writes into one of the node's own drives: streamed files in 512 KiB blocks, renames and deletions.
+// One write at a time per drive, so a failed file's blocks can be cleared without touching another's.
+import fs from 'node:fs/promises'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Library } from '../../services/storage/library.js'
+import type { LibraryDrive } from '../../services/storage/library-drive.js'
+import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
+import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
+import { drivePath } from '../../services/http/drive-path.js'
+import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull } from '../../services/errors.js'
+
+// Left free for RocksDB's own compactions and the state files: a node that fills its disk to the last byte
+// cannot even save its settings.
+const DISK_MARGIN = 64 * 1024 * 1024
+
+/** Splits a stream into BLOCK_SIZE chunks: each write to a Hyperdrive stream becomes one block. */
+export class Rechunker extends Transform {
+  private parts: Buffer[] = []
+  private length = 0
+  bytes = 0
+
+  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.parts.push(chunk)
+    this.length += chunk.length
+    this.bytes += chunk.length
+    if (this.length >= BLOCK_SIZE) {
+      let all = Buffer.concat(this.parts, this.length)
+      while (all.length >= BLOCK_SIZE) {
+        this.push(all.subarray(0, BLOCK_SIZE))
+        all = all.subarray(BLOCK_SIZE)
+      }
+      this.parts = all.length ? [all] : []
+      this.length = all.length
+    }
+    cb()
+  }
+
+  override _flush (cb: TransformCallback): void {
+    if (this.length) this.push(Buffer.concat(this.parts, this.length))
+    this.parts = []
+    cb()
+  }
+}
+
+/** A user-given path inside a drive ("a/b.txt", "/a/b.txt"), checked like a URL path; never the hidden folder. */
+export function userPath (text: unknown): string {
+  if (typeof text !== 'string' || text.trim() === '') throw BAD_PATH('Give a file name.')
+  const name = drivePath(text.split('/').map(encodeURIComponent).join('/'))
+  if (name === '/') throw BAD_PATH('Give a file name, not just "/".')
+  if ((name + '/').startsWith(HIDDEN_PREFIX)) throw BAD_PATH('That folder is reserved for the portal itself.')
+  return name
+}
+
+export class DriveWriter {
+  private readonly locks = new Map<string, Promise<unknown>>()
+
+  constructor (private readonly library: Library, private readonly dataDir: string) {}
+
+  /** An own drive the admin may change (not one that mirrors a --share folder, which would undo the change). */
+  writable (key: string): LibraryDrive {
+    const d = this.library.require(key, false)
+    if (!d.own || !d.drive.writable) throw NOT_WRITABLE('This drive was published by another node: only its publisher can change it.')
+    const share = this.library.record(d.id)?.share
+    if (share) throw NOT_WRITABLE(`This drive publishes the folder ${share}: change the files in that folder instead.`)
+    return d
+  }
+
+  /** Refuses an upload the disk cannot hold, before writing anything. */
+  async checkSpace (bytes: number): Promise<void> {
+    if (!(bytes > 0)) return
+    const st = await fs.statfs(this.dataDir).catch(() => null)
+    if (st && st.bavail * st.bsize < bytes + DISK_MARGIN) {
+      throw DISK_FULL(`Not enough free space for this upload (${Math.round(bytes / 1048576)} MB): free space on the node first.`)
+    }
+  }
+
+  /** Streams `source` into `name`; on failure no entry is written and the blocks written so far are cleared. */
+  writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}): Promise<number> {
+    return this.serial(d.id, async () => {
+      const drive = d.drive
+      const blobs = await drive.getBlobs()
+      const before: number = blobs.core.length
+      const chunker = new Rechunker()
+      try {
+        await pipeline(source, chunker, drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata } }))
+      } catch (err) {
+        // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
+        // its blocks are freed so a full disk is not left fuller.
+        await blobs.core.clear(before, blobs.core.length).catch(() => {})
+        throw asDiskFull(err) ?? err
+      }
+      return chunker.bytes
+    })
+  }
+
+  async rename (d: LibraryDrive, fromText: unknown, toText: unknown): Promise<string> {
+    const from = userPath(fromText)
+    const to = userPath(toText)
+    return this.serial(d.id, async () => {
+      const entry = await d.drive.entry(from)
+      if (!entry) throw FILE_NOT_FOUND(`There is no file ${from} in this drive.`)
+      if (from === to) return to
+      if (await d.drive.entry(to)) throw BAD_REQUEST(`${to} already exists: delete it first or choose another name.`)
+      await wrap(() => d.drive.putEntry(to, entry.value))
+      await wrap(() => d.drive.del(from))
+      return to
+    })
+  }
+
+  async remove (d: LibraryDrive, nameText: unknown): Promise<string> {
+    const name = userPath(nameText)
+    return this.serial(d.id, async () => {
+      if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`)
+      // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
+      await d.drive.clear(name).catch(() => {})
+      await wrap(() => d.drive.del(name))
+      return name
+    })
+  }
+
+  private serial<T> (key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve()
+    const next = prev.then(fn, fn)
+    const settled = next.catch(() => {})
+    this.locks.set(key, settled)
+    settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
+    return next
+  }
+}
+
+async function wrap<T> (fn: () => Promise<T>): Promise<T> {
+  try { return await fn() } catch (err) { throw asDiskFull(err) ?? err }
+}
+
+/** Files of a drive for the admin page, hidden portal files left out. */
+export async function listFiles (d: LibraryDrive, limit = 5000): Promise<{ files: Array<{ path: string, bytes: number }>, more: boolean }> {
+  const files: Array<{ path: string, bytes: number }> = []
+  for await (const entry of d.drive.list('/', { recursive: true, wait: false })) {
+    if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+    if (files.length >= limit) return { files, more: true }
+    files.push({ path: entry.key, bytes: entry.value.blob?.byteLength ?? 0 })
+  }
+  return { files, more: false }
+}

@@ -1,0 +1,236 @@
+// USB sticks mounted by the OS (udisks/usbmount put them under /media or /run/media): import a folder from
+// one as a new drive, export a drive to one. Every path is resolved and checked to stay inside the stick,
+// and symbolic links are never followed, so neither a crafted stick nor a crafted drive reaches elsewhere.
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import type { Library } from '../../services/storage/library.js'
+import type { LibraryDrive } from '../../services/storage/library-drive.js'
+import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
+import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
+import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../../services/errors.js'
+import { logger } from '../../services/log.js'
+import type { DriveWriter } from './drive-writer.js'
+
+const log = logger('usb')
+export const DEFAULT_USB_ROOTS = ['/media', '/run/media']
+const READ_WAIT_MS = 15_000
+
+export interface Stick { id: string, name: string, path: string }
+
+export interface UsbJob {
+  id: number
+  kind: 'import' | 'export'
+  what: string
+  files: number
+  done: number
+  bytes: number
+  failed: string[]
+  state: 'running' | 'done' | 'failed'
+  error?: string
+  driveKey?: string
+}
+
+export interface UsbSticksOptions {
+  library: Library
+  writer: DriveWriter
+  roots?: string[]
+  /** Only mount points count as sticks (production); tests use plain folders. */
+  mountsOnly?: boolean
+}
+
+export class UsbSticks {
+  readonly roots: string[]
+  private readonly mountsOnly: boolean
+  readonly jobs: UsbJob[] = []
+  private nextJob = 1
+
+  constructor (private readonly opts: UsbSticksOptions) {
+    this.roots = opts.roots ?? DEFAULT_USB_ROOTS
+    this.mountsOnly = opts.mountsOnly ?? true
+  }
+
+  /** Mounted sticks: folders one or two levels under a root (/media/LABEL, /media/user/LABEL). */
+  async list (): Promise<Stick[]> {
+    const out: Stick[] = []
+    for (const root of this.roots) {
+      for (const a of await dirs(root)) {
+        const pa = path.join(root, a)
+        if (await this.isStick(pa, root)) { out.push(stick(pa)); continue }
+        for (const b of await dirs(pa)) {
+          const pb = path.join(pa, b)
+          if (await this.isStick(pb, pa)) out.push(stick(pb))
+        }
+      }
+    }
+    return out
+  }
+
+  private async isStick (dir: string, parent: string): Promise<boolean> {
+    if (!this.mountsOnly) return (await dirs(dir)).length > 0 || (await fsp.readdir(dir).catch(() => [])).length > 0
+    const [a, b] = await Promise.all([fsp.stat(dir).catch(() => null), fsp.stat(parent).catch(() => null)])
+    return !!a && !!b && a.dev !== b.dev
+  }
+
+  async find (id: unknown): Promise<Stick> {
+    const s = (await this.list()).find(x => x.id === id)
+    if (!s) throw NOT_FOUND('That USB stick is not mounted any more: plug it in again and reload the page.')
+    return s
+  }
+
+  /** Folders on a stick (up to two levels), for the import form. */
+  async folders (s: Stick): Promise<string[]> {
+    const out = ['/']
+    for (const a of await dirs(s.path)) {
+      if (a.startsWith('.')) continue
+      out.push(`/${a}`)
+      for (const b of await dirs(path.join(s.path, a))) if (!b.startsWith('.')) out.push(`/${a}/${b}`)
+    }
+    return out.slice(0, 500)
+  }
+
+  /** Starts importing a folder of a stick as a new drive; returns the job to follow on the USB page. */
+  async startImport (s: Stick, folder: unknown, info: { title: string, description: string }): Promise<UsbJob> {
+    const base = await fsp.realpath(s.path)
+    const source = await inside(base, typeof folder === 'string' ? folder : '/')
+    const st = await fsp.stat(source).catch(() => null)
+    if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.')
+    const files = new Map<string, number>()
+    await walk(source, '/', files)
+    const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description })
+    const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size)
+    job.driveKey = d.id
+    this.run(job, async () => {
+      for (const [name, size] of files) {
+        const file = path.join(source, ...name.split('/'))
+        try {
+          // O_NOFOLLOW: a link swapped in after the walk is refused rather than followed.
+          const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+          await this.opts.writer.writeStream(d, name, handle.createReadStream({ highWaterMark: BLOCK_SIZE }), { size })
+          job.bytes += size
+        } catch (err) {
+          if (asDiskFull(err)) throw asDiskFull(err)
+          job.failed.push(`${name}: ${(err as Error).message}`)
+        }
+        job.done++
+      }
+    })
+    return job
+  }
+
+  /** Starts copying every file of a drive into a new folder on a stick. */
+  async startExport (d: LibraryDrive, s: Stick, folderName: unknown): Promise<UsbJob> {
+    const base = await fsp.realpath(s.path)
+    const name = safeSegment(typeof folderName === 'string' && folderName.trim() ? folderName.trim() : d.info.title || d.id.slice(0, 12))
+    const target = path.join(base, name)
+    try {
+      await fsp.mkdir(target)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw BAD_REQUEST(`${name} already exists on the stick: choose another folder name.`)
+      throw asDiskFull(err) ?? err
+    }
+    const entries: Array<{ key: string, bytes: number }> = []
+    for await (const e of d.drive.list('/', { recursive: true, wait: false })) {
+      if (e.key.startsWith(HIDDEN_PREFIX) || !e.value.blob) continue
+      entries.push({ key: e.key, bytes: e.value.blob.byteLength })
+    }
+    const job = this.job('export', `"${d.info.title || d.id.slice(0, 8)}" → ${s.name}/${name}`, entries.length)
+    this.run(job, async () => {
+      for (const e of entries) {
+        try {
+          const out = exportPath(target, e.key)
+          await fsp.mkdir(path.dirname(out), { recursive: true })
+          // wx: never overwrite, and never write through a link someone placed on the stick.
+          const handle = await fsp.open(out, 'wx')
+          try {
+            await pipeline(d.drive.createReadStream(e.key, { timeout: READ_WAIT_MS }), handle.createWriteStream())
+          } catch (err) {
+            await fsp.rm(out, { force: true })
+            throw err
+          }
+          job.bytes += e.bytes
+        } catch (err) {
+          if (asDiskFull(err)) throw BAD_REQUEST('The USB stick is full: the export stopped. Use a larger stick.')
+          job.failed.push(`${e.key}: ${(err as Error).message}`)
+        }
+        job.done++
+      }
+    })
+    return job
+  }
+
+  private job (kind: UsbJob['kind'], what: string, files: number): UsbJob {
+    const job: UsbJob = { id: this.nextJob++, kind, what, files, done: 0, bytes: 0, failed: [], state: 'running' }
+    this.jobs.push(job)
+    if (this.jobs.length > 20) this.jobs.shift()
+    return job
+  }
+
+  private run (job: UsbJob, fn: () => Promise<void>): void {
+    log.info(`${job.kind} started: ${job.what} (${job.files} files)`)
+    fn().then(() => {
+      job.state = 'done'
+      log.info(`${job.kind} finished: ${job.what}, ${job.done - job.failed.length}/${job.files} files${job.failed.length ? `, ${job.failed.length} failed` : ''}`)
+    }, (err) => {
+      job.state = 'failed'
+      job.error = (err as Error).message
+      log.error(`${job.kind} failed: ${job.what}: ${job.error}`)
+    })
+  }
+}
+
+function stick (p: string): Stick {
+  return { id: Buffer.from(p).toString('base64url'), name: path.basename(p), path: p }
+}
+
+async function dirs (dir: string): Promise<string[]> {
+  try {
+    return (await fsp.readdir(dir, { withFileTypes: true })).filter(d => d.isDirectory()).map(d => d.name).sort()
+  } catch {
+    return []
+  }
+}
+
+/** A folder given by the user, resolved (links too) and checked to be `base` or below it. */
+async function inside (base: string, rel: string): Promise<string> {
+  if (rel.includes('\0')) throw BAD_PATH('That folder name is not valid.')
+  const joined = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')))
+  const real = await fsp.realpath(joined).catch(() => { throw BAD_PATH('That folder is not on the stick.') })
+  if (real !== base && !real.startsWith(base + path.sep)) throw BAD_PATH('That folder is outside the stick.')
+  return real
+}
+
+/** Where a drive entry goes under `target`; entries from other implementations may hold any bytes. */
+export function exportPath (target: string, key: string): string {
+  const segs = key.split('/').filter(s => s !== '')
+  if (segs.length === 0) throw BAD_PATH('empty file name')
+  for (const s of segs) {
+    if (s === '.' || s === '..' || s.includes('\\') || /[\u0000-\u001f\u007f]/.test(s)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`)
+  }
+  const out = path.resolve(target, ...segs)
+  if (!out.startsWith(target + path.sep)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`)
+  return out
+}
+
+function safeSegment (name: string): string {
+  // FAT/exFAT, what most sticks use, refuses these characters.
+  const s = name.replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_').replace(/^\.+/, '').slice(0, 100).trim()
+  if (!s) throw BAD_REQUEST('Choose a folder name for the export.')
+  return s
+}
+
+async function walk (dir: string, prefix: string, out: Map<string, number>): Promise<void> {
+  let names: fs.Dirent[]
+  try { names = await fsp.readdir(dir, { withFileTypes: true }) } catch { return }
+  for (const d of names) {
+    // Hidden files and the OS's stick litter (.Trashes, System Volume Information) are not content.
+    if (d.name.startsWith('.') || d.name === 'System Volume Information') continue
+    const full = path.join(dir, d.name)
+    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out)
+    else if (d.isFile()) {
+      const st = await fsp.lstat(full).catch(() => null)
+      if (st?.isFile()) out.set(prefix + d.name, st.size)
+    }
+  }
+}
