@@ -1,44 +1,10 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { SystemdNotifier } from '../../services/systemd/systemd-notifier.js'
 import { setLogLevel } from '../../services/log.js'
-
-// Node has no unix datagram sockets, so a few lines of Python stand in for systemd's end of NOTIFY_SOCKET:
-// it binds a real SOCK_DGRAM socket and prints every datagram as one JSON line.
-const RECEIVER = `
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print(json.dumps("BOUND"), flush=True)
-while True:
-    print(json.dumps(s.recv(65536).decode()), flush=True)
-`
-
-interface Receiver { socket: string, messages: string[], child: ChildProcess }
-
-async function startReceiver (dir: string): Promise<Receiver> {
-  const socket = path.join(dir, 'notify.sock')
-  const child = spawn('python3', ['-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const messages: string[] = []
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject)
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const msg = JSON.parse(line) as string
-      if (msg === 'BOUND') resolve()
-      else messages.push(msg)
-    })
-  })
-  return { socket, messages, child }
-}
-
-/** Every VARIABLE=VALUE line received, minus the BARRIER=1 handshakes the binary adds. */
-function assignments (r: Receiver): string[] {
-  return r.messages.flatMap((m) => m.split('\n')).filter((l) => l !== '' && l !== 'BARRIER=1')
-}
+import { startReceiver, assignments, type Receiver } from '../helpers/notify-receiver.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
