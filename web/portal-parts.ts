@@ -1,10 +1,17 @@
 // The visitor pages, the captive-portal answers and the admin page, as plugged into a node.
-// (Filled in by the portal work; the node runs with its API alone until then.)
 import type { PortalNodeOptions } from '../services/node/portal-node.js'
 import { adminRouter } from './admin/admin-router.js'
+import { captiveRouter } from './captive/captive-router.js'
+import { visitorRouter } from './visitor/visitor-router.js'
+import { contentHandler } from './content/content-handler.js'
 
 export function portalParts (): Pick<PortalNodeOptions, 'http' | 'content'> {
   return {
-    http: (ctx) => ({ after: [adminRouter(ctx)] })
+    http: (ctx) => ({
+      // The captive redirect must see every request first, before the API and the pages.
+      before: [captiveRouter(ctx)],
+      after: [adminRouter(ctx), visitorRouter(ctx)]
+    }),
+    content: (ctx) => contentHandler(ctx)
   }
 }

@@ -24,6 +24,9 @@ export async function startTestNode (pairs: Array<[string, string]> = [], opts: 
   config.contentPort = 0
   const node = new PortalNode({ config, ...portalParts(), ...opts })
   await node.open()
+  // Pages link to the content port (drive websites): tell them the one the system picked.
+  config.port = node.http.port('portal')
+  config.contentPort = node.http.port('drive content')
   const url = `http://127.0.0.1:${node.http.port('portal')}`
   const contentUrl = `http://127.0.0.1:${node.http.port('drive content')}`
   return { node, config, url, contentUrl, close: () => node.close() }

@@ -1,0 +1,49 @@
+// The only script the portal pages load, and only as an improvement: live seeders and progress on the home
+// page (SSE), and copy buttons. Everything works without it.
+export const PORTAL_JS = `(function(){
+'use strict';
+var RAYS=12;
+function len(n,i){return i<Math.min(n,RAYS)?4+Math.min(n,8)*1.25:2.5}
+function drawSun(svg,n,label){
+  var lines=svg.querySelectorAll('line');
+  for(var i=0;i<lines.length;i++){
+    var a=i*2*Math.PI/RAYS,l=len(n,i),c=Math.cos(a),s=Math.sin(a);
+    lines[i].setAttribute('x2',(24+(9.5+l)*c).toFixed(1));lines[i].setAttribute('y2',(24+(9.5+l)*s).toFixed(1));
+    if(i<n)lines[i].setAttribute('class','on');else lines[i].removeAttribute('class');
+  }
+  svg.setAttribute('class','sun'+(n>0?' lit':''));svg.setAttribute('data-seeders',n);
+  if(label)svg.setAttribute('aria-label',label);
+}
+function fill(tpl,n){return (tpl||'').replace('{n}',n).replace('{pct}',n)}
+function live(){
+  var cards=document.querySelectorAll('[data-key]');
+  if(!cards.length||!window.EventSource)return;
+  var es=new EventSource('/events');
+  es.addEventListener('drives',function(ev){
+    var list;try{list=JSON.parse(ev.data)}catch(e){return}
+    list.forEach(function(d){
+      var card=document.querySelector('[data-key="'+d.key+'"]');if(!card)return;
+      var sun=card.querySelector('svg.sun');
+      var label=d.seeders===1?card.getAttribute('data-one'):fill(card.getAttribute('data-many'),d.seeders);
+      if(sun)drawSun(sun,d.seeders,label);
+      var m=card.querySelector('meter');if(m&&d.bytes>0)m.value=d.local/d.bytes;
+      var st=card.querySelector('.state');
+      if(st&&d.held)st.textContent=d.complete?card.getAttribute('data-complete'):fill(card.getAttribute('data-copying'),Math.floor(100*d.local/Math.max(1,d.bytes)));
+      var sd=card.querySelector('.seeders');if(sd)sd.textContent=label;
+    });
+  });
+}
+function copy(){
+  var bs=document.querySelectorAll('button[data-copy]');
+  for(var i=0;i<bs.length;i++){(function(b){
+    b.hidden=false;
+    b.addEventListener('click',function(){
+      var text=b.getAttribute('data-copy'),done=function(){b.textContent=b.getAttribute('data-done')};
+      if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(text).then(done,fallback)}else fallback();
+      function fallback(){var t=document.createElement('textarea');t.value=text;t.setAttribute('readonly','');document.body.appendChild(t);t.select();try{document.execCommand('copy');done()}catch(e){}document.body.removeChild(t)}
+    });
+  })(bs[i])}
+}
+document.addEventListener('DOMContentLoaded',function(){live();copy()});
+})();
+`

@@ -1,0 +1,60 @@
+// The untrusted-content port: drives opened as websites at /<key>/<path>, index.html for folders, so
+// relative links work. Every answer carries `sandbox` without allow-same-origin: the page runs in an opaque
+// origin, so its scripts can neither read this node's cookies nor call the portal or /admin as the visitor.
+// PDFs are the exception to the sandbox: browsers refuse to show them in a sandboxed document, and a PDF
+// viewer runs no page script; they still come from this separate origin, with nosniff.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { NodeContext } from '../../services/node/node-context.js'
+import { drivePath, splitDriveUrl } from '../../services/http/drive-path.js'
+import { serveDriveFile } from '../../services/http/serve-drive-file.js'
+import { httpStatus } from '../../services/http/error-handler.js'
+import { isPortalError } from '../../services/errors.js'
+import { parseKey, keyText } from '../../services/storage/drive-key.js'
+import { isHidden } from '../visitor/drive-folder.js'
+import { logger } from '../../services/log.js'
+
+const log = logger('content')
+
+export const SITE_CSP = 'sandbox allow-scripts allow-forms allow-popups'
+const SITE_HEADERS = { 'Content-Security-Policy': SITE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
+const PDF_HEADERS = { 'Content-Security-Policy': "default-src 'none'; object-src 'self'", 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
+
+function plain (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SITE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers })
+  res.end(text + '\n')
+}
+
+export function contentHandler (ctx: NodeContext): RequestListener {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD here.', { Allow: 'GET, HEAD' })
+    const url = req.url ?? '/'
+    if (url === '/' || url.startsWith('/?')) return plain(res, 404, 'Open a drive from the portal.')
+    const parts = splitDriveUrl(url, '/')
+    if (!parts) return plain(res, 404, 'Not found.')
+    const key = keyText(parseKey(parts.key))
+    const d = ctx.library.require(key)
+    // "/<key>" must become "/<key>/" or the site's relative links would resolve against the portal root.
+    if (parts.rest === '') { res.writeHead(301, { ...SITE_HEADERS, Location: `/${key}/` }); res.end(); return }
+    const name = drivePath(parts.rest)
+    if (isHidden(name + (parts.trailingSlash ? '/' : ''))) return plain(res, 404, 'Not found.')
+    const headers = /\.pdf$/i.test(name) ? PDF_HEADERS : SITE_HEADERS
+    if (!parts.trailingSlash && await serveDriveFile(req, res, d, name, { headers })) return
+    const index = (name === '/' ? '' : name) + '/index.html'
+    if (!parts.trailingSlash) {
+      // A folder asked without its slash: redirect, so that its index.html's relative links work.
+      const hasIndex = await d.drive.entry(index, { wait: false }).catch(() => null)
+      if (hasIndex) { res.writeHead(301, { ...SITE_HEADERS, Location: url.replace(/^([^?#]*)/, '$1/') }); res.end(); return }
+      return plain(res, 404, 'Not found.')
+    }
+    if (await serveDriveFile(req, res, d, index, { headers: SITE_HEADERS })) return
+    plain(res, 404, 'This folder has no index.html.')
+  }
+  return (req, res) => {
+    serve(req, res).catch((err) => {
+      const status = httpStatus(err)
+      if (status >= 500) log.error(`${req.method} ${req.url?.slice(0, 200)}: ${(err as Error)?.stack ?? err}`)
+      if (res.headersSent) { res.destroy(); return }
+      plain(res, status, isPortalError(err) || status < 500 ? (err as Error).message : 'Something went wrong on this node.')
+    })
+  }
+}

@@ -1,0 +1,151 @@
+// The visitor's pages on the portal port: home, folders, file pages, thumbnails, search, live events, the
+// language switcher and the two static assets. Drive bytes themselves go out through /d/ (node-api.ts) with
+// the sandbox CSP; websites through the content port.
+import { Router, type Request, type Response, type NextFunction } from 'express'
+import path from 'node:path'
+import type { NodeContext } from '../../services/node/node-context.js'
+import { isPortalError } from '../../services/errors.js'
+import { httpStatus } from '../../services/http/error-handler.js'
+import { drivePath, splitDriveUrl } from '../../services/http/drive-path.js'
+import { UNTRUSTED_HEADERS } from '../../services/http/node-api.js'
+import { parseKey, keyText } from '../../services/storage/drive-key.js'
+import { pickLanguage, isLang, LANG_COOKIE } from '../i18n/language.js'
+import { layout, pageCsp } from '../html/layout.js'
+import { sendBody } from '../html/send-page.js'
+import { contentOrigin, ipLiteralUrl } from '../html/addresses.js'
+import { PORTAL_CSS } from '../assets/portal-css.js'
+import { PORTAL_JS } from '../assets/portal-js.js'
+import { ASSET_VERSION } from '../assets/asset-version.js'
+import { qrSvg } from '../qr/qr-svg.js'
+import { lanDrives } from './lan-drives.js'
+import { SiteCheck } from './site-check.js'
+import { homePage } from './home-page.js'
+import { folderPage, filePage, notFoundPage, type FilePreview } from './browse-pages.js'
+import { readFolder, isHidden } from './drive-folder.js'
+import { fileKind } from './file-kind.js'
+import { readHead } from './read-head.js'
+import { renderText, PREVIEW_BYTES } from './text-preview.js'
+import { searchPage } from './search-page.js'
+import { LiveEvents } from './live-events.js'
+import { SearchIndex } from '../search/search-index.js'
+import { Thumbnailer } from '../thumbs/thumbnailer.js'
+
+export interface VisitorOptions {
+  search?: SearchIndex
+  thumbnailer?: Thumbnailer
+}
+
+interface Render { title: string, body: string, status?: number, query?: string, bare?: boolean }
+
+export function renderPage (ctx: NodeContext, req: Request, res: Response, r: Render): void {
+  const tr = pickLanguage(req)
+  const origin = contentOrigin(req, ctx.config)
+  const html = layout({ tr, title: r.title, body: r.body, site: ctx.config.name, here: req.originalUrl, query: r.query, contentOrigin: origin, bare: r.bare })
+  sendBody(req, res, html, { status: r.status, headers: { 'Content-Security-Policy': pageCsp(origin), 'Referrer-Policy': 'same-origin', Vary: 'Accept-Encoding, Accept-Language, Cookie' } })
+}
+
+const wrap = (fn: (req: Request, res: Response) => Promise<void>) =>
+  (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next) }
+
+export function visitorRouter (ctx: NodeContext, opts: VisitorOptions = {}): Router {
+  const router = Router()
+  const sites = new SiteCheck(ctx.library)
+  const live = new LiveEvents(ctx)
+  const search = opts.search ?? new SearchIndex({ library: ctx.library, dir: path.join(ctx.config.data, 'search') })
+  const thumbs = opts.thumbnailer ?? new Thumbnailer({ dir: path.join(ctx.config.data, 'thumbs') })
+
+  const asset = (body: string, type: string) => (req: Request, res: Response) => {
+    // Versioned URLs never change content: phones keep them a year and revalidate nothing.
+    const cache = req.query.v === ASSET_VERSION ? 'public, max-age=31536000, immutable' : 'no-cache'
+    sendBody(req, res, body, { type, headers: { 'Cache-Control': cache } })
+  }
+  router.get('/assets/portal.css', asset(PORTAL_CSS, 'text/css; charset=utf-8'))
+  router.get('/assets/portal.js', asset(PORTAL_JS, 'text/javascript; charset=utf-8'))
+
+  router.get('/lang/:lang', (req, res) => {
+    const lang = req.params.lang
+    const next = typeof req.query.next === 'string' && /^\/(?![/\\])/.test(req.query.next) ? req.query.next : '/'
+    if (isLang(lang)) res.setHeader('Set-Cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`)
+    res.setHeader('Cache-Control', 'no-store')
+    res.redirect(303, next)
+  })
+
+  router.get('/', wrap(async (req, res) => {
+    const tr = pickLanguage(req)
+    await sites.refresh()
+    const drives = lanDrives(ctx, sites.has)
+    // Venue mode: no pop-up will bring phones here, so the page offers its own address as a QR code to pass on.
+    let share: { url: string, qr: string } | undefined
+    if (!ctx.config.captive) {
+      const url = ipLiteralUrl(req, ctx.config)
+      share = { url, qr: await qrSvg(url, url) }
+    }
+    renderPage(ctx, req, res, { title: ctx.config.name, body: homePage(tr, drives, { contentOrigin: contentOrigin(req, ctx.config), share }) })
+  }))
+
+  router.get('/events', (req, res) => live.handle(req, res))
+
+  router.get('/search', wrap(async (req, res) => {
+    const tr = pickLanguage(req)
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : ''
+    const hits = q.trim() ? await search.search(q) : []
+    renderPage(ctx, req, res, { title: `${tr.t('search')}: ${q}`, body: searchPage(tr, q, hits), query: q })
+  }))
+
+  router.get(/^\/thumb\//, wrap(async (req, res) => {
+    const parts = splitDriveUrl(req.originalUrl, '/thumb/')
+    if (!parts) { res.status(404).end(); return }
+    const d = ctx.library.require(keyText(parseKey(parts.key)), false)
+    const name = drivePath(parts.rest)
+    if (isHidden(name)) { res.status(404).end(); return }
+    const img = await thumbs.thumbnail(d, name, req.query.size === 'large' ? 'large' : 'small')
+    if (!img) { res.status(404).setHeader('Cache-Control', 'no-store'); res.end(); return }
+    res.setHeader('Content-Type', 'image/jpeg')
+    res.setHeader('Cache-Control', 'private, max-age=3600')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    for (const [k, v] of Object.entries(UNTRUSTED_HEADERS)) res.setHeader(k, v)
+    res.setHeader('Content-Length', String(img.length))
+    res.end(img)
+  }))
+
+  router.get(/^\/drive\//, wrap(async (req, res) => {
+    const tr = pickLanguage(req)
+    const parts = splitDriveUrl(req.originalUrl, '/drive/')!
+    const key = keyText(parseKey(parts.key))
+    if (parts.rest === '') { res.redirect(301, `/drive/${key}/`); return }
+    const d = ctx.library.require(key)
+    const name = drivePath(parts.rest)
+    const ref = { key, title: d.info.title || key.slice(0, 8) }
+    const missing = () => renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
+    if (isHidden(name + '/')) return missing()
+    if (!parts.trailingSlash) {
+      const entry = await d.drive.entry(name, { wait: false }).catch(() => null)
+      if (entry?.value?.blob) {
+        const size: number = entry.value.blob.byteLength
+        const kind = fileKind(name)
+        const preview: FilePreview = {}
+        if (kind === 'text' || kind === 'markdown') {
+          const head = await readHead(d.drive, name, size, PREVIEW_BYTES)
+          if (!head) preview.missing = true
+          else { preview.html = renderText(head, kind === 'markdown'); preview.truncated = size > PREVIEW_BYTES }
+        }
+        renderPage(ctx, req, res, { title: `${name.split('/').pop()} · ${ref.title}`, body: filePage(tr, ref, name, size, preview, contentOrigin(req, ctx.config)) })
+        return
+      }
+    }
+    const folder = await readFolder(d, name)
+    if (!folder) return missing()
+    if (!parts.trailingSlash) { res.redirect(301, `/drive/${key}${req.originalUrl.slice(`/drive/${parts.key}`.length).replace(/([^?#]*)/, '$1/')}`); return }
+    renderPage(ctx, req, res, { title: name === '/' ? ref.title : `${name.split('/').pop()} · ${ref.title}`, body: folderPage(tr, ref, name, folder.items, folder.truncated) })
+  }))
+
+  // Bad keys, bad paths and unknown drives get a page in the visitor's language, not a bare text line.
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = httpStatus(err)
+    if (!isPortalError(err) || status >= 500 || req.accepts('html') !== 'html' || res.headersSent || req.path.startsWith('/api/')) return next(err)
+    const tr = pickLanguage(req)
+    renderPage(ctx, req, res, { status, title: tr.t('notFound'), body: notFoundPage(tr) })
+  })
+
+  return router
+}
