@@ -195,6 +195,7 @@ async function dirs (dir: string): Promise<string[]> {
 /** A folder given by the user, resolved (links too) and checked to be `base` or below it. */
 async function inside (base: string, rel: string): Promise<string> {
   if (rel.includes('\0')) throw BAD_PATH('That folder name is not valid.')
+  if (rel.split(/[/\\]/).includes('..')) throw BAD_PATH('That folder is outside the stick.')
   const joined = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')))
   const real = await fsp.realpath(joined).catch(() => { throw BAD_PATH('That folder is not on the stick.') })
   if (real !== base && !real.startsWith(base + path.sep)) throw BAD_PATH('That folder is outside the stick.')

@@ -1,0 +1,26 @@
+// A node in this process with the admin page mounted (and any test seams for it), on 127.0.0.1 port 0.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { startTestNode, type TestNode } from './test-node.js'
+import { tempDir } from './temp-dir.js'
+import { adminRouter, type AdminRouterOptions } from '../../web/admin/admin-router.js'
+
+export const PASSWORD = 'correct horse battery'
+
+export async function startAdminNode (opts: { password?: string | null, data?: string, admin?: AdminRouterOptions, pairs?: Array<[string, string]> } = {}): Promise<TestNode> {
+  const pairs: Array<[string, string]> = [...(opts.pairs ?? [])]
+  if (opts.data) pairs.push(['data', opts.data])
+  if (opts.password !== null) {
+    const file = path.join(await tempDir('p2p-pw-'), 'pw')
+    await fs.writeFile(file, (opts.password ?? PASSWORD) + '\n')
+    pairs.push(['admin-password-file', file])
+  }
+  return startTestNode(pairs, { http: (ctx) => ({ after: [adminRouter(ctx, { wifi: noWifi, ...opts.admin })] }) })
+}
+
+const noWifi = {
+  status: async () => ({ available: false, current: null }),
+  scan: async () => [],
+  join: async () => {},
+  setHotspot: async () => {}
+}

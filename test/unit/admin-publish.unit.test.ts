@@ -1,0 +1,169 @@
+// Publishing from the admin page: drives created, files and folders streamed in (never whole in memory),
+// renamed and deleted, and nothing half-written left behind when an upload fails.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { Readable } from 'node:stream'
+import crypto from 'node:crypto'
+import { startAdminNode, PASSWORD } from '../helpers/admin-node.js'
+import { AdminClient } from '../helpers/admin-client.js'
+import { removeTempDirs } from '../helpers/temp-dir.js'
+import type { TestNode } from '../helpers/test-node.js'
+import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
+
+const MB = 1024 * 1024
+let n: TestNode
+let c: AdminClient
+let key: string
+
+beforeAll(async () => {
+  n = await startAdminNode()
+  c = new AdminClient(n.url)
+  expect((await c.login(PASSWORD)).status).toBe(303)
+  const res = await c.post('/admin/drives', { title: 'Festival', description: 'Photos and talks' }, { accept: 'application/json' })
+  key = res.json().key
+})
+afterAll(async () => { await n.close(); await removeTempDirs() })
+
+/** `bytes` of pseudo-random data made on the fly, in odd-sized chunks, with its SHA-256 when done. */
+function generated (bytes: number): { stream: Readable, digest: Promise<string> } {
+  const hash = crypto.createHash('sha256')
+  let left = bytes
+  let seed = crypto.randomBytes(64 * 1024 + 7)
+  let resolveDigest!: (d: string) => void
+  const digest = new Promise<string>((resolve) => { resolveDigest = resolve })
+  const stream = new Readable({
+    read () {
+      if (left === 0) { resolveDigest(hash.digest('hex')); this.push(null); return }
+      seed = Buffer.from(seed) // a fresh buffer per chunk, like a socket would give
+      seed[0] = left & 0xff
+      const chunk = seed.subarray(0, Math.min(left, seed.length))
+      left -= chunk.length
+      hash.update(chunk)
+      this.push(chunk)
+    }
+  })
+  return { stream, digest }
+}
+
+async function fetchHash (path: string): Promise<{ status: number, sha256: string, bytes: number }> {
+  const res = await fetch(`${n.url}/d/${key}${path}`)
+  const hash = crypto.createHash('sha256')
+  let bytes = 0
+  for await (const chunk of res.body as any) { hash.update(chunk); bytes += chunk.length }
+  return { status: res.status, sha256: hash.digest('hex'), bytes }
+}
+
+describe('uploading', () => {
+  it('streams a 300 MB file into the drive in 512 KiB blocks: memory does not grow with the file', async () => {
+    // RocksDB (under corestore) grows its write buffers to a plateau of ~200 MB on the first few hundred MB
+    // written, whoever writes them: a first upload reaches that plateau, the measured one must stay near it.
+    const warm = generated(200 * MB)
+    expect((await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'warm-up.bin', source: warm.stream }])).status).toBe(200)
+    const size = 300 * MB + 12345
+    const { stream, digest } = generated(size)
+    const mem = () => { const m = process.memoryUsage(); return { rss: m.rss, js: m.heapUsed + m.arrayBuffers } }
+    const base = mem()
+    const peak = { ...base }
+    const timer = setInterval(() => { const m = mem(); peak.rss = Math.max(peak.rss, m.rss); peak.js = Math.max(peak.js, m.js) }, 20)
+    const started = Date.now()
+    const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf], ['dir', '/video']], [{ name: 'talk.mp4', source: stream }])
+    clearInterval(timer)
+    const rss = (peak.rss - base.rss) / MB
+    const js = (peak.js - base.js) / MB
+    console.log(`upload of ${Math.round(size / MB)} MB in ${Date.now() - started} ms: RSS ${Math.round(base.rss / MB)} → peak ${Math.round(peak.rss / MB)} MB (+${rss.toFixed(0)} MB), JS heap+buffers +${js.toFixed(0)} MB`)
+    expect(res.status, res.body).toBe(200)
+    expect(JSON.parse(res.body).files).toEqual([{ path: '/video/talk.mp4', bytes: size }])
+    expect(rss).toBeLessThan(100)
+    expect(js).toBeLessThan(48)
+    const entry = await n.node.library.get(key)!.drive.entry('/video/talk.mp4')
+    expect(entry.value.blob.blockLength).toBe(Math.ceil(size / BLOCK_SIZE))
+    const got = await fetchHash('/video/talk.mp4')
+    expect(got).toMatchObject({ status: 200, bytes: size, sha256: await digest })
+  }, 180_000)
+
+  it('keeps the folder structure of a folder upload (browsers send "folder/sub/name")', async () => {
+    const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [
+      { name: 'album/day 1/a.jpg', source: Buffer.from('aaa') },
+      { name: 'album/day 2/b.jpg', source: Buffer.from('bbbb') }
+    ])
+    expect(res.status, res.body).toBe(200)
+    expect((await fetch(`${n.url}/d/${key}/album/day%201/a.jpg`)).status).toBe(200)
+    expect(await (await fetch(`${n.url}/d/${key}/album/day%202/b.jpg`)).text()).toBe('bbbb')
+  })
+
+  it('refuses file names that climb out of the drive or into the portal\'s own folder, writing nothing', async () => {
+    for (const name of ['../../etc/passwd', '..\\..\\x.txt', '.p2p-portal/drive.json']) {
+      const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name, source: Buffer.from('x') }])
+      expect(res.status, name).toBe(400)
+    }
+    const d = n.node.library.get(key)!
+    expect(d.info.title).toBe('Festival')
+    expect(await d.drive.entry('/etc/passwd')).toBeNull()
+  })
+
+  it('refuses a file that arrives before the CSRF token (403), writing nothing', async () => {
+    const res = await c.upload(`/admin/drives/${key}/upload`, [], [{ name: 'early.txt', source: Buffer.from('x') }])
+    expect(res.status).toBe(403)
+    const late = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', 'wrong']], [{ name: 'late.txt', source: Buffer.from('x') }])
+    expect(late.status).toBe(403)
+    expect(await n.node.library.get(key)!.drive.entry('/early.txt')).toBeNull()
+    expect(await n.node.library.get(key)!.drive.entry('/late.txt')).toBeNull()
+  })
+
+  it('answers DISK_FULL (507) before writing when the upload is larger than the free space', async () => {
+    const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'huge.bin', source: Buffer.from('x') }],
+      { contentLength: Number.MAX_SAFE_INTEGER })
+    expect(res.status).toBe(507)
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(/Not enough free space/) })
+    expect(await n.node.library.get(key)!.drive.entry('/huge.bin')).toBeNull()
+  })
+
+  it('leaves no file behind when the connection drops mid-upload', async () => {
+    const d = n.node.library.get(key)!
+    const { stream } = generated(20 * MB)
+    let sent = 0
+    const cut = new Readable({ read () {} })
+    stream.on('data', (chunk) => { sent += chunk.length; cut.push(chunk); if (sent > 5 * MB) { stream.pause(); cut.destroy(new Error('cable pulled')) } })
+    await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'cut.bin', source: cut }]).catch(() => {})
+    await new Promise(r => setTimeout(r, 300))
+    expect(await d.drive.entry('/cut.bin')).toBeNull()
+  })
+})
+
+describe('managing files', () => {
+  it('renames a file (same blocks, new name) and deletes one', async () => {
+    const d = n.node.library.get(key)!
+    const before = await d.drive.entry('/album/day 1/a.jpg')
+    const r = await c.post(`/admin/drives/${key}/rename`, { from: '/album/day 1/a.jpg', to: '/album/best.jpg' })
+    expect(r.status).toBe(303)
+    expect(await d.drive.entry('/album/day 1/a.jpg')).toBeNull()
+    expect((await d.drive.entry('/album/best.jpg')).value.blob).toEqual(before.value.blob)
+    expect(await (await fetch(`${n.url}/d/${key}/album/best.jpg`)).text()).toBe('aaa')
+    const del = await c.post(`/admin/drives/${key}/delete`, { path: '/album/day 2/b.jpg' })
+    expect(del.status).toBe(303)
+    expect((await fetch(`${n.url}/d/${key}/album/day%202/b.jpg`)).status).toBe(404)
+    const page = await c.get(`/admin/drives/${key}`)
+    expect(page.text).toContain('/album/best.jpg')
+    expect(page.text).toMatch(/Deleted \/album\/day 2\/b\.jpg/)
+  })
+
+  it('refuses to rename onto an existing file or out of the drive', async () => {
+    expect((await c.post(`/admin/drives/${key}/rename`, { from: '/album/best.jpg', to: '/video/talk.mp4' })).status).toBe(400)
+    expect((await c.post(`/admin/drives/${key}/rename`, { from: '/album/best.jpg', to: '../../x' })).status).toBe(400)
+    expect((await c.post(`/admin/drives/${key}/delete`, { path: '/nope' })).status).toBe(404)
+  })
+
+  it('escapes file names and titles in the page', async () => {
+    await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: '<img src=x onerror=alert(1)>.txt', source: Buffer.from('x') }])
+    const page = await c.get(`/admin/drives/${key}`)
+    expect(page.text).not.toContain('<img src=x')
+    expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;.txt')
+  })
+
+  it('does not let the admin write into a drive another node published', async () => {
+    const foreign = '0'.repeat(64)
+    await c.post('/admin/follow', { key: foreign })
+    const res = await c.upload(`/admin/drives/${foreign}/upload`, [['_csrf', c.csrf]], [{ name: 'x.txt', source: Buffer.from('x') }])
+    expect(res.status).toBe(403)
+    expect(JSON.parse(res.body).error.code).toBe('NOT_WRITABLE')
+  })
+})
