@@ -2,6 +2,7 @@
 // are reached beyond the LAN. Connections are handed to the peer manager like LAN ones. With no Internet the
 // DHT simply finds no one; nothing waits on it.
 import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
 import type { PeerManager } from '../replication/peer-manager.js'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
@@ -28,10 +29,12 @@ export class InternetSwarm {
 
   async open (): Promise<void> {
     const { bootstrap, keyPair, library, peers } = this.opts
-    this.swarm = this.opts.swarm ?? new Hyperswarm({
-      keyPair,
-      bootstrap: bootstrap.length ? bootstrap.map(b => `${b.host}:${b.port}`) : undefined
-    })
+    const nodes = bootstrap.map(b => `${b.host}:${b.port}`)
+    // A DHT named with --bootstrap is a private one on a network where nodes reach each other directly; its
+    // nodes never learn that from NAT checks against a handful of peers, so they are told (measured: with the
+    // default they never connect).
+    const dht = nodes.length ? new HyperDHT({ bootstrap: nodes, keyPair, firewalled: false }) : undefined
+    this.swarm = this.opts.swarm ?? new Hyperswarm({ keyPair, dht })
     this.swarm.on('connection', (conn: any, info: any) => peers.adopt(conn, info.client))
     this.swarm.dht?.on?.('error', (err: Error) => log.debug(`dht: ${err.message}`))
     for (const d of library.list()) this.join(d)

@@ -43,6 +43,7 @@ export class LibraryDrive extends EventEmitter {
   private figures: DriveFigures = { version: 0, files: 0, bytes: 0, localBytes: 0, known: false }
   private blobs: BlobRef[] = []
   private countedVersion = -1
+  private infoPending = false
   private awaitingMetadata = false
   private recount: Promise<void> | null = null
   private localTimer: NodeJS.Timeout | null = null
@@ -136,6 +137,8 @@ export class LibraryDrive extends EventEmitter {
         const blob = entry.value.blob as BlobRef | null
         if (entry.key === DRIVE_INFO_PATH) {
           info = await this.readInfo(snap)
+          // Its bytes travel in the blobs core, which may lag the metadata: read again as blocks arrive.
+          this.infoPending = info === null
           continue
         }
         if (entry.key.startsWith(HIDDEN_PREFIX)) continue
@@ -193,7 +196,13 @@ export class LibraryDrive extends EventEmitter {
     // Blocks arrive hundreds per second during a sync: recount at most twice a second.
     this.localTimer = setTimeout(() => {
       this.localTimer = null
-      this.countLocal().then(() => this.emit('progress', this.snapshot()), () => {})
+      this.countLocal().then(async () => {
+        if (this.infoPending) {
+          const info = await this.readInfo(this.drive)
+          if (info) { this.info = info; this.infoPending = false; this.emit('counted', this.snapshot()) }
+        }
+        this.emit('progress', this.snapshot())
+      }, () => {})
     }, 500)
   }
 
