@@ -23,6 +23,9 @@ export class HttpServer {
       const server = http.createServer({
         // Slow or stuck clients (a phone walking out of range) must not hold sockets forever.
         headersTimeout: 15_000,
+        // Node enforces headersTimeout only when it sweeps connections (every 30 s by default), so a client
+        // dripping header lines would hold its socket for up to 45 s.
+        connectionsCheckingInterval: 1_000,
         requestTimeout: 0,
         keepAliveTimeout: 5_000,
         maxHeaderSize: 16 * 1024

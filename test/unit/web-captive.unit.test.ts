@@ -1,0 +1,112 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import http from 'node:http'
+import { startTestNode, type TestNode } from '../helpers/test-node.js'
+import { removeTempDirs } from '../helpers/temp-dir.js'
+import { PROBES } from '../../web/captive/probes.js'
+import { AcceptedClients } from '../../web/captive/accepted-clients.js'
+
+// What each OS asks for, with the Host it uses, and the answer that means "online" to it.
+export const PROBE_CASES = [
+  { os: 'Android', host: 'connectivitycheck.gstatic.com', path: '/generate_204', status: 204, body: '' },
+  { os: 'ChromeOS', host: 'clients3.google.com', path: '/generate_204', status: 204, body: '' },
+  { os: 'Android (gen_204)', host: 'www.google.com', path: '/gen_204', status: 204, body: '' },
+  { os: 'Apple', host: 'captive.apple.com', path: '/hotspot-detect.html', status: 200, body: '<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>\n' },
+  { os: 'Windows', host: 'www.msftconnecttest.com', path: '/connecttest.txt', status: 200, body: 'Microsoft Connect Test' },
+  { os: 'Windows (NCSI)', host: 'www.msftncsi.com', path: '/ncsi.txt', status: 200, body: 'Microsoft NCSI' },
+  { os: 'Firefox', host: 'detectportal.firefox.com', path: '/canonical.html', status: 200, body: '<meta http-equiv="refresh" content="0;url=https://support.mozilla.org/kb/captive-portal"/>\n' },
+  { os: 'NetworkManager', host: 'nmcheck.gnome.org', path: '/check_network_status.txt', status: 200, body: 'NetworkManager is online\n', header: ['x-networkmanager-status', 'online'] }
+]
+
+let t: TestNode
+let port: number
+
+beforeAll(async () => {
+  t = await startTestNode([['captive', 'on'], ['name', 'Library Pi'], ['portal-host', 'portal.lan']])
+  port = Number(new URL(t.url).port)
+})
+afterAll(async () => { await t?.close(); await removeTempDirs() })
+
+// fetch() will not send a foreign Host header; a phone whose DNS answers with the node's address does.
+function req (host: string, path: string, method = 'GET'): Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port, path, method, headers: { host }, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (c) => { body += c }).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+    })
+    r.on('error', reject)
+    r.end()
+  })
+}
+
+describe('captive portal', () => {
+  it('sends every foreign host to the welcome page with 302 and no-store', async () => {
+    for (const c of [...PROBE_CASES, { host: 'example.com', path: '/some/page?x=1' }]) {
+      const r = await req(c.host, c.path)
+      expect(r.status, c.host).toBe(302)
+      expect(r.headers.location).toBe(`http://portal.lan:${port}/welcome`)
+      expect(r.headers['cache-control']).toBe('no-store')
+    }
+  })
+
+  it('serves its own host names and addresses normally', async () => {
+    for (const host of ['portal.lan', `127.0.0.1:${port}`, 'library-pi.local', `p2p-${t.node.library.nodeKey.slice(0, 8)}.local`, 'localhost']) {
+      expect((await req(host, '/')).status, host).toBe(200)
+    }
+  })
+
+  it('the welcome page has a real form POST for Continue, the IP-literal address, a copy button and a QR code', async () => {
+    const r = await req('portal.lan', '/welcome')
+    expect(r.status).toBe(200)
+    expect(r.headers['cache-control']).toBe('no-store')
+    expect(r.body).toContain('<form method="post" action="/welcome"><button type="submit">Continue</button></form>')
+    expect(r.body).toContain(`<p class="addr" id="addr">http://`)
+    expect(r.body).toMatch(/<button type="button" data-copy="http:\/\/[^"]+" data-done="Copied" hidden>/)
+    expect(r.body).toMatch(/<div class="qr"><svg role="img"/)
+  })
+
+  it('answers Continue with 303, and from then on gives that client every OS its "online" answer', async () => {
+    const before = await Promise.all(PROBE_CASES.map(c => req(c.host, c.path)))
+    for (const r of before) expect(r.status).toBe(302)
+    const post = await req('portal.lan', '/welcome', 'POST')
+    expect(post.status).toBe(303)
+    expect(post.headers.location).toBe('/welcome')
+    for (const c of PROBE_CASES) {
+      const r = await req(c.host, c.path)
+      expect(r.status, c.os).toBe(c.status)
+      expect(r.body, c.os).toBe(c.body)
+      expect(r.headers['cache-control'], c.os).toBe('no-store')
+      if (c.header) expect(r.headers[c.header[0]]).toBe(c.header[1])
+    }
+    // Other sites still lead to the portal (there is no Internet), now to its home page.
+    expect((await req('example.com', '/')).headers.location).toBe(`http://portal.lan:${port}/`)
+    expect((await req('portal.lan', '/welcome')).body).toContain('You are connected.')
+  })
+
+  it('knows every probe in the list', () => {
+    expect(new Set(PROBES.map(p => p.os))).toEqual(new Set(['android', 'apple', 'windows', 'firefox', 'networkmanager']))
+  })
+})
+
+describe('accepted clients', () => {
+  it('forget a client after the expiry and keep at most their cap', () => {
+    let now = 0
+    const a = new AcceptedClients(1000, () => now)
+    a.accept('10.42.0.7')
+    expect(a.has('10.42.0.7')).toBe(true)
+    now = 1001
+    expect(a.has('10.42.0.7')).toBe(false)
+    for (let i = 0; i < 10_050; i++) a.accept(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)
+    expect(a.has('10.0.39.65')).toBe(true)
+    expect(a.has('10.0.0.0')).toBe(false)
+  })
+})
+
+describe('venue mode (not captive)', () => {
+  it('serves any host and answers probes like any other path', async () => {
+    const v = await startTestNode()
+    try {
+      const r = await fetch(`${v.url}/generate_204`)
+      expect(r.status).toBe(404)
+    } finally { await v.close() }
+  })
+})

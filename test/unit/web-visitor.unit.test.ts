@@ -1,0 +1,168 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import zlib from 'node:zlib'
+import { startTestNode, type TestNode } from '../helpers/test-node.js'
+import { removeTempDirs } from '../helpers/temp-dir.js'
+import { sampleDrive, put } from '../helpers/portal-drive.js'
+
+let t: TestNode
+let key: string
+
+beforeAll(async () => {
+  t = await startTestNode([['name', 'Library Pi']])
+  key = (await sampleDrive(t)).id
+})
+afterAll(async () => { await t?.close(); await removeTempDirs() })
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(t.url + path, { headers, redirect: 'manual' })
+const page = async (path: string, headers: Record<string, string> = {}) => (await get(path, headers)).text()
+
+describe('home page', () => {
+  it('lists each drive with title, description, size, completeness and a sun of seeders', async () => {
+    const html = await page('/')
+    expect(html).toContain('<h3 id="d-')
+    expect(html).toContain('Festival')
+    expect(html).toContain('Talks, photos and the programme')
+    expect(html).toMatch(/10 files · \d+(\.\d)? KB/)
+    expect(html).toContain('All here')
+    expect(html).toMatch(/<svg class="sun lit"[^>]*aria-label="Shared by 1 device"/)
+    expect(html).toContain(`href="/drive/${key}/"`)
+  })
+
+  it('offers a drive with an index.html as a website on the content port', async () => {
+    const html = await page('/')
+    expect(html).toContain(`href="${t.contentUrl}/${key}/">Open as website`)
+  })
+
+  it('shows a QR code of the node address in venue mode', async () => {
+    const html = await page('/')
+    expect(html).toMatch(/<div class="qr"><svg role="img"/)
+  })
+
+  it('loads nothing from outside the node: every src/href is relative or the node itself', async () => {
+    const html = await page('/')
+    const refs = [...html.matchAll(/(?:src|href|action)="([^"]+)"/g)].map(m => m[1])
+    for (const r of refs) expect(r.startsWith('/') || r.startsWith('#') || r.startsWith('data:') || r.startsWith(t.contentUrl), r).toBe(true)
+    expect(html).not.toMatch(/@import|url\(http/)
+  })
+
+  it('sends a strict CSP and gzips the page; the first page with its CSS and JS stays under 60 KB compressed', async () => {
+    const r = await get('/', { 'accept-encoding': 'gzip' })
+    expect(r.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'")
+    const raw = Buffer.from(await (await fetch(t.url + '/', { headers: { 'accept-encoding': 'gzip' } })).arrayBuffer())
+    const gz = zlib.gzipSync(raw).length
+    const html = raw.toString()
+    let total = gz
+    for (const m of html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) total += zlib.gzipSync(Buffer.from(await (await get(m[1])).arrayBuffer())).length
+    expect(total).toBeLessThan(60 * 1024)
+  })
+
+  it('serves assets with a year of cache when the version matches', async () => {
+    const html = await page('/')
+    const css = /href="(\/assets\/portal\.css\?v=\w+)"/.exec(html)![1]
+    const r = await get(css)
+    expect(r.headers.get('cache-control')).toContain('immutable')
+    expect(r.headers.get('content-type')).toContain('text/css')
+  })
+})
+
+describe('languages', () => {
+  it('picks Spanish, French or Arabic from Accept-Language, Arabic right-to-left', async () => {
+    expect(await page('/', { 'accept-language': 'es-MX,es;q=0.9' })).toContain('<html lang="es" dir="ltr">')
+    expect(await page('/', { 'accept-language': 'de, fr;q=0.5' })).toContain('<html lang="fr" dir="ltr">')
+    const ar = await page('/', { 'accept-language': 'ar' })
+    expect(ar).toContain('<html lang="ar" dir="rtl">')
+    expect(ar).toContain('المشاركة هنا')
+  })
+
+  it('the switcher sets a cookie and returns to the same page, which then wins over Accept-Language', async () => {
+    const r = await get(`/lang/fr?next=${encodeURIComponent(`/drive/${key}/`)}`)
+    expect(r.status).toBe(303)
+    expect(r.headers.get('location')).toBe(`/drive/${key}/`)
+    const cookie = r.headers.get('set-cookie')!.split(';')[0]
+    expect(await page(`/drive/${key}/`, { cookie, 'accept-language': 'es' })).toContain('<html lang="fr"')
+  })
+
+  it('the switcher never redirects off the node', async () => {
+    for (const next of ['//evil.example/', 'http://evil.example/', '/\\evil.example']) {
+      const r = await get(`/lang/es?next=${encodeURIComponent(next)}`)
+      expect(r.headers.get('location')).toBe('/')
+    }
+  })
+})
+
+describe('browsing', () => {
+  it('lists folders first, then files with sizes; image files with small thumbnails', async () => {
+    const html = await page(`/drive/${key}/`)
+    expect(html.indexOf('docs/')).toBeLessThan(html.indexOf('index.html'))
+    const pics = await page(`/drive/${key}/pics/`)
+    expect(pics).toContain(`<img src="/thumb/${key}/pics/camera.jpg"`)
+    expect(pics).toContain(`/pics/odd%20name%20%231.jpg`)
+  })
+
+  it('never shows the node\'s hidden metadata folder', async () => {
+    expect(await page(`/drive/${key}/`)).not.toContain('.p2p-portal')
+    expect((await get(`/drive/${key}/.p2p-portal/`)).status).toBe(404)
+    expect((await get(`/drive/${key}/.p2p-portal/drive.json`)).status).toBe(404)
+  })
+
+  it('redirects a folder asked without its slash', async () => {
+    const r = await get(`/drive/${key}/docs`)
+    expect(r.status).toBe(301)
+    expect(r.headers.get('location')).toBe(`/drive/${key}/docs/`)
+  })
+
+  it('renders Markdown without raw HTML or javascript: links', async () => {
+    const html = await page(`/drive/${key}/docs/readme.md`)
+    expect(html).toContain('<strong>water</strong>')
+    expect(html).not.toContain('<script>alert')
+    expect(html).not.toContain('<img src=x')
+    expect(html).not.toContain('javascript:')
+    expect(html).toContain('&lt;script&gt;')
+  })
+
+  it('shows text escaped, video and audio as players on the Range-capable /d/ URL, PDF from the content origin', async () => {
+    expect(await page(`/drive/${key}/docs/notes.txt`)).toContain('giraffes &amp; &lt;b&gt;tags&lt;/b&gt;')
+    expect(await page(`/drive/${key}/media/talk.webm`)).toContain(`<video controls playsinline preload="metadata" src="/d/${key}/media/talk.webm">`)
+    expect(await page(`/drive/${key}/media/song.mp3`)).toContain(`<audio controls preload="metadata" src="/d/${key}/media/song.mp3">`)
+    expect(await page(`/drive/${key}/docs/guide.pdf`)).toContain(`<iframe src="${t.contentUrl}/${key}/docs/guide.pdf"`)
+  })
+
+  it('has a download button on every file page', async () => {
+    for (const f of ['docs/notes.txt', 'pics/plain.jpg', 'media/talk.webm', 'index.html']) {
+      expect(await page(`/drive/${key}/${f}`)).toContain(`href="/d/${key}/${f}?download" download=`)
+    }
+    const r = await get(`/d/${key}/docs/notes.txt?download`)
+    expect(r.headers.get('content-disposition')).toContain('attachment')
+  })
+
+  it('cuts long text previews and says so', async () => {
+    const d = t.node.library.get(key)!
+    await put(d, '/docs/long.txt', 'word '.repeat(80_000))
+    const html = await page(`/drive/${key}/docs/long.txt`)
+    expect(html).toContain('Only the beginning is shown')
+    expect(html.length).toBeLessThan(300 * 1024)
+  })
+
+  it('answers unknown drives, bad keys and bad paths with a page, not a crash', async () => {
+    expect((await get(`/drive/${'y'.repeat(52)}/`)).status).toBe(404)
+    expect((await get('/drive/not-a-key/')).status).toBe(400)
+    expect((await get(`/drive/${key}/nope.txt`)).status).toBe(404)
+    expect((await get(`/drive/${key}/a%00b`)).status).toBe(400)
+    expect((await page('/drive/not-a-key/')).toString()).toContain('<html')
+  })
+})
+
+describe('live view', () => {
+  it('streams the drives with their seeders and progress over SSE', async () => {
+    const ac = new AbortController()
+    const r = await fetch(t.url + '/events', { signal: ac.signal })
+    expect(r.headers.get('content-type')).toContain('text/event-stream')
+    const reader = r.body!.getReader()
+    let text = ''
+    while (!text.includes('\n\n', text.indexOf('data:'))) text += new TextDecoder().decode((await reader.read()).value)
+    ac.abort()
+    const data = JSON.parse(/data: (.*)\n/.exec(text)![1])
+    expect(data).toContainEqual(expect.objectContaining({ key, seeders: 1, held: true, complete: true }))
+  })
+})
