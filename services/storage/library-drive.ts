@@ -217,14 +217,17 @@ export class LibraryDrive extends EventEmitter {
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
   }
 
-  /** Removes every block of this drive from the disk (block, eviction). The drive must not be used after. */
+  /** Removes this drive from the disk (block, eviction). The drive must not be used after. */
   async purge (): Promise<void> {
-    const blobs = this.drive.blobs
     this.closed = true
     if (this.localTimer) clearTimeout(this.localTimer)
     for (const d of this.downloads) d.destroy()
-    if (blobs) await blobs.core.purge()
-    await this.drive.core.purge()
+    const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
+    // Blocks first, through the public API: even if what follows fails, the space is given back.
+    for (const core of cores) await core.clear(0, core.length).catch(() => {})
+    // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
+    const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
     await this.drive.close().catch(() => {})
+    for (const st of stored) await st.store.deleteCore(st.core).catch(() => {})
   }
 }

@@ -69,3 +69,26 @@ describe('replication between two nodes', () => {
     await until(async () => (await copy.drive.get('/a.txt', { wait: false }))?.toString() === 'two', { what: 'new version' })
   })
 })
+
+describe('blocking a drive', () => {
+  it('stops mirroring it, deletes its data, and refuses it when peers offer it again', async () => {
+    const a = await makeNode(); const b = await makeNode(); nodes.push(a, b)
+    const drive = await a.library.createOwnDrive({ title: 'Unwanted', description: '' })
+    await drive.drive.put('/x.bin', Buffer.alloc(100_000, 1))
+    connect(a, b)
+    const copy = await until(() => b.library.get(drive.id))
+    await until(async () => (await copy.refresh()).localBytes === 100_000)
+    const discoveryKeys = [copy.drive.discoveryKey, copy.drive.blobs.core.discoveryKey]
+    await b.library.remove(drive.id, { block: true })
+    expect(b.library.get(drive.id)).toBeUndefined()
+    for (const dk of discoveryKeys) expect(await b.library.store.storage.hasCore(dk)).toBe(false)
+    expect(b.mirror.catalogue().refuses).toEqual([drive.id])
+    // The publisher keeps offering it: the blocked node never takes it back.
+    await drive.drive.put('/y.bin', Buffer.from('more'))
+    b.mirror.schedule()
+    await new Promise(r => setTimeout(r, 1000))
+    expect(b.library.get(drive.id)).toBeUndefined()
+    expect(b.mirror.skipped.get(drive.id)).toBe('blocked')
+    await expect(b.library.addMirror(drive.id)).rejects.toMatchObject({ code: 'DRIVE_BLOCKED' })
+  })
+})
