@@ -7,7 +7,7 @@ export const PORTAL_CSS = `
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Arabic",sans-serif;background:var(--bg);color:var(--fg)}
 a{color:var(--accent)}
-main{padding:0 12px 24px;max-width:960px;margin:0 auto}
+main{padding:4px 12px 24px;max-width:960px;margin:0 auto}
 h1{font-size:1.4rem;line-height:1.25;margin:16px 0 6px;overflow-wrap:anywhere}
 h2{font-size:1.1rem;margin:22px 0 8px}
 p{margin:6px 0}
@@ -48,6 +48,7 @@ meter{width:100%;height:10px}
 .preview iframe{width:100%;height:70vh;border:1px solid var(--line);border-radius:8px}
 .text{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px;overflow-x:auto;overflow-wrap:anywhere}
 pre.text{white-space:pre-wrap;font-size:.9rem}
+.text>:first-child{margin-top:0}
 .text img{max-width:100%}
 .note{color:var(--muted);font-size:.9rem}
 .qr{background:#fff;padding:8px;border-radius:8px;display:inline-block;line-height:0}

@@ -26,7 +26,7 @@ export function folderPage (tr: Translator, d: DriveRef, folder: string, items: 
     const icon = !it.folder && thumbnailable(it.name)
       ? `<span class="icon"><img src="/thumb/${d.key}${pathUrl(it.path)}" alt="" width="48" height="48" loading="lazy"></span>`
       : `<span class="icon" aria-hidden="true">${KIND_ICON[kind]}</span>`
-    return `<li><a href="${href}">${icon}<span class="name">${esc(it.name)}${it.folder ? '/' : ''}</span>${it.folder ? '' : `<span class="size">${formatSize(it.size)}</span>`}</a></li>`
+    return `<li><a href="${href}">${icon}<span class="name">${esc(it.name)}${it.folder ? '/' : ''}</span>${it.folder ? '' : `<span class="size"><bdi>${formatSize(it.size)}</bdi></span>`}</a></li>`
   })
   const up = folder === '/' ? '' : `<p><a href="/drive/${d.key}${pathUrl(folder.split('/').slice(0, -1).join('/'))}/">↑ ${esc(tr.t('up'))}</a></p>`
   return `${crumbs(tr, d, folder)}<h1>${esc(name)}</h1>${up}
@@ -75,7 +75,7 @@ export function filePage (tr: Translator, d: DriveRef, path: string, size: numbe
       body = `<p class="note">${esc(tr.t('noPreview'))}</p>`
   }
   return `${crumbs(tr, d, path)}<h1>${esc(name)}</h1>
-<p class="facts">${esc(tr.t('sizeLabel'))}: ${formatSize(size)}</p>
+<p class="facts">${esc(tr.t('sizeLabel'))}: <bdi>${formatSize(size)}</bdi></p>
 <div class="preview">${body}</div>
 <p class="acts"><a class="btn" href="${src}?download" download="${esc(name)}">⬇ ${esc(tr.t('download'))}<span class="vh">: ${esc(name)}</span></a></p>`
 }
