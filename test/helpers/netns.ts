@@ -16,6 +16,8 @@ const run = promisify(execFile)
 // Each LAN writes its owner pid here before creating anything; no marker, no sweep.
 const MARKERS = '/run/p2p-portal-netns'
 const PREFIX_RE = /^pp[a-z0-9]{6}$/
+// `ip netns exec NS` bind-mounts every file of /etc/netns/NS/ over its /etc/ namesake (resolv.conf, hosts).
+const NETNS_ETC = '/etc/netns'
 
 export interface ExecResult { stdout: string, stderr: string, code: number }
 
@@ -79,6 +81,7 @@ async function removeLan (prefix: string): Promise<void> {
   await Promise.all(mine.map(killNamespacePids))
   // Deleting the switch namespace takes the bridge and every veth with it.
   for (const ns of mine) await tryRun('ip', ['netns', 'del', ns])
+  for (const ns of mine) rmSync(join(NETNS_ETC, ns), { recursive: true, force: true })
   for (const entry of readdirSync(tmpdir())) {
     if (entry.startsWith(prefix + '-')) rmSync(join(tmpdir(), entry), { recursive: true, force: true })
   }
@@ -291,4 +294,14 @@ export async function startAvahi (node: LanNode, hostName = `avahi-${node.index}
       rmSync(dir, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * Points a node's resolver at `server` (e.g. the "pi" running dnsmasq): every program started with
+ * `node.exec`/`node.spawn` then reads that resolv.conf, as a phone uses the DNS server DHCP gave it.
+ */
+export function setNameserver (node: LanNode, server: string): void {
+  const dir = join(NETNS_ETC, node.ns)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'resolv.conf'), `nameserver ${server}\noptions timeout:2 attempts:2\n`)
 }

@@ -45,10 +45,14 @@ export function hasFfmpeg (): boolean {
   try { execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' }); return true } catch { return false }
 }
 
-/** A `seconds`-long VP8 WebM (test pattern, with keyframes every second so seeking lands anywhere). */
+/**
+ * A `seconds`-long VP8 WebM with keyframes every second, so seeking lands anywhere. Noise keeps the bitrate
+ * near 2 Mbit/s: the file is then too big for the browser's first read, and seeking needs Range requests.
+ */
 export function makeWebm (file: string, seconds = 8): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=15:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:v', 'libvpx', '-b:v', '300k', '-g', '15',
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-vf', 'noise=alls=60:allf=t',
+    '-c:v', 'libvpx', '-b:v', '2M', '-minrate', '2M', '-maxrate', '2M', '-bufsize', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-g', '15',
     '-c:a', 'libvorbis', '-shortest', file], { stdio: 'ignore', timeout: 120_000 })
 }

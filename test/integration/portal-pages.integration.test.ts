@@ -28,7 +28,7 @@ beforeAll(async () => {
   key = d.id
   if (!hasFfmpeg()) throw new Error('these specs need ffmpeg (apt-get install ffmpeg) to make a playable video')
   const video = path.join(await tempDir('p2p-video-'), 'clip.webm')
-  makeWebm(video, 8)
+  makeWebm(video, 16)
   await put(d, '/media/clip.webm', fs.readFileSync(video))
   await d.refresh()
   browser = await launchBrowser()
@@ -146,7 +146,7 @@ describe('visitor pages in Chromium at phone size', () => {
       return { time: v.currentTime, duration: v.duration }
     })
     expect(t.time).toBeGreaterThan(t.duration / 2)
-    expect(ranges.some(r => r.range.startsWith('bytes=') && r.status === 206)).toBe(true)
+    expect(ranges.some(r => /^bytes=[1-9]/.test(r.range) && r.status === 206), JSON.stringify(ranges)).toBe(true)
     await page.close()
   })
 
