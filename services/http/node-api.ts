@@ -6,6 +6,7 @@ import { drivePath, splitDriveUrl } from './drive-path.js'
 import { serveDriveFile } from './serve-drive-file.js'
 import { parseKey, keyText } from '../storage/drive-key.js'
 import { FILE_NOT_FOUND } from '../errors.js'
+import { HIDDEN_PREFIX } from '../storage/library-drive.js'
 
 // Content from any peer, shown on the portal's own origin: it may be displayed but never run there.
 export const UNTRUSTED_HEADERS = {
@@ -26,7 +27,8 @@ export function nodeApi (ctx: NodeContext): Router {
     const key = keyText(parseKey(parts.key))
     const name = drivePath(parts.rest)
     const drive = ctx.library.require(key)
-    if (name === '/' || !(await serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download: req.query.download !== undefined }))) {
+    // The node's own metadata folder travels inside each drive but is not part of what visitors see.
+    if (name === '/' || name.startsWith(HIDDEN_PREFIX) || !(await serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download: req.query.download !== undefined }))) {
       throw FILE_NOT_FOUND(`No file ${name} in drive ${key}.`)
     }
   }

@@ -80,6 +80,10 @@ describe('untrusted bytes on the portal port', () => {
     }
   })
 
+  it('hide the node metadata folder on /d/ too', async () => {
+    expect((await fetch(`${t.url}/d/${key}/.p2p-portal/drive.json`)).status).toBe(404)
+  })
+
   it('never compress Range responses on /d/', async () => {
     const r = await fetch(`${t.url}/d/${key}/media/talk.webm`, { headers: { range: 'bytes=0-99', 'accept-encoding': 'gzip' } })
     expect(r.status).toBe(206)

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import zlib from 'node:zlib'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
+import { removeTempDirs, until } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
 
 let t: TestNode
@@ -164,5 +164,22 @@ describe('live view', () => {
     ac.abort()
     const data = JSON.parse(/data: (.*)\n/.exec(text)![1])
     expect(data).toContainEqual(expect.objectContaining({ key, seeders: 1, held: true, complete: true }))
+  })
+})
+
+describe('drives offered nearby', () => {
+  it('lists a drive a peer offers but this node does not hold, with its seeders and no Browse button', async () => {
+    const b = await startTestNode([['mirror', 'followed'], ['name', 'Picky Pi']])
+    try {
+      b.node.peers.discovered({ key: t.node.library.nodeKey, host: '127.0.0.1', port: t.node.peers.port } as any)
+      await until(() => b.node.mirror.offered().length > 0, { what: 'the offer' })
+      const html = await (await fetch(b.url + '/')).text()
+      const near = html.slice(html.indexOf('Nearby, not copied here yet'))
+      expect(near).toContain('Festival')
+      expect(near).toContain('Shared by 1 device')
+      expect(near).toContain('On a device nearby')
+      expect(near).not.toContain(`/drive/${key}/`)
+      expect(html.indexOf('Nearby, not copied here yet')).toBeGreaterThan(0)
+    } finally { await b.close() }
   })
 })

@@ -23,7 +23,7 @@ button,.btn{display:inline-flex;align-items:center;justify-content:center;gap:6p
 .btn.alt{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 .lead{color:var(--muted)}
 .cards{list-style:none;padding:0;margin:0;display:grid;gap:10px;grid-template-columns:repeat(auto-fill,minmax(260px,1fr))}
-.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px;display:grid;grid-template-columns:48px 1fr;gap:4px 12px;align-items:start}
+.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px;display:grid;grid-template-columns:64px 1fr;gap:4px 12px;align-items:start}
 .card h3{margin:0;font-size:1.05rem;overflow-wrap:anywhere}
 .card .desc{grid-column:1/-1;margin:0;color:var(--muted);overflow-wrap:anywhere}
 .card .facts,.card .acts{grid-column:1/-1}
@@ -31,7 +31,8 @@ button,.btn{display:inline-flex;align-items:center;justify-content:center;gap:6p
 .acts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}
 meter{width:100%;height:10px}
 .sun circle{fill:var(--off)}.sun.lit circle{fill:var(--sun)}
-.sun line{stroke:var(--off);stroke-width:2.5;stroke-linecap:round}.sun line.on{stroke:var(--ray)}
+.sun{width:64px;height:64px}
+.sun line{stroke:var(--off);stroke-width:2.5;stroke-linecap:round}.sun line.on{stroke-width:3.2}.sun line.on{stroke:var(--ray)}
 @media (prefers-reduced-motion:no-preference){.sun.lit .rays{animation:spin 40s linear infinite;transform-origin:24px 24px}}
 @keyframes spin{to{transform:rotate(360deg)}}
 .crumbs{font-size:.95rem;overflow-wrap:anywhere;margin-top:12px}
