@@ -121,6 +121,14 @@ describe('browsing', () => {
     expect(html).toContain('&lt;script&gt;')
   })
 
+  it('loads a Markdown file\'s relative images from the drive itself', async () => {
+    const d = t.node.library.get(key)!
+    await put(d, '/docs/pics.md', '![a map](img/map.png) ![abs](/x.png) ![remote](http://example.com/y.png)')
+    const html = await page(`/drive/${key}/docs/pics.md`)
+    expect(html).toContain(`<img src="/d/${key}/docs/img/map.png" alt="a map"`)
+    expect(html).toContain('<img src="/x.png"')
+  })
+
   it('shows text escaped, video and audio as players on the Range-capable /d/ URL, PDF from the content origin', async () => {
     expect(await page(`/drive/${key}/docs/notes.txt`)).toContain('giraffes &amp; &lt;b&gt;tags&lt;/b&gt;')
     expect(await page(`/drive/${key}/media/talk.webm`)).toContain(`<video controls playsinline preload="metadata" src="/d/${key}/media/talk.webm">`)

@@ -18,6 +18,8 @@ const log = logger('search')
 const TEXT_BYTES = 64 * 1024
 const WORDS_PER_FILE = 3000
 const FILES_PER_DRIVE = 50_000
+// Past this many words in one drive, further files are found by name only.
+const WORDS_PER_DRIVE = 500_000
 const MAX_HITS = 100
 // A search answers within this even while a big drive is still being indexed (it then covers what is done).
 const WAIT_MS = 3_000
@@ -115,9 +117,14 @@ export class SearchIndex {
       }
       const next: DriveIndex = { version, local, files: new Map(index.files) }
       for (const p of removed) next.files.delete(p)
+      let total = 0
+      for (const f of next.files.values()) total += f.words.size
       for (const p of changed) {
         if (isHidden(p)) continue
-        next.files.set(p, { name: normName(p), words: await this.fileWords(snap, p) })
+        total -= next.files.get(p)?.words.size ?? 0
+        const w = total < WORDS_PER_DRIVE ? await this.fileWords(snap, p) : new Set<string>()
+        total += w.size
+        next.files.set(p, { name: normName(p), words: w })
       }
       this.indexes.set(d.id, next)
       await this.save(d.id, next)

@@ -5,8 +5,14 @@ import { esc } from '../html/escape.js'
 
 export const PREVIEW_BYTES = 256 * 1024
 
-export function renderText (buf: Buffer, markdown: boolean): string {
+/**
+ * `imageBase` is where the file's folder is served as bytes (e.g. "/d/<key>/docs/"): a Markdown image written
+ * as a relative path must load the file itself, not the portal's page about it.
+ */
+export function renderText (buf: Buffer, markdown: boolean, imageBase = ''): string {
   // A cut may split a UTF-8 sequence: the decoder drops the broken tail as U+FFFD.
   const text = buf.toString('utf8')
-  return markdown ? micromark(text) : esc(text)
+  if (!markdown) return esc(text)
+  // micromark's output is well-formed and its attributes escaped, so a src is always `src="…"` here.
+  return micromark(text).replace(/<img src="(?![a-z][a-z0-9+.-]*:|\/|#)([^"]*)"/gi, (m, src: string) => `<img src="${imageBase}${src}"`)
 }

@@ -13,6 +13,7 @@ import { pickLanguage, isLang, LANG_COOKIE } from '../i18n/language.js'
 import { layout, pageCsp } from '../html/layout.js'
 import { sendBody } from '../html/send-page.js'
 import { contentOrigin, ipLiteralUrl } from '../html/addresses.js'
+import { pathUrl } from '../html/escape.js'
 import { PORTAL_CSS } from '../assets/portal-css.js'
 import { PORTAL_JS } from '../assets/portal-js.js'
 import { ASSET_VERSION } from '../assets/asset-version.js'
@@ -127,7 +128,7 @@ export function visitorRouter (ctx: NodeContext, opts: VisitorOptions = {}): Rou
         if (kind === 'text' || kind === 'markdown') {
           const head = await readHead(d.drive, name, size, PREVIEW_BYTES)
           if (!head) preview.missing = true
-          else { preview.html = renderText(head, kind === 'markdown'); preview.truncated = size > PREVIEW_BYTES }
+          else { preview.html = renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
         }
         renderPage(ctx, req, res, { title: `${name.split('/').pop()} · ${ref.title}`, body: filePage(tr, ref, name, size, preview, contentOrigin(req, ctx.config)) })
         return
