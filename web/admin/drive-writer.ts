@@ -8,11 +8,15 @@ import type { LibraryDrive } from '../../services/storage/library-drive.js'
 import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
 import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
 import { drivePath } from '../../services/http/drive-path.js'
-import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull } from '../../services/errors.js'
+import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../../services/errors.js'
 
-// Left free for RocksDB's own compactions and the state files: a node that fills its disk to the last byte
-// cannot even save its settings.
-const DISK_MARGIN = 64 * 1024 * 1024
+// Left free for the storage engine and the state files. RocksDB that meets ENOSPC turns read-only until the
+// node restarts (it cannot even free space by deleting). Free space seen on disk lags what it will need: up to
+// two 64 MiB write buffers not flushed yet, then a flush writes their table and preallocates a new log (seen:
+// a 140 MB dip during one flush). So uploads stop this far short of a full disk: 1.6 % of a 16 GB card.
+const DISK_MARGIN = 256 * 1024 * 1024
+// How often a streaming upload looks at the free space: every 4 MiB.
+const CHECK_EVERY_BLOCKS = 8
 
 /** Splits a stream into BLOCK_SIZE chunks: each write to a Hyperdrive stream becomes one block. */
 export class Rechunker extends Transform {
@@ -52,6 +56,23 @@ export function userPath (text: unknown): string {
   return name
 }
 
+/** Passes blocks through, failing with DISK_FULL once the disk's free space falls below the margin. */
+class SpaceGuard extends Transform {
+  private blocks = 0
+
+  constructor (private readonly dataDir: string) {
+    super()
+  }
+
+  override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (++this.blocks % CHECK_EVERY_BLOCKS !== 0) return cb(null, chunk)
+    fs.statfs(this.dataDir).then((st) => {
+      if (st.bavail * st.bsize < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
+      else cb(null, chunk)
+    }, () => cb(null, chunk))
+  }
+}
+
 export class DriveWriter {
   private readonly locks = new Map<string, Promise<unknown>>()
 
@@ -83,15 +104,28 @@ export class DriveWriter {
       const before: number = blobs.core.length
       const chunker = new Rechunker()
       try {
-        await pipeline(source, chunker, drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata } }))
+        await pipeline(source, chunker, new SpaceGuard(this.dataDir), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata } }))
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
         await blobs.core.clear(before, blobs.core.length).catch(() => {})
-        throw asDiskFull(err) ?? err
+        throw await this.explain(err)
       }
       return chunker.bytes
     })
+  }
+
+  /**
+   * RocksDB reports a failed write as "Batch was not applied", without the ENOSPC behind it: a write that
+   * failed while the disk is (nearly) full is taken to be the full disk.
+   */
+  async explain (err: unknown): Promise<unknown> {
+    if (isPortalError(err)) return err
+    const full = asDiskFull(err)
+    if (full) return full
+    const st = await fs.statfs(this.dataDir).catch(() => null)
+    if (st && st.bavail * st.bsize < DISK_MARGIN) return asDiskFull({ code: 'ENOSPC' })
+    return err
   }
 
   async rename (d: LibraryDrive, fromText: unknown, toText: unknown): Promise<string> {
