@@ -18,6 +18,7 @@ const MAX_INPUT_BYTES = 32 * 1024 * 1024
 const MAX_INPUT_PIXELS = 24_000_000
 const MAX_QUEUED = 32
 const FAILED_REMEMBERED = 2000
+const NOT_HERE = new Error('blocks not here yet')
 
 type SharpFn = (input: Buffer, opts: Record<string, unknown>) => any
 export type SharpLoader = () => Promise<SharpFn | null>
@@ -61,10 +62,14 @@ export class Thumbnailer {
     const file = path.join(this.dir, id.slice(0, 2), `${id}.jpg`)
     const cached = await fs.readFile(file).catch(() => null)
     if (cached) return cached
+    let missing = false
     const made = await this.make(d, name, blob.byteLength, size).catch((err) => {
-      log.debug(`${name}: ${err.message}`)
+      missing = err === NOT_HERE
+      if (!missing) log.debug(`${name}: ${err.message}`)
       return null
     })
+    // A file whose blocks have not arrived yet gets its thumbnail later; one that cannot be decoded never will.
+    if (!made && missing) return null
     if (!made) {
       if (this.failed.size >= FAILED_REMEMBERED) this.failed.clear()
       this.failed.add(id)
@@ -79,11 +84,12 @@ export class Thumbnailer {
   private async make (d: LibraryDrive, name: string, bytes: number, size: ThumbSize): Promise<Buffer | null> {
     if (size === 'small' && /\.jpe?g$/i.test(name)) {
       const head = await readHead(d.drive, name, bytes, EXIF_HEAD)
-      const exif = head && exifThumbnail(head)
+      if (!head) throw NOT_HERE
+      const exif = exifThumbnail(head)
       if (exif) return exif
     }
     if (bytes > MAX_INPUT_BYTES) return null
-    if (this.queued >= MAX_QUEUED) return null
+    if (this.queued >= MAX_QUEUED) throw NOT_HERE
     this.queued++
     const job = this.queue.then(() => this.resize(d, name, bytes, size))
     this.queue = job.catch(() => {})
@@ -95,7 +101,7 @@ export class Thumbnailer {
     const sharp = await this.sharp
     if (!sharp) return null
     const input = await readHead(d.drive, name, bytes, MAX_INPUT_BYTES, 10_000)
-    if (!input) return null
+    if (!input) throw NOT_HERE
     const px = size === 'small' ? 96 : 1024
     return sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, failOn: 'error' })
       .rotate()

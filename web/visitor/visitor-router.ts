@@ -13,7 +13,7 @@ import { pickLanguage, isLang, LANG_COOKIE } from '../i18n/language.js'
 import { layout, pageCsp } from '../html/layout.js'
 import { sendBody } from '../html/send-page.js'
 import { contentOrigin, ipLiteralUrl } from '../html/addresses.js'
-import { pathUrl } from '../html/escape.js'
+import { esc, pathUrl } from '../html/escape.js'
 import { PORTAL_CSS } from '../assets/portal-css.js'
 import { PORTAL_JS } from '../assets/portal-js.js'
 import { ASSET_VERSION } from '../assets/asset-version.js'
@@ -134,7 +134,9 @@ export function visitorRouter (ctx: NodeContext, opts: VisitorOptions = {}): Rou
         return
       }
     }
-    const folder = await readFolder(d, name)
+    // A mirror still receiving the drive's file tree cannot list this folder yet: say so, do not fail.
+    const folder = await readFolder(d, name).catch((err) => { if (err?.code === 'BLOCK_NOT_AVAILABLE') return 'later' as const; throw err })
+    if (folder === 'later') return renderPage(ctx, req, res, { status: 503, title: tr.t('notFound'), body: `<p>${esc(tr.t('notHere'))}</p>` })
     if (!folder) return missing()
     if (!parts.trailingSlash) { res.redirect(301, `/drive/${key}${req.originalUrl.slice(`/drive/${parts.key}`.length).replace(/([^?#]*)/, '$1/')}`); return }
     renderPage(ctx, req, res, { title: name === '/' ? ref.title : `${name.split('/').pop()} · ${ref.title}`, body: folderPage(tr, ref, name, folder.items, folder.truncated) })
