@@ -51,7 +51,8 @@ rm -f "$root"/etc/ssh/ssh_host_*
 cat > "$root/etc/fstab" <<'FSTAB'
 # <file system>   <mount point>   <type>  <options>                    <dump> <pass>
 LABEL=P2P-ROOT    /               ext4    defaults,noatime,commit=60   0      1
-LABEL=P2P-BOOT    /boot/firmware  vfat    defaults,noatime,umask=0022  0      2
+# nofail: without its boot partition the Pi still comes up and serves; units that need it wait for it.
+LABEL=P2P-BOOT    /boot/firmware  vfat    defaults,noatime,umask=0022,nofail,x-systemd.device-timeout=5min  0  2
 FSTAB
 
 # raspi-firmware's kernel hook copies kernel, initrd and device trees to /boot/firmware and writes

@@ -13,16 +13,17 @@ app=${2:?usage: install-overlay.sh ROOTFS APP_DIR}
 
 # Files: owned by root, modes as in the repository.
 cp -rT --no-preserve=ownership "$here/overlay" "$root"
-chmod 0440 "$root/etc/sudoers.d/010_pi-nopasswd"
 
 # The node's unprivileged user (fixed uid/gid 990, see usr/lib/sysusers.d/p2p-portal.conf).
 chroot "$root" systemd-sysusers /usr/lib/sysusers.d/p2p-portal.conf
 # Raspberry Pi Imager's first-run script renames the uid-1000 user and sets its password and SSH key;
 # until then the account is locked, and nobody can log in.
+# (Raspberry Pi OS via pi-gen already has its first user: leave it be.)
 if ! chroot "$root" getent passwd 1000 >/dev/null; then
   chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/bash --groups sudo pi
+  chroot "$root" usermod -L pi
+  install -m 0440 "$here/lib/010_pi-nopasswd" "$root/etc/sudoers.d/010_pi-nopasswd"
 fi
-chroot "$root" usermod -L pi 2>/dev/null || true
 
 # The app.
 rm -rf "$root/opt/p2p-portal"
