@@ -1,36 +1,36 @@
 // The admin page's stylesheet and its one script, served from the node (no CDN: the node is often offline).
 // The script only adds upload progress; every form works without it.
 
-export const ADMIN_CSS = `
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2430;background:#f5f6f8}
-header{background:#1d3557;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
-header a{color:#fff}
-header nav{display:flex;gap:1rem;flex-wrap:wrap;flex:1}
-header form{margin:0}
-main{max-width:60rem;margin:0 auto;padding:1rem}
-h1{font-size:1.4rem;margin:.5rem 0 1rem}
-h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
-section{background:#fff;border:1px solid #d9dde3;border-radius:8px;padding:.8rem 1rem;margin:0 0 1rem}
+import { PORTAL_CSS } from '../assets/portal-css.js'
+
+// The visitor portal's stylesheet (palette, dark mode, right-to-left, touch-sized controls) plus the few
+// things only the admin page has: tables, forms, flash messages.
+export const ADMIN_CSS = PORTAL_CSS + `
+.top nav{display:flex;gap:14px;flex-wrap:wrap;flex:1 1 auto}
+.top form{margin:0}
+section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:10px 14px;margin:0 0 14px}
+h3{font-size:1rem;margin:14px 0 6px}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #eceef2;vertical-align:top}
-td.num{text-align:right;white-space:nowrap}
-.key{font-family:ui-monospace,monospace;font-size:.8rem;word-break:break-all}
-.flash{padding:.6rem 1rem;border-radius:6px;margin:0 0 1rem}
-.flash.ok{background:#e3f4e8;border:1px solid #9fd4ae}
-.flash.error{background:#fdeaea;border:1px solid #eaa6a6}
-.note{color:#5a6472;font-size:.9rem}
-.row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
-label{display:block;font-size:.9rem;margin:.3rem 0}
-input[type=text],input[type=password],input[type=number],textarea,select{font:inherit;padding:.35rem .5rem;border:1px solid #b9c0ca;border-radius:5px;max-width:100%}
+th,td{text-align:start;padding:6px;border-bottom:1px solid var(--line);vertical-align:top}
+td.num{text-align:end;white-space:nowrap}
+.key{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere;color:var(--muted)}
+.flash{padding:10px 14px;border-radius:8px;margin:10px 0;border:1px solid var(--line)}
+.flash.ok{border-color:#2a9d8f}
+.flash.error{border-color:#b3261e}
+.row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
+label{display:block;font-size:.9rem;margin:6px 0}
+textarea,select{font:inherit;border:1px solid var(--muted);border-radius:8px;padding:6px 10px;background:var(--bg);color:var(--fg);max-width:100%}
 textarea{width:100%}
-button{font:inherit;padding:.35rem .8rem;border-radius:5px;border:1px solid #1d3557;background:#1d3557;color:#fff;cursor:pointer}
-button.quiet{background:#fff;color:#1d3557}
-button.danger{background:#b3261e;border-color:#b3261e}
+input[type=file]{border:0;padding:6px 0;max-width:100%}
+main input[type=text],main input[type=password]{width:100%;max-width:36rem}
+.row label{flex:1 1 10rem}
+details{margin:4px 0}
+summary{cursor:pointer;color:var(--accent);font-size:.9rem}
+button.quiet{background:transparent;color:var(--accent);border:1px solid var(--accent)}
+button.danger{background:#b3261e;color:#fff}
 form.inline{display:inline}
-progress{width:100%;height:1.1rem}
-.bar{background:#eceef2;border-radius:4px;height:.6rem;min-width:5rem}
-.bar>span{display:block;height:100%;background:#2a9d8f;border-radius:4px}
+progress{width:100%;height:14px}
+td meter{min-width:5rem}
 @media (max-width:40rem){th.opt,td.opt{display:none}}
 `
 

@@ -15,11 +15,11 @@ export interface PageOptions {
 export function adminPage (o: PageOptions): string {
   return '<!doctype html>\n' + html`<html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${o.title} · p2p-portal admin</title>
+<title>${o.title} · p2p-portal admin</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/admin/admin.css">
 <script src="/admin/admin.js" defer></script>
 </head><body>
-<header><strong>${o.nodeName ?? 'p2p-portal'} · admin</strong>
+<header class="top"><strong class="site">${o.nodeName ?? 'p2p-portal'} · admin</strong>
 ${o.admin ? html`<nav><a href="/admin">Overview</a><a href="/admin/wifi">Wi-Fi</a><a href="/admin/usb">USB</a><a href="/">Portal</a></nav>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${o.csrf}"><button class="quiet">Log out</button></form>` : ''}
 </header>

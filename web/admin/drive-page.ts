@@ -30,11 +30,13 @@ ${d.writable ? html`<section><h2>Upload</h2>
 <label>Description<br><textarea name="description" rows="2" maxlength="1000">${d.description}</textarea></label>
 <p><button>Save</button></p></form></section>` : html`<section><p class="note">${d.why ?? ''}</p></section>`}
 <section><h2>Files (${d.files.length}${d.more ? '+' : ''})</h2>
-${d.files.length ? html`<table><tr><th>Name</th><th class="num">Size</th>${d.writable ? html`<th>Rename / delete</th>` : ''}</tr>
-${d.files.map(f => html`<tr><td><a href="/d/${d.key}${encodePath(f.path)}">${f.path}</a></td><td class="num">${formatSize(f.bytes)}</td>
-${d.writable ? html`<td><form method="post" action="/admin/drives/${d.key}/rename" class="inline">${csrfField(csrf)}<input type="hidden" name="from" value="${f.path}">
-<input type="text" name="to" value="${f.path}" size="18" aria-label="New name for ${f.path}"> <button class="quiet">Rename</button></form>
-<form method="post" action="/admin/drives/${d.key}/delete" class="inline" data-confirm="Delete ${f.path}?">${csrfField(csrf)}<input type="hidden" name="path" value="${f.path}"><button class="danger">Delete</button></form></td>` : ''}</tr>`)}
+${d.files.length ? html`<table><tr><th>Name</th><th class="num">Size</th></tr>
+${d.files.map(f => html`<tr><td><a href="/d/${d.key}${encodePath(f.path)}">${f.path}</a>
+${d.writable ? html`<details><summary>Rename or delete</summary>
+<form method="post" action="/admin/drives/${d.key}/rename">${csrfField(csrf)}<input type="hidden" name="from" value="${f.path}">
+<label>New name<br><input type="text" name="to" value="${f.path}"></label> <button class="quiet">Rename</button></form>
+<form method="post" action="/admin/drives/${d.key}/delete" data-confirm="Delete ${f.path}?">${csrfField(csrf)}<input type="hidden" name="path" value="${f.path}"><p><button class="danger">Delete</button></p></form>
+</details>` : ''}</td><td class="num">${formatSize(f.bytes)}</td></tr>`)}
 </table>` : html`<p class="note">No files yet.</p>`}
 ${d.more ? html`<p class="note">Only the first ${d.files.length} files are listed.</p>` : ''}</section>
 <p><a href="/admin/usb?drive=${d.key}">Export this drive to a USB stick</a></p>`

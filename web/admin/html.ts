@@ -1,6 +1,8 @@
 // HTML built from template strings: every interpolated value is escaped unless it is already markup (Html).
 // Drive titles, file names and SSIDs come from strangers; escaping by default is the only safe default.
 
+import { esc } from '../html/escape.js'
+
 export class Html {
   constructor (readonly text: string) {}
   toString (): string { return this.text }
@@ -8,9 +10,7 @@ export class Html {
 
 export function raw (text: string): Html { return new Html(text) }
 
-export function esc (value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
+export { esc }
 
 function render (value: unknown): string {
   if (value === null || value === undefined || value === false) return ''

@@ -32,7 +32,7 @@ ${own.map(d => html`<tr><td><a href="/admin/drives/${d.key}">${d.title || '(unti
 ${mirrored.map(d => mirrorRow(d, csrf))}</table>` : html`<p class="note">None yet: drives other nodes offer appear here as they are mirrored.</p>`}
 <h3>Follow a drive by key</h3>
 <form method="post" action="/admin/follow" class="row">${csrfField(csrf)}
-<label>Drive key<br><input type="text" name="key" required size="56" placeholder="52 letters and digits, or 64 hex digits"></label>
+<label>Drive key<br><input type="text" name="key" required placeholder="52 letters and digits, or 64 hex digits"></label>
 <button>Follow</button></form></section>
 
 ${s.available.length ? html`<h2>Offered by peers, not here</h2><section><table><tr><th>Title</th><th class="num">Size</th><th>Why not</th></tr>
@@ -43,8 +43,8 @@ ${blocked.map(k => html`<tr><td class="key">${k}</td><td><form method="post" act
 
 <h2>Caps</h2>
 <section><form method="post" action="/admin/caps" class="row">${csrfField(csrf)}
-<label>Largest drive to mirror<br><input type="text" name="maxDrive" value="${sizeText(disk.perDriveCap)}" required size="8"></label>
-<label>All drives together<br><input type="text" name="maxTotal" value="${sizeText(disk.cap)}" required size="8"></label>
+<label>Largest drive to mirror<br><input type="text" name="maxDrive" value="${sizeText(disk.perDriveCap)}" required></label>
+<label>All drives together<br><input type="text" name="maxTotal" value="${sizeText(disk.cap)}" required></label>
 <button>Save caps</button></form>
 <p class="note">Sizes such as 500M, 4G or 16G. Lowering a cap removes the least recently used mirrored drives (never pinned or your own).</p></section>
 
@@ -59,7 +59,7 @@ function mirrorRow (d: DriveStatus, csrf: string): Html {
   const pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
   return html`<tr><td>${d.title || '(untitled)'}<div class="key">${d.key}</div>
 ${d.pinned ? html`<span class="note">pinned</span> ` : ''}${d.followed ? html`<span class="note">followed</span>` : ''}</td>
-<td><div class="bar" role="progressbar" aria-valuenow="${pct}" aria-valuemin="0" aria-valuemax="100"><span style="width:${pct}%"></span></div>
+<td><meter min="0" max="100" value="${pct}" aria-label="synced"></meter>
 ${pct}% of ${formatSize(d.bytes)}</td><td class="num opt">${d.peers}</td>
 <td><form method="post" action="/admin/drives/${d.key}/${d.pinned ? 'unpin' : 'pin'}" class="inline">${csrfField(csrf)}<button class="quiet">${d.pinned ? 'Unpin' : 'Pin'}</button></form>
 <a href="/admin/drives/${d.key}/block">Block…</a> <a href="/admin/usb?drive=${d.key}">Export</a></td></tr>`
