@@ -85,6 +85,17 @@ describe('visitor pages in Chromium at phone size', () => {
     await c.close()
   })
 
+  it('in dark mode the home and folder pages are accessible too (contrast)', async () => {
+    const c = await browser.newContext({ viewport: PHONE, colorScheme: 'dark' })
+    for (const url of ['/', `/drive/${key}/docs/`]) {
+      const page = await open(a.url + url, c)
+      expect(await seriousViolations(page), url).toEqual([])
+      if (url === '/') await page.screenshot({ path: path.join(SHOTS, 'home-dark.png'), fullPage: true })
+      await page.close()
+    }
+    await c.close()
+  })
+
   it('works 320 px wide: nothing wider than the screen', async () => {
     const c = await browser.newContext({ viewport: { width: 320, height: 640 } })
     for (const [name, url] of PAGES) {

@@ -3,6 +3,7 @@ import zlib from 'node:zlib'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs, until } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
+import { MAX_STREAMS } from '../../web/visitor/live-events.js'
 
 let t: TestNode
 let key: string
@@ -189,5 +190,30 @@ describe('drives offered nearby', () => {
       expect(near).not.toContain(`/drive/${key}/`)
       expect(html.indexOf('Nearby, not copied here yet')).toBeGreaterThan(0)
     } finally { await b.close() }
+  })
+})
+
+describe('live view limits', () => {
+  it('refuses live streams beyond its cap with 503, and frees a slot when one closes', async () => {
+    const open: AbortController[] = []
+    // Held so the garbage collector does not cancel their bodies (undici closes unreferenced streams).
+    const held: Response[] = []
+    try {
+      for (let i = 0; i < MAX_STREAMS; i++) {
+        const ac = new AbortController()
+        const r = await fetch(t.url + '/events', { signal: ac.signal })
+        expect(r.status).toBe(200)
+        open.push(ac)
+        held.push(r)
+      }
+      expect((await fetch(t.url + '/events')).status).toBe(503)
+      open.pop()!.abort()
+      await until(async () => {
+        const ac = new AbortController()
+        const r = await fetch(t.url + '/events', { signal: ac.signal })
+        if (r.status === 200) { open.push(ac); held.push(r); return true }
+        return false
+      }, { what: 'a free slot' })
+    } finally { for (const ac of open) ac.abort() }
   })
 })
