@@ -190,3 +190,57 @@ describe('state-changing requests', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
   })
 })
+
+describe('changing the password', () => {
+  it('needs the current password, and logs every other session out', async () => {
+    const n = await startAdminNode()
+    try {
+      const me = new AdminClient(n.url)
+      const other = new AdminClient(n.url)
+      await me.login(PASSWORD)
+      await other.login(PASSWORD)
+      await me.get('/admin/password')
+      expect((await me.post('/admin/password', { current: 'wrong one', password: 'brand new pass', confirm: 'brand new pass' })).status).toBe(401)
+      expect((await me.post('/admin/password', { current: PASSWORD, password: 'brand new pass', confirm: 'different pass' })).status).toBe(400)
+      expect((await me.post('/admin/password', { current: PASSWORD, password: 'brand new pass', confirm: 'brand new pass' })).status).toBe(303)
+      expect((await me.get('/admin')).status).toBe(200)
+      expect((await other.get('/admin')).status).toBe(303)
+      expect((await new AdminClient(n.url).login(PASSWORD)).status).toBe(401)
+      expect((await new AdminClient(n.url).login('brand new pass')).status).toBe(303)
+    } finally {
+      await n.close()
+    }
+  })
+})
+
+describe('sessions', () => {
+  it('expire after two idle hours, and after twelve hours in any case', async () => {
+    const { AdminSessions } = await import('../../web/admin/admin-sessions.js')
+    let now = 0
+    const sessions = new AdminSessions({ now: () => now })
+    const cookies: string[] = []
+    const res = { append: (_: string, v: string) => cookies.push(v) } as any
+    const s = sessions.start(res, true)
+    const req = { headers: { cookie: `p2p_admin=${s.id}` } } as any
+    for (let i = 0; i < 11; i++) { now += 60 * 60_000; expect(sessions.find(req), `hour ${i + 1}`).not.toBeNull() }
+    now += 61 * 60_000
+    expect(sessions.find(req)).toBeNull()
+    const t = sessions.start(res, true)
+    now += 2 * 60 * 60_000 + 1
+    expect(sessions.find({ headers: { cookie: `p2p_admin=${t.id}` } } as any)).toBeNull()
+  })
+
+  it('after login, go only to an admin page of this node (no open redirect)', async () => {
+    const n = await startAdminNode()
+    try {
+      for (const [next, to] of [['/admin/usb', '/admin/usb'], ['//evil.example/admin', '/admin'], ['https://evil.example', '/admin'], ['/admin/\\evil', '/admin']]) {
+        const c = new AdminClient(n.url)
+        await c.get('/admin/login')
+        const res = await c.post('/admin/login', { password: PASSWORD, next })
+        expect(res.headers.get('location'), next).toBe(to)
+      }
+    } finally {
+      await n.close()
+    }
+  })
+})

@@ -8,7 +8,8 @@ import { AdminClient } from '../helpers/admin-client.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import type { TestNode } from '../helpers/test-node.js'
 import { NetdClient } from '../../services/netd/netd-client.js'
-import { exportPath } from '../../web/admin/usb-sticks.js'
+import { execFileSync } from 'node:child_process'
+import { UsbSticks, exportPath } from '../../web/admin/usb-sticks.js'
 
 const KEY = 'f'.repeat(64)
 afterAll(removeTempDirs)
@@ -187,5 +188,21 @@ describe('USB sticks', () => {
       expect(() => exportPath('/media/stick/out', bad), bad).toThrow()
     }
     expect(exportPath('/media/stick/out', '/a/b.txt')).toBe('/media/stick/out/a/b.txt')
+  })
+})
+
+describe.skipIf(process.getuid?.() !== 0)('USB sticks as the OS mounts them', () => {
+  it('counts only mount points under /media/<user>/ as sticks, not plain folders', async () => {
+    const media = await tempDir('p2p-run-media-')
+    const mounted = path.join(media, 'organiser', 'KINGSTON')
+    fs.mkdirSync(mounted, { recursive: true })
+    fs.mkdirSync(path.join(media, 'organiser', 'not-a-stick'))
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mounted])
+    try {
+      const usb = new UsbSticks({ library: null as any, writer: null as any, roots: [media, '/nonexistent'] })
+      expect((await usb.list()).map(s => s.path)).toEqual([mounted])
+    } finally {
+      execFileSync('umount', ['-l', mounted])
+    }
   })
 })

@@ -20,7 +20,7 @@ export function adminPage (o: PageOptions): string {
 <script src="/admin/admin.js" defer></script>
 </head><body>
 <header class="top"><strong class="site">${o.nodeName ?? 'p2p-portal'} · admin</strong>
-${o.admin ? html`<nav><a href="/admin">Overview</a><a href="/admin/wifi">Wi-Fi</a><a href="/admin/usb">USB</a><a href="/">Portal</a></nav>
+${o.admin ? html`<nav><a href="/admin">Overview</a><a href="/admin/wifi">Wi-Fi</a><a href="/admin/usb">USB</a><a href="/admin/password">Password</a><a href="/">Portal</a></nav>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${o.csrf}"><button class="quiet">Log out</button></form>` : ''}
 </header>
 <main>

@@ -2,7 +2,7 @@
 // Nothing here works before a password exists, and the first password can only be set on the node itself.
 import express, { Router, type Request, type Response, type NextFunction } from 'express'
 import type { NodeContext } from '../../services/node/node-context.js'
-import { FORBIDDEN, UNAUTHORIZED, isPortalError } from '../../services/errors.js'
+import { BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, isPortalError } from '../../services/errors.js'
 import { httpStatus } from '../../services/http/error-handler.js'
 import { logger } from '../../services/log.js'
 import { AdminPassword, checkNew } from './admin-password.js'
@@ -11,7 +11,7 @@ import { LoginLimiter } from './login-limiter.js'
 import { checkSameOrigin, clientIp, fromLoopback, loopbackHost, wantsJson } from './request-checks.js'
 import { AdminKit, SECURITY_HEADERS, field, wrap } from './admin-kit.js'
 import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js'
-import { errorBody, loginBody, notSetBody, setupBody } from './auth-pages.js'
+import { errorBody, loginBody, notSetBody, passwordBody, setupBody } from './auth-pages.js'
 import { publishRoutes } from './publish-routes.js'
 import { manageRoutes } from './manage-routes.js'
 import { wifiRoutes, type WifiControl } from './wifi-routes.js'
@@ -124,6 +124,25 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
     if (s?.admin) return next()
     if (req.method === 'GET' && !wantsJson(req)) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`)
     throw UNAUTHORIZED('Log in to the admin page first.')
+  }))
+
+  router.get('/admin/password', (req, res) => kit.render(res, 'Password', passwordBody(kit.session(res).csrf, !!ctx.config.adminPasswordFile)))
+
+  router.post('/admin/password', wrap(async (req, res) => {
+    const ip = clientIp(req)
+    limiter.check(ip, fromLoopback(req))
+    if (!await password.verify(field(req, 'current'))) {
+      limiter.failed(ip)
+      throw UNAUTHORIZED('The current password is wrong.')
+    }
+    const pw = checkNew(field(req, 'password'))
+    if (pw !== field(req, 'confirm')) throw BAD_REQUEST('The two new passwords differ: type the same password twice.')
+    await password.set(pw)
+    // Whoever else was logged in (maybe with the old password) is logged out.
+    sessions.endAll()
+    res.locals.adminSession = sessions.start(res, true)
+    log.info(`admin password changed from ${ip}`)
+    kit.done(req, res, 'Password changed. Other devices were logged out.', '/admin')
   }))
 
   router.use(publishRoutes(kit, writer))

@@ -33,3 +33,13 @@ export function errorBody (status: number, message: string, back: string) {
   return html`<h1>${status === 429 ? 'Please wait' : status >= 500 ? 'Something went wrong' : 'That did not work'}</h1>
 <section><p>${message}</p><p><a href="${back}">Back</a></p></section>`
 }
+
+export function passwordBody (csrf: string, fromFile: boolean) {
+  return html`<h1>Change the password</h1>
+<section>${fromFile ? html`<p class="note">This node was started with an admin password file: at the next start, the password in that file applies again.</p>` : ''}
+<form method="post" action="/admin/password">${csrfField(csrf)}
+<label>Current password<br><input type="password" name="current" required autocomplete="current-password"></label>
+<label>New password (at least ${MIN_LENGTH} characters)<br><input type="password" name="password" minlength="${MIN_LENGTH}" required autocomplete="new-password"></label>
+<label>New password again<br><input type="password" name="confirm" minlength="${MIN_LENGTH}" required autocomplete="new-password"></label>
+<p><button>Change password</button></p></form></section>`
+}
