@@ -31,9 +31,11 @@ beforeAll(async () => {
   digest = crypto.createHash('sha256').update(data).digest('hex')
   ;[a, b] = await Promise.all([
     startNode(lan.nodes[0], { name: 'pi-a', args: ['--admin-password-file', path.join(dir, 'pw')] }),
-    startNode(lan.nodes[1], { name: 'pi-b' })
+    startNode(lan.nodes[1], { name: 'pi-b', args: ['--admin-password-file', path.join(dir, 'pw')] })
   ])
   await lan.shape(2, 100)
+  // B on a slow link (20 Mbit/s): its copy takes seconds, so its admin page can be seen filling up live.
+  await lan.shape(1, 20)
   browser = await launchBrowser({ netns: lan.nodes[2].ns })
   page = await browser.newPage()
 })
@@ -80,6 +82,30 @@ describe('publishing from the admin page of one node to the whole LAN', () => {
     expect(percents.some(p => p > 0 && p < 100)).toBe(true)
     await page.waitForLoadState('load')
     await until(async () => (await page.textContent('main'))?.includes('/opening-talk.mp4'), { what: 'the file in the drive page' })
+  })
+
+  it('node B\'s admin overview shows the copy filling up live, without reloading', async () => {
+    const key = driveByTitle(await a.status(), 'Festival uploads').key
+    const admin = await browser.newPage()
+    await admin.goto(`${b.url}/admin/login`)
+    await admin.fill('input[name=password]', PASSWORD)
+    await admin.click('button:has-text("Log in")')
+    await admin.waitForURL(`${b.url}/admin`)
+    await until(async () => {
+      if (await admin.locator(`[data-sync="${key}"]`).count()) return true
+      await admin.reload()
+      return false
+    }, { timeout: 30_000, every: 300, what: 'the drive on B\'s overview' })
+    const seen: number[] = []
+    await until(async () => {
+      const v = await admin.evaluate((k) => (document.querySelector(`[data-sync="${k}"] meter`) as HTMLMeterElement).value, key)
+      if (seen[seen.length - 1] !== v) seen.push(v)
+      return v === 100
+    }, { timeout: 60_000, every: 250, what: 'the meter to reach 100 %' })
+    console.log(`B's overview meter went through: ${seen.join(', ')} %`)
+    expect(seen.some(v => v > 0 && v < 100)).toBe(true)
+    expect(await admin.textContent(`[data-sync="${key}"] span`)).toBe('100% of 30.0 MB')
+    await admin.close()
   })
 
   it('the file appears on node B, byte-identical, on its API and its visitor pages', async () => {

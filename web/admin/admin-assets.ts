@@ -68,6 +68,25 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
     xhr.send(new FormData(form))
   })
 })
+// Sync progress and peers on the overview, refreshed every 3 s while the page is open.
+if (document.querySelector('[data-sync],[data-peers]') && window.fetch) {
+  var mb = function (n) { return n < 1048576 ? Math.round(n / 1024) + ' KB' : (n / 1048576).toFixed(1) + ' MB' }
+  setInterval(function () {
+    if (document.hidden) return
+    fetch('/admin/status.json', { headers: { Accept: 'application/json' } }).then(function (r) { return r.ok ? r.json() : null }).then(function (s) {
+      if (!s) return
+      var peers = document.querySelector('[data-peers]')
+      if (peers) peers.textContent = s.peers.length + ' connected'
+      s.drives.forEach(function (d) {
+        var cell = document.querySelector('[data-sync="' + d.key + '"]')
+        if (!cell) return
+        var pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
+        cell.querySelector('meter').value = pct
+        cell.querySelector('span').textContent = pct + '% of ' + mb(d.bytes)
+      })
+    }).catch(function () {})
+  }, 3000)
+}
 document.querySelectorAll('[data-confirm]').forEach(function (el) {
   el.addEventListener('submit', function (ev) { if (!confirm(el.getAttribute('data-confirm'))) ev.preventDefault() })
 })

@@ -14,7 +14,7 @@ export function overviewBody (s: NodeStatus, csrf: string, blocked: string[]): H
 <tr><th>Version</th><td>${s.node.version} (protocol ${s.node.protocol})</td></tr>
 <tr><th>Up for</th><td>${duration(s.node.uptime)}</td></tr>
 <tr><th>Disk</th><td>${formatSize(disk.used)} of ${formatSize(disk.cap)} cap used${disk.free !== null ? html`; ${formatSize(disk.free)} free on the card` : ''}</td></tr>
-<tr><th>Peers</th><td>${s.peers.length} connected</td></tr>
+<tr><th>Peers</th><td data-peers>${s.peers.length} connected</td></tr>
 </table></section>
 
 <h2>Your drives</h2>
@@ -59,8 +59,8 @@ function mirrorRow (d: DriveStatus, csrf: string): Html {
   const pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
   return html`<tr><td>${d.title || '(untitled)'}<div class="key">${d.key}</div>
 ${d.pinned ? html`<span class="note">pinned</span> ` : ''}${d.followed ? html`<span class="note">followed</span>` : ''}</td>
-<td><meter min="0" max="100" value="${pct}" aria-label="synced"></meter>
-${pct}% of ${formatSize(d.bytes)}</td><td class="num opt">${d.peers}</td>
+<td data-sync="${d.key}"><meter min="0" max="100" value="${pct}" aria-label="synced"></meter>
+<span>${pct}% of ${formatSize(d.bytes)}</span></td><td class="num opt">${d.peers}</td>
 <td><form method="post" action="/admin/drives/${d.key}/${d.pinned ? 'unpin' : 'pin'}" class="inline">${csrfField(csrf)}<button class="quiet">${d.pinned ? 'Unpin' : 'Pin'}</button></form>
 <a href="/admin/drives/${d.key}/block">Block…</a> <a href="/admin/usb?drive=${d.key}">Export</a></td></tr>`
 }
