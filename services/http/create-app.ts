@@ -1,14 +1,26 @@
 // The portal's HTTP application: the node's API, then (as they are added) the visitor pages and the admin page.
 import express, { type Express, type Router } from 'express'
 import type { NodeContext } from '../node/node-context.js'
-import { nodeApi } from './node-api.js'
-import { errorHandler } from './error-handler.js'
+import type { RequestListener } from 'node:http'
+import { nodeApi, driveFileFastPath } from './node-api.js'
+import { errorHandler, sendError } from './error-handler.js'
 
 export interface AppParts {
   /** Routers mounted before the node API (captive-portal redirects must see every request first). */
   before?: Router[]
   /** Routers mounted after the node API (pages). */
   after?: Router[]
+}
+
+/** The portal's request handler: drive files on the fast path, everything else through the express app. */
+export function createHandler (ctx: NodeContext, parts: AppParts = {}): RequestListener {
+  const app = createApp(ctx, parts)
+  // In captive mode every request must meet the captive router first (foreign hosts are redirected).
+  if (ctx.config.captive) return app
+  const fast = driveFileFastPath(ctx)
+  return (req, res) => {
+    if (!fast(req, res, (err) => sendError(err, req, res))) app(req, res)
+  }
 }
 
 export function createApp (ctx: NodeContext, parts: AppParts = {}): Express {

@@ -1,4 +1,5 @@
 // The one place where typed errors become HTTP status codes and short, user-facing text.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, Response, NextFunction } from 'express'
 import { isPortalError, type ErrorCode } from '../errors.js'
 import { logger } from '../log.js'
@@ -33,18 +34,27 @@ export function httpStatus (err: unknown): number {
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500
 }
 
-/** JSON for /api, plain text elsewhere; never a stack trace. */
-export function errorHandler (err: unknown, req: Request, res: Response, _next: NextFunction): void {
+/** JSON for /api (or when JSON is preferred), plain text elsewhere; never a stack trace. Plain Node objects. */
+export function sendError (err: unknown, req: IncomingMessage, res: ServerResponse): void {
   const status = httpStatus(err)
   const code = isPortalError(err) ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
   const message = isPortalError(err) || status < 500 ? (err as Error).message : 'Something went wrong on this node. The organiser can see details in its log.'
-  if (status >= 500) log.error(`${req.method} ${req.path}: ${(err as Error)?.stack ?? err}`)
+  const path = (req.url ?? '').split('?')[0]
+  if (status >= 500) log.error(`${req.method} ${path}: ${(err as Error)?.stack ?? err}`)
   if (res.headersSent) { res.destroy(); return }
-  res.status(status)
-  res.setHeader('Cache-Control', 'no-store')
-  if (req.path.startsWith('/api/') || req.accepts(['text/html', 'application/json']) === 'application/json') {
-    res.json({ error: { code, message } })
-  } else {
-    res.type('text/plain').send(`${message}\n`)
-  }
+  const accept = String(req.headers.accept ?? '')
+  const json = path.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html'))
+  const body = json ? JSON.stringify({ error: { code, message } }) : `${message}\n`
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  res.writeHead(status, {
+    'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff'
+  })
+  res.end(req.method === 'HEAD' ? undefined : body)
+}
+
+export function errorHandler (err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  sendError(err, req, res)
 }

@@ -1,4 +1,5 @@
 // The node's own HTTP contract: GET /api/status and GET /d/<key>/<path> (see README, "The contract").
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Router, type Request, type Response, type NextFunction } from 'express'
 import type { NodeContext } from '../node/node-context.js'
 import { nodeStatus } from '../node/node-status.js'
@@ -12,6 +13,31 @@ import { HIDDEN_PREFIX } from '../storage/library-drive.js'
 export const UNTRUSTED_HEADERS = {
   'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
   'X-Frame-Options': 'SAMEORIGIN'
+}
+
+/**
+ * GET/HEAD /d/<key>/<path> straight from the HTTP server, without the router: this is the hot path (every
+ * photo, every video range) and the Pi's one core is better spent on bytes than on middleware.
+ * Returns false for requests it does not take.
+ */
+export function driveFileFastPath (ctx: NodeContext): (req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void) => boolean {
+  return (req, res, fail) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/d/')) return false
+    const url = req.url
+    serveFromUrl(ctx, req, res, url).then((served) => {
+      if (!served) fail(FILE_NOT_FOUND(`No file ${drivePath(splitDriveUrl(url, '/d/')!.rest)} in this drive.`))
+    }, fail)
+    return true
+  }
+}
+
+async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: ServerResponse, url: string): Promise<boolean> {
+  const parts = splitDriveUrl(url, '/d/')!
+  const key = keyText(parseKey(parts.key))
+  const name = drivePath(parts.rest)
+  const drive = ctx.library.require(key)
+  const download = /[?&]download(=|&|$)/.test(url.slice(url.indexOf('?') + 1)) && url.includes('?')
+  return name !== '/' && serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download })
 }
 
 export function nodeApi (ctx: NodeContext): Router {

@@ -12,6 +12,7 @@ const log = logger('drive')
 /** Where a drive keeps its own title and description, so they travel with it to every mirror. */
 export const DRIVE_INFO_PATH = '/.p2p-portal/drive.json'
 export const HIDDEN_PREFIX = '/.p2p-portal/'
+const MAX_CACHED_ENTRIES = 1000
 
 export interface DriveInfo { title: string, description: string }
 
@@ -48,6 +49,8 @@ export class LibraryDrive extends EventEmitter {
   private recount: Promise<void> | null = null
   private localTimer: NodeJS.Timeout | null = null
   private downloads: Array<{ destroy (): void }> = []
+  private readonly entries = new Map<string, any>()
+  private entriesVersion = -1
   private readonly wantDownload: boolean
   private closed = false
 
@@ -86,6 +89,23 @@ export class LibraryDrive extends EventEmitter {
     if (this.localTimer) clearTimeout(this.localTimer)
     for (const d of this.downloads) d.destroy()
     await this.drive.close()
+  }
+
+  /**
+   * The entry for a path in the latest version (symlinks followed), or null. Cached per version: every file
+   * request needs one, and a Hyperbee lookup is several storage reads.
+   */
+  async lookup (name: string, opts: { timeout?: number } = {}): Promise<any> {
+    const version = this.drive.version
+    if (this.entriesVersion !== version) { this.entries.clear(); this.entriesVersion = version }
+    const hit = this.entries.get(name)
+    if (hit !== undefined) return hit
+    const entry = await this.drive.entry(name, { follow: true, ...opts })
+    if (this.entriesVersion === version) {
+      if (this.entries.size >= MAX_CACHED_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
+      this.entries.set(name, entry)
+    }
+    return entry
   }
 
   /** Figures for the status API. Cheap: served from the cache, refreshed in the background. */

@@ -1,0 +1,116 @@
+// bench/http: the same 20 KB and 10 MB files served by the portal from a drive and by nginx from disk, with wrk
+// at 50 and 200 connections, in the same run, on loopback inside a namespace of our own.
+// Prints requests/s, MB/s, p50/p99 latency and the node's peak RSS, with the portal's ratio to nginx.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { createLan } from '../test/helpers/netns.js'
+import { BenchNode } from './lib/bench-node.js'
+import { procStats } from './lib/proc-stats.js'
+import { table, mb } from './lib/report.js'
+
+export interface HttpBenchOptions { seconds: number, connections: number[], nodeArgs: string[] }
+
+interface WrkResult { rps: number, mbps: number, p50: number, p99: number, errors: number }
+
+function parseWrk (out: string): WrkResult {
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN)
+  const ms = (re: RegExp) => {
+    const m = re.exec(out)
+    if (!m) return NaN
+    const v = Number(m[1])
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
+  }
+  const transfer = /Transfer\/sec:\s+([\d.]+)([KMG]B)/.exec(out)
+  const scale: Record<string, number> = { KB: 1 / 1024, MB: 1, GB: 1024 }
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/)
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    mbps: transfer ? Number(transfer[1]) * scale[transfer[2]] : NaN,
+    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
+    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
+    errors: (errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0) + (Number.isNaN(non2xx) ? 0 : non2xx)
+  }
+}
+
+export async function benchHttp (opts: HttpBenchOptions): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-bench-http-'))
+  const lan = await createLan({ nodes: 1 })
+  const ns = lan.nodes[0]
+  const children: ChildProcess[] = []
+  try {
+    const folder = path.join(work, 'media')
+    fs.mkdirSync(folder)
+    fs.writeFileSync(path.join(folder, 'small.jpg'), crypto.randomBytes(20 * 1024))
+    fs.writeFileSync(path.join(folder, 'big.mp4'), crypto.randomBytes(10 * 1024 * 1024))
+
+    const node = new BenchNode(ns, { data: path.join(work, 'data'), port: 8080, args: ['--share', folder], nodeArgs: opts.nodeArgs })
+    node.start()
+    await node.line(/ready in \d+ ms/)
+    const status = JSON.parse((await ns.exec('curl', ['-s', 'http://127.0.0.1:8080/api/status'])).stdout)
+    const key = status.drives[0].key
+
+    // nginx as the anchor: what the same machine serves straight from disk with a tuned C server.
+    fs.writeFileSync(path.join(work, 'nginx.conf'), `user root;
+worker_processes auto;
+daemon off;
+pid ${work}/nginx.pid;
+error_log ${work}/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path ${work}/tmp; proxy_temp_path ${work}/tmp; fastcgi_temp_path ${work}/tmp; uwsgi_temp_path ${work}/tmp; scgi_temp_path ${work}/tmp;
+  types { image/jpeg jpg; video/mp4 mp4; }
+  server { listen 127.0.0.1:8090; root ${folder}; }
+}
+`)
+    fs.mkdirSync(path.join(work, 'tmp'))
+    const nginx = ns.spawn('nginx', ['-c', path.join(work, 'nginx.conf')])
+    children.push(nginx)
+    await new Promise(r => setTimeout(r, 500))
+
+    const targets = {
+      portal: { small: `http://127.0.0.1:8080/d/${key}/small.jpg`, big: `http://127.0.0.1:8080/d/${key}/big.mp4` },
+      nginx: { small: 'http://127.0.0.1:8090/small.jpg', big: 'http://127.0.0.1:8090/big.mp4' }
+    }
+    for (const t of [targets.portal.small, targets.nginx.small]) {
+      const r = await ns.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', t])
+      if (!r.stdout.startsWith('200 20480')) throw new Error(`${t} answered ${r.stdout} ${r.stderr}: ${fs.existsSync(path.join(work, 'nginx-error.log')) ? fs.readFileSync(path.join(work, 'nginx-error.log'), 'utf8') : ''}`)
+    }
+    const wrk = async (url: string, c: number) => {
+      const r = await ns.exec('wrk', ['-t2', `-c${c}`, `-d${opts.seconds}s`, '--timeout', '10s', '--latency', url], { timeout: (opts.seconds + 30) * 1000 })
+      return parseWrk(r.stdout)
+    }
+    const rows: string[][] = []
+    for (const size of ['small', 'big'] as const) {
+      for (const c of opts.connections) {
+        await wrk(targets.portal[size], c) // warm caches and JIT the same way for both
+        const p = await wrk(targets.portal[size], c)
+        await wrk(targets.nginx[size], c)
+        const n = await wrk(targets.nginx[size], c)
+        rows.push([
+          size === 'small' ? '20 KB' : '10 MB', String(c),
+          p.rps.toFixed(0), n.rps.toFixed(0), (p.rps / n.rps).toFixed(2) + '×',
+          p.mbps.toFixed(0), n.mbps.toFixed(0),
+          `${p.p50.toFixed(1)}/${p.p99.toFixed(1)}`, `${n.p50.toFixed(1)}/${n.p99.toFixed(1)}`,
+          String(p.errors)
+        ])
+      }
+    }
+    const peak = procStats(node.pid).peakRssBytes
+    console.log('\nbench/http — portal (drive, Node) vs nginx (disk), wrk -t2 on loopback in one namespace')
+    console.log(table(['file', 'conns', 'portal req/s', 'nginx req/s', 'ratio', 'portal MB/s', 'nginx MB/s', 'portal p50/p99 ms', 'nginx p50/p99 ms', 'portal errors'], rows))
+    console.log(`portal peak RSS: ${mb(peak)} (target ≤ 150 MB)`)
+    await node.stop()
+  } finally {
+    for (const c of children) { try { process.kill(-c.pid!, 'SIGKILL') } catch {} }
+    await lan.destroy()
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
