@@ -87,6 +87,8 @@ if (document.querySelector('[data-sync],[data-peers]') && window.fetch) {
     }).catch(function () {})
   }, 3000)
 }
+// USB copies in progress: the page reloads itself until they are done.
+if (document.querySelector('[data-refresh]')) setTimeout(function () { location.reload() }, 2000)
 document.querySelectorAll('[data-confirm]').forEach(function (el) {
   el.addEventListener('submit', function (ev) { if (!confirm(el.getAttribute('data-confirm'))) ev.preventDefault() })
 })

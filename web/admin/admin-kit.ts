@@ -4,7 +4,10 @@ import type { NodeContext } from '../../services/node/node-context.js'
 import type { Session } from './admin-sessions.js'
 import type { Html } from './html.js'
 import { adminPage } from './admin-layout.js'
-import { wantsJson } from './request-checks.js'
+import { clientIp, wantsJson } from './request-checks.js'
+import { logger } from '../../services/log.js'
+
+const log = logger('admin')
 
 export const SECURITY_HEADERS: Record<string, string> = {
   // Only the node's own CSS and script; never framed (no clickjacking from a drive page); forms post here only.
@@ -31,6 +34,8 @@ export class AdminKit {
 
   /** A form succeeded: JSON for scripts, otherwise a 303 to the page to show, with a one-time message. */
   done (req: Request, res: Response, text: string, to: string, extra: Record<string, unknown> = {}): void {
+    // One journal line per change the organiser made, so "who deleted that?" has an answer.
+    log.info(`${text} (from ${clientIp(req)})`)
     if (wantsJson(req)) { res.json({ ok: true, message: text, ...extra }); return }
     const s = res.locals.adminSession as Session | undefined
     if (s) s.flash = { kind: 'ok', text }

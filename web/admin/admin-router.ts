@@ -89,7 +89,6 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
       throw UNAUTHORIZED('Wrong password.')
     }
     limiter.succeeded(ip)
-    log.info(`admin logged in from ${ip}`)
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
     kit.done(req, res, 'Logged in.', safeNext(field(req, 'next')))
   }))
@@ -100,7 +99,6 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
     const pw = checkNew(field(req, 'password'))
     if (pw !== field(req, 'confirm')) throw UNAUTHORIZED('The two passwords differ: type the same password twice.')
     await password.set(pw)
-    log.info('admin password set on the node itself')
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
     kit.done(req, res, 'Password set. You are logged in.', '/admin')
   }))
@@ -141,7 +139,6 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
     // Whoever else was logged in (maybe with the old password) is logged out.
     sessions.endAll()
     res.locals.adminSession = sessions.start(res, true)
-    log.info(`admin password changed from ${ip}`)
     kit.done(req, res, 'Password changed. Other devices were logged out.', '/admin')
   }))
 

@@ -6,7 +6,7 @@ import { formatSize } from '../../services/config/size.js'
 
 export function usbBody (o: { sticks: Array<Stick & { folders: string[] }>, drives: Array<{ key: string, title: string }>, jobs: UsbJob[], drive: string, csrf: string }): Html {
   return html`<h1>USB sticks</h1>
-${o.jobs.length ? html`<section><h2>Copies</h2><table><tr><th>What</th><th>Progress</th></tr>
+${o.jobs.length ? html`<section${o.jobs.some(j => j.state === 'running') ? html` data-refresh` : ''}><h2>Copies</h2><table><tr><th>What</th><th>Progress</th></tr>
 ${o.jobs.slice().reverse().map(j => html`<tr><td>${j.kind === 'import' ? 'Import' : 'Export'} ${j.what}
 ${j.driveKey ? html` <a href="/admin/drives/${j.driveKey}">open drive</a>` : ''}</td>
 <td>${j.state === 'running' ? 'copying' : j.state === 'done' ? 'done' : html`<strong>failed</strong>: ${j.error}`} — ${j.done}/${j.files} files, ${formatSize(j.bytes)}
