@@ -126,6 +126,9 @@ describe('uploading', () => {
     await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'cut.bin', source: cut }]).catch(() => {})
     await new Promise(r => setTimeout(r, 300))
     expect(await d.drive.entry('/cut.bin')).toBeNull()
+    // The drive is not left locked by the cut upload: the next one goes through at once.
+    const next = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'after-cut.txt', source: Buffer.from('ok') }])
+    expect(next.status).toBe(200)
   })
 })
 

@@ -34,12 +34,15 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
     let dir = ''
     let failed: Error | null = null
     let chain: Promise<void> = Promise.resolve()
+    let current: NodeJS.ReadableStream & { destroy (err?: Error): void, readableEnded: boolean } | null = null
     const files: UploadResult['files'] = []
 
     const fail = (err: Error) => {
       if (failed) return
       failed = err
       req.unpipe(bb)
+      // A file cut off here would never end: fail its write so the drive's write lock is released.
+      if (current && !current.readableEnded) current.destroy(err)
       // Discard the rest of the body so the browser gets to read the error instead of a reset connection.
       req.resume()
       reject(err)
@@ -61,6 +64,7 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
         fail(err as Error)
         return
       }
+      current = stream
       chain = chain.then(async () => {
         if (failed) { stream.resume(); return }
         const bytes = await writer.writeStream(d, name, stream)
