@@ -4,7 +4,7 @@
 # (rsync, nginx, wrk). Services are not started by installing them: the tests start what they need, in namespaces.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-need=(iproute2 avahi-daemon avahi-utils dbus dnsmasq-base chromium fonts-dejavu-core rsync nginx-light wrk curl python3 systemd procps psmisc)
+need=(ffmpeg iproute2 avahi-daemon avahi-utils dbus dnsmasq-base chromium fonts-dejavu-core rsync nginx-light wrk curl python3 systemd procps psmisc)
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

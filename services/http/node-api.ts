@@ -36,8 +36,11 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   const key = keyText(parseKey(parts.key))
   const name = drivePath(parts.rest)
   const drive = ctx.library.require(key)
-  const download = /[?&]download(=|&|$)/.test(url.slice(url.indexOf('?') + 1)) && url.includes('?')
-  return name !== '/' && serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download })
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''
+  const download = /(^|&)download(=|&|$)/.test(query)
+  // The node's own metadata folder travels inside each drive but is not part of what visitors see.
+  if (name === '/' || name.startsWith(HIDDEN_PREFIX)) return false
+  return serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download })
 }
 
 export function nodeApi (ctx: NodeContext): Router {
@@ -50,12 +53,8 @@ export function nodeApi (ctx: NodeContext): Router {
   const file = async (req: Request, res: Response, next: NextFunction) => {
     const parts = splitDriveUrl(req.originalUrl, '/d/')
     if (!parts) return next()
-    const key = keyText(parseKey(parts.key))
-    const name = drivePath(parts.rest)
-    const drive = ctx.library.require(key)
-    // The node's own metadata folder travels inside each drive but is not part of what visitors see.
-    if (name === '/' || name.startsWith(HIDDEN_PREFIX) || !(await serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download: req.query.download !== undefined }))) {
-      throw FILE_NOT_FOUND(`No file ${name} in drive ${key}.`)
+    if (!(await serveFromUrl(ctx, req, res, req.originalUrl))) {
+      throw FILE_NOT_FOUND(`No file ${drivePath(parts.rest)} in this drive.`)
     }
   }
   router.get(/^\/d\//, (req, res, next) => { file(req, res, next).catch(next) })
