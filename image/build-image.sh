@@ -38,6 +38,10 @@ if [ -n "${IMAGE_SEED_DATA:-}" ]; then
   log "seeding node data from $IMAGE_SEED_DATA"
   mkdir -p "$root/var/lib/p2p-portal/data"
   cp -rT "$IMAGE_SEED_DATA" "$root/var/lib/p2p-portal/data"
+  # Corestore refuses a storage folder whose CORESTORE device file shows it was copied (inode and xattr
+  # change), which guards against two live copies writing the same cores. The seed node is stopped and
+  # its folder is never used again, so this copy is a move: drop the marker and let the Pi write its own.
+  find "$root/var/lib/p2p-portal/data" -name CORESTORE -type f -delete
   chown -R 990:990 "$root/var/lib/p2p-portal"
 fi
 

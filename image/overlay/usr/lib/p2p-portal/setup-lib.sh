@@ -10,10 +10,17 @@ NODE_KEYS=" name internet max-total-size max-drive-size captive portal-host mirr
 # Keys this script handles itself.
 OS_KEYS=" hostname hotspot hotspot-ssid hotspot-password country admin-password "
 
+# Ed25519 and ECDSA only (sshd_config.d/p2p-portal.conf): RSA key generation takes minutes on a Pi
+# Zero 2 W's first boot and every current client speaks Ed25519.
 ensure_ssh_host_keys() {
-  if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
-    ssh-keygen -A >/dev/null && echo "generated this device's SSH host keys"
-  fi
+  local t made=
+  for t in ed25519 ecdsa; do
+    if [ ! -s "/etc/ssh/ssh_host_${t}_key" ]; then
+      ssh-keygen -q -t "$t" -N '' -C "root@p2p-portal" -f "/etc/ssh/ssh_host_${t}_key" && made+=" $t"
+    fi
+  done
+  [ -n "$made" ] && echo "generated this device's SSH host keys:$made"
+  return 0
 }
 
 grow_root_partition() {
