@@ -3,6 +3,7 @@
 // Runs on a small tmpfs (needs root to mount); skipped where mounting is not allowed.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
 import { Readable } from 'node:stream'
 import { startAdminNode, PASSWORD } from '../helpers/admin-node.js'
 import { AdminClient } from '../helpers/admin-client.js'
@@ -17,10 +18,22 @@ function canMount (): boolean {
   return process.getuid?.() === 0
 }
 
+/** Unmounts small disks left by runs that were killed before their clean-up (the pid is in the name). */
+function sweepStale (): void {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map(l => l.split(' ')[1]).filter(Boolean)
+  for (const m of mounts) {
+    const pid = Number(/\/p2p-small-disk-(\d+)-/.exec(m)?.[1])
+    if (!pid || pid === process.pid) continue
+    try { process.kill(pid, 0); continue } catch {}
+    try { execFileSync('umount', ['-l', m]); fs.rmSync(m, { recursive: true, force: true }) } catch {}
+  }
+}
+
 beforeAll(async () => {
   if (!canMount()) return
-  mountPoint = await tempDir('p2p-small-disk-')
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512m', 'tmpfs', mountPoint])
+  sweepStale()
+  mountPoint = await tempDir(`p2p-small-disk-${process.pid}-`)
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=384m', 'tmpfs', mountPoint])
 })
 
 afterAll(async () => {
