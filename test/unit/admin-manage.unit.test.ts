@@ -8,6 +8,9 @@ import { AdminClient } from '../helpers/admin-client.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import type { TestNode } from '../helpers/test-node.js'
 import { NetdClient } from '../../services/netd/netd-client.js'
+import { NetdServer } from '../../services/netd/netd-server.js'
+import { WifiAdapter } from '../../services/wifi/wifi-adapter.js'
+import { createFakeNmcli } from '../helpers/fake-nmcli.js'
 import { execFileSync } from 'node:child_process'
 import { UsbSticks, exportPath } from '../../web/admin/usb-sticks.js'
 
@@ -119,6 +122,43 @@ describe('Wi-Fi', () => {
       expect(calls).toEqual([['join', { ssid: 'Cafe <Free>', password: undefined }], ['hotspot', { ssid: 'Festival', password: 'longenough' }]])
     } finally {
       await n.close()
+    }
+  })
+})
+
+describe('Wi-Fi end to end: admin page → NetdClient → p2p-portal-netd → nmcli (a fake on PATH)', () => {
+  it('scans, joins with the password, reports a wrong one, and sets the hotspot', async () => {
+    const dir = await tempDir('p2p-netd-')
+    const socket = path.join(dir, 'netd.sock')
+    const nmcli = await createFakeNmcli({
+      networks: [{ ssid: 'Venue', signal: 70, security: 'WPA2' }, { ssid: 'Open Cafe', signal: 40, security: '' }],
+      passwords: { Venue: 'venue-pass-123' }
+    })
+    nmcli.install()
+    const server = new NetdServer({ path: socket, wifi: new WifiAdapter({ secretDir: dir }) })
+    await server.open()
+    const n = await startAdminNode({ admin: { wifi: new NetdClient({ path: socket, timeoutMs: 10_000 }) } })
+    try {
+      const c = new AdminClient(n.url)
+      await c.login(PASSWORD)
+      expect((await c.get('/admin/wifi')).text).toMatch(/Wi-Fi is not connected/)
+      const scan = await c.post('/admin/wifi/scan')
+      expect(scan.text).toMatch(/Venue[\s\S]*70%[\s\S]*Open Cafe[\s\S]*open/)
+      const wrong = await c.post('/admin/wifi/join', { ssid: 'Venue', password: 'not-the-pass' })
+      expect(wrong.status).toBe(502)
+      expect((await c.post('/admin/wifi/join', { ssid: 'Venue', password: 'venue-pass-123' })).status).toBe(303)
+      expect((await c.get('/admin/wifi')).text).toMatch(/Connected to “Venue”/)
+      expect((await c.post('/admin/wifi/hotspot', { ssid: 'Festival', password: 'short' })).status).toBe(400)
+      expect((await c.post('/admin/wifi/hotspot', { ssid: 'Festival', password: 'festival-2026' })).status).toBe(303)
+      expect((await c.get('/admin/wifi')).text).toMatch(/Running the hotspot “Festival”/)
+      // The passphrases reached nmcli through its passwd-file, never on a command line.
+      const calls = await nmcli.calls()
+      expect(calls.some(x => x.argv.join(' ').includes('venue-pass-123') || x.argv.join(' ').includes('festival-2026'))).toBe(false)
+      expect(calls.some(x => x.input.includes('venue-pass-123'))).toBe(true)
+    } finally {
+      await n.close()
+      await server.close()
+      await nmcli.remove()
     }
   })
 })

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import crypto from 'node:crypto'
 import { startAdminNode, PASSWORD } from '../helpers/admin-node.js'
 import { AdminClient } from '../helpers/admin-client.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
 import type { TestNode } from '../helpers/test-node.js'
 import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
 
@@ -160,6 +160,22 @@ describe('managing files', () => {
     const page = await c.get(`/admin/drives/${key}`)
     expect(page.text).not.toContain('<img src=x')
     expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;.txt')
+  })
+
+  it('does not write into a drive that publishes a --share folder (the folder would undo it)', async () => {
+    const folder = await tempDir('p2p-share-')
+    const shared = await startAdminNode({ pairs: [['share', folder]] })
+    try {
+      const sc = new AdminClient(shared.url)
+      await sc.login(PASSWORD)
+      const k = shared.node.library.list()[0].id
+      const res = await sc.upload(`/admin/drives/${k}/upload`, [['_csrf', sc.csrf]], [{ name: 'x.txt', source: Buffer.from('x') }])
+      expect(res.status).toBe(403)
+      expect(JSON.parse(res.body).error.message).toMatch(/publishes the folder .*change the files in that folder instead/)
+      expect((await sc.get(`/admin/drives/${k}`)).text).toMatch(/change the files in that folder instead/)
+    } finally {
+      await shared.close()
+    }
   })
 
   it('does not let the admin write into a drive another node published', async () => {
