@@ -2,7 +2,7 @@
 declare module 'corestore' {
   import { EventEmitter } from 'node:events'
   export default class Corestore extends EventEmitter {
-    constructor (storage: string, opts?: Record<string, unknown>)
+    constructor (storage: string | object, opts?: Record<string, unknown>)
     primaryKey: Buffer
     opened: boolean
     closing: Promise<void> | null
@@ -114,4 +114,10 @@ declare module 'hypercore-crypto' {
 declare module 'b4a' {
   const b4a: any
   export default b4a
+}
+declare module 'hypercore-storage' {
+  export default class CoreStorage {
+    constructor (dir: string, opts?: Record<string, unknown>)
+    static isCoreStorage (s: unknown): boolean
+  }
 }
