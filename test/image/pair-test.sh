@@ -57,7 +57,7 @@ while [ $(( $(date +%s) - tm )) -lt 300 ]; do
   sleep 5
 done
 check "pi b found pi a over mDNS and mirrored drive $seed_key ($(( $(date +%s) - tm )) s)" test -n "$mirrored"
-body=$(curl -s -m 10 "http://127.0.0.1:${VM_CONTENT[b]}/d/$seed_key/hello.txt")
+body=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[b]}/d/$seed_key/hello.txt")
 check "pi b serves the mirrored file" test "$body" = "Hello from the drive seeded into the p2p-portal test image."
 peers=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[b]}/api/status" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).peers.length)}catch{console.log(0)}})')
 check "pi b lists pi a as a peer" test "${peers:-0}" -ge 1
