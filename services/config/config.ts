@@ -25,6 +25,8 @@ export interface Config {
   name: string
   /** Folders published as this node's own drives. */
   share: string[]
+  /** Titles given as `--share "Title=DIR"`, by absolute folder; otherwise a drive is named after its folder. */
+  shareTitles: Record<string, string>
   /** Join each drive's topic on the public HyperDHT when the Internet is there. */
   internet: boolean
   /** Other DHT bootstrap nodes (tests, private DHTs). Empty = the public ones. */
@@ -55,6 +57,7 @@ export const DEFAULTS: Config = {
   replicationPort: 0,
   name: '',
   share: [],
+  shareTitles: {},
   internet: true,
   bootstrap: [],
   mirror: 'all',
@@ -80,7 +83,7 @@ const KEYS: Record<string, KeySpec> = {
   'content-port': { key: 'contentPort', kind: 'port', fix: 'a TCP port, or 0 for port + 1' },
   'replication-port': { key: 'replicationPort', kind: 'port', fix: 'a TCP port, or 0 for any free port' },
   name: { key: 'name', kind: 'string', fix: 'a short name such as "Library Pi"' },
-  share: { key: 'share', kind: 'paths', fix: 'an existing folder to publish, e.g. --share ./media' },
+  share: { key: 'share', kind: 'paths', fix: 'an existing folder to publish, e.g. --share ./media or --share "Festival 2026=./media"' },
   internet: { key: 'internet', kind: 'bool', fix: 'on or off (or use --no-internet)' },
   bootstrap: { key: 'bootstrap', kind: 'hostports', fix: 'HOST:PORT, e.g. --bootstrap 10.0.0.1:49737' },
   mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], fix: '"all" or "followed"' },
@@ -176,7 +179,16 @@ export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd()
   // A small disk cap alone should just work: the per-drive default follows it down.
   if (!given.has('max-drive-size')) cfg.maxDriveBytes = Math.min(cfg.maxDriveBytes, cfg.maxTotalBytes)
   cfg.data = path.resolve(cwd, cfg.data)
-  cfg.share = cfg.share.map(s => path.resolve(cwd, s))
+  cfg.share = cfg.share.map(s => {
+    // "Title=DIR" names the drive; a folder whose own name contains "=" still works as it is.
+    const eq = s.indexOf('=')
+    if (eq > 0 && !fs.existsSync(path.resolve(cwd, s)) && fs.existsSync(path.resolve(cwd, s.slice(eq + 1)))) {
+      const dir = path.resolve(cwd, s.slice(eq + 1))
+      cfg.shareTitles[dir] = s.slice(0, eq).trim().slice(0, 120)
+      return dir
+    }
+    return path.resolve(cwd, s)
+  })
   if (!cfg.name) cfg.name = defaultName()
   if (cfg.contentPort === 0) cfg.contentPort = cfg.port === 65535 ? 0 : cfg.port + 1
   if (cfg.contentPort === cfg.port) throw CONFIG_INVALID('content-port must differ from port: drive content needs its own origin.')

@@ -86,7 +86,7 @@ export class PortalNode {
     this.library.on('drive-added', watch)
 
     for (const folder of config.share) {
-      const publisher = new FolderPublisher({ library: this.library, folder })
+      const publisher = new FolderPublisher({ library: this.library, folder, title: config.shareTitles[folder] })
       await publisher.open()
       this.add({ name: `publish ${folder}`, close: () => publisher.close() })
     }

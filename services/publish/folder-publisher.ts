@@ -46,6 +46,9 @@ export class FolderPublisher {
         { title: this.opts.title ?? path.basename(folder), description: this.opts.description ?? '' },
         { share: folder, namespace: `share/${folder}` })
     if (!this.drive) throw new Error(`the drive for ${folder} could not be opened`)
+    if (existing && this.opts.title && this.drive.info.title !== this.opts.title) {
+      await library.writeInfo(this.drive, { ...this.drive.info, title: this.opts.title })
+    }
     await this.sync()
     try {
       this.watcher = fs.watch(folder, { recursive: true }, () => this.schedule())

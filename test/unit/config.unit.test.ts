@@ -27,6 +27,13 @@ describe('configuration', () => {
     expect(c.share).toEqual([path.join(tmp, 'a'), path.join(tmp, 'b')])
   })
 
+  it('names a shared drive with --share "Title=DIR", and otherwise after its folder', () => {
+    fs.mkdirSync(path.join(tmp, 'media'), { recursive: true })
+    const c = load(['--share', 'Festival 2026=media', '--share', 'a'])
+    expect(c.share).toEqual([path.join(tmp, 'media'), path.join(tmp, 'a')])
+    expect(c.shareTitles).toEqual({ [path.join(tmp, 'media')]: 'Festival 2026' })
+  })
+
   it('layers defaults, then the config file, then environment, then flags', () => {
     const file = path.join(tmp, 'p2p-portal.txt')
     fs.writeFileSync(file, '# organiser settings\nname = Field Camp\nport = 8000\nmax-total-size = 2G\nlog-level = warn\n')
