@@ -2,16 +2,22 @@
 import type { PortalNodeOptions } from '../services/node/portal-node.js'
 import { adminRouter } from './admin/admin-router.js'
 import { captiveRouter } from './captive/captive-router.js'
+import { OwnHosts } from './captive/own-hosts.js'
+import { hostName } from './html/addresses.js'
 import { visitorRouter } from './visitor/visitor-router.js'
 import { contentHandler } from './content/content-handler.js'
 
 export function portalParts (): Pick<PortalNodeOptions, 'http' | 'content'> {
   return {
-    http: (ctx) => ({
-      // The captive redirect must see every request first, before the API and the pages.
-      before: [captiveRouter(ctx)],
-      after: [adminRouter(ctx), visitorRouter(ctx)]
-    }),
+    http: (ctx) => {
+      const hosts = new OwnHosts(ctx.config, () => ctx.library.nodeKey)
+      return {
+        // The captive redirect must see every request first, before the API and the pages.
+        before: [captiveRouter(ctx, { hosts })],
+        after: [adminRouter(ctx), visitorRouter(ctx)],
+        ownHost: (req) => hosts.has(hostName(req))
+      }
+    },
     content: (ctx) => contentHandler(ctx)
   }
 }

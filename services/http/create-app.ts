@@ -1,7 +1,7 @@
 // The portal's HTTP application: the node's API, then (as they are added) the visitor pages and the admin page.
 import express, { type Express, type Router } from 'express'
 import type { NodeContext } from '../node/node-context.js'
-import type { RequestListener } from 'node:http'
+import type { IncomingMessage, RequestListener } from 'node:http'
 import { nodeApi, driveFileFastPath } from './node-api.js'
 import { errorHandler, sendError } from './error-handler.js'
 
@@ -10,16 +10,22 @@ export interface AppParts {
   before?: Router[]
   /** Routers mounted after the node API (pages). */
   after?: Router[]
+  /**
+   * In captive mode, which requests are for the portal itself and so may take the drive-file fast path
+   * (the rest must meet the captive router). Without it, captive mode sends everything through the router.
+   */
+  ownHost?: (req: IncomingMessage) => boolean
 }
 
 /** The portal's request handler: drive files on the fast path, everything else through the express app. */
 export function createHandler (ctx: NodeContext, parts: AppParts = {}): RequestListener {
   const app = createApp(ctx, parts)
-  // In captive mode every request must meet the captive router first (foreign hosts are redirected).
-  if (ctx.config.captive) return app
+  // In captive mode a request for a foreign host must meet the captive router first (it is redirected).
+  const ownHost = parts.ownHost
+  if (ctx.config.captive && !ownHost) return app
   const fast = driveFileFastPath(ctx)
   return (req, res) => {
-    if (!fast(req, res, (err) => sendError(err, req, res))) app(req, res)
+    if ((ctx.config.captive && !ownHost!(req)) || !fast(req, res, (err) => sendError(err, req, res))) app(req, res)
   }
 }
 
