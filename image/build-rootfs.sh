@@ -45,6 +45,7 @@ mmdebstrap \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   "${aptopts[@]}" \
+  --setup-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "%s\n" "# zstd -3: the initrd is built under qemu-user at image build time, where -9 costs minutes" "COMPRESS=zstd" "COMPRESSLEVEL=3" > "$1/etc/initramfs-tools/conf.d/p2p-portal.conf"' \
   --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}:\${Architecture} \${Version}\n" > "$1/var/lib/p2p-portal-packages.lock"' \
   trixie "$tmp" \
   "deb $DEBIAN_MIRROR trixie main non-free-firmware" \
