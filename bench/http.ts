@@ -54,8 +54,8 @@ export async function benchHttp (opts: HttpBenchOptions): Promise<void> {
     const key = status.drives[0].key
 
     // nginx as the anchor: what the same machine serves straight from disk with a tuned C server.
-    fs.writeFileSync(path.join(work, 'nginx.conf'), `user root;
-worker_processes auto;
+    const nginxConf = (workers: string, port: number) => `user root;
+worker_processes ${workers};
 daemon off;
 pid ${work}/nginx.pid;
 error_log ${work}/nginx-error.log;
@@ -67,19 +67,23 @@ http {
   keepalive_requests 100000;
   client_body_temp_path ${work}/tmp; proxy_temp_path ${work}/tmp; fastcgi_temp_path ${work}/tmp; uwsgi_temp_path ${work}/tmp; scgi_temp_path ${work}/tmp;
   types { image/jpeg jpg; video/mp4 mp4; }
-  server { listen 127.0.0.1:8090; root ${folder}; }
+  server { listen 127.0.0.1:${port}; root ${folder}; }
 }
-`)
+`
     fs.mkdirSync(path.join(work, 'tmp'))
-    const nginx = ns.spawn('nginx', ['-c', path.join(work, 'nginx.conf')])
-    children.push(nginx)
+    for (const [workers, port] of [['1', 8090], ['auto', 8091]] as const) {
+      const conf = path.join(work, `nginx-${workers}.conf`)
+      fs.writeFileSync(conf, nginxConf(workers, port).replace(`pid ${work}/nginx.pid`, `pid ${work}/nginx-${workers}.pid`))
+      children.push(ns.spawn('nginx', ['-c', conf]))
+    }
     await new Promise(r => setTimeout(r, 500))
 
     const targets = {
       portal: { small: `http://127.0.0.1:8080/d/${key}/small.jpg`, big: `http://127.0.0.1:8080/d/${key}/big.mp4` },
-      nginx: { small: 'http://127.0.0.1:8090/small.jpg', big: 'http://127.0.0.1:8090/big.mp4' }
+      nginx: { small: 'http://127.0.0.1:8090/small.jpg', big: 'http://127.0.0.1:8090/big.mp4' },
+      nginxAll: { small: 'http://127.0.0.1:8091/small.jpg', big: 'http://127.0.0.1:8091/big.mp4' }
     }
-    for (const t of [targets.portal.small, targets.nginx.small]) {
+    for (const t of [targets.portal.small, targets.nginx.small, targets.nginxAll.small]) {
       const r = await ns.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', t])
       if (!r.stdout.startsWith('200 20480')) throw new Error(`${t} answered ${r.stdout} ${r.stderr}: ${fs.existsSync(path.join(work, 'nginx-error.log')) ? fs.readFileSync(path.join(work, 'nginx-error.log'), 'utf8') : ''}`)
     }
@@ -94,9 +98,10 @@ http {
         const p = await wrk(targets.portal[size], c)
         await wrk(targets.nginx[size], c)
         const n = await wrk(targets.nginx[size], c)
+        const all = await wrk(targets.nginxAll[size], c)
         rows.push([
           size === 'small' ? '20 KB' : '10 MB', String(c),
-          p.rps.toFixed(0), n.rps.toFixed(0), (p.rps / n.rps).toFixed(2) + '×',
+          p.rps.toFixed(0), n.rps.toFixed(0), (p.rps / n.rps).toFixed(2) + '×', all.rps.toFixed(0), (p.rps / all.rps).toFixed(2) + '×',
           p.mbps.toFixed(0), n.mbps.toFixed(0),
           `${p.p50.toFixed(1)}/${p.p99.toFixed(1)}`, `${n.p50.toFixed(1)}/${n.p99.toFixed(1)}`,
           String(p.errors)
@@ -104,8 +109,9 @@ http {
       }
     }
     const peak = procStats(node.pid).peakRssBytes
-    console.log('\nbench/http — portal (drive, Node) vs nginx (disk), wrk -t2 on loopback in one namespace')
-    console.log(table(['file', 'conns', 'portal req/s', 'nginx req/s', 'ratio', 'portal MB/s', 'nginx MB/s', 'portal p50/p99 ms', 'nginx p50/p99 ms', 'portal errors'], rows))
+    console.log('\nbench/http — portal (drive, one Node process) vs nginx (disk) with 1 worker and with one per core;')
+    console.log('wrk -t2 on loopback in one namespace, wrk and the server sharing the machine\'s cores')
+    console.log(table(['file', 'conns', 'portal req/s', 'nginx×1 req/s', 'ratio', 'nginx×N req/s', 'ratio', 'portal MB/s', 'nginx×1 MB/s', 'portal p50/p99 ms', 'nginx×1 p50/p99 ms', 'portal errors'], rows))
     console.log(`portal peak RSS: ${mb(peak)} (target ≤ 150 MB)`)
     await node.stop()
   } finally {
