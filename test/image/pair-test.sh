@@ -20,7 +20,8 @@ for n in a b; do
   cp --sparse=always "$image" "$WORK/$n.img"
   printf 'name = Pi %s\nhostname = pi-%s\ninternet = off\nhotspot = off\nmdns-interfaces = eth1\n' "${n^^}" "$n" > "$WORK/$n.txt"
   boot_write "$WORK/$n.img" p2p-portal.txt "$WORK/$n.txt"
-  imager_customise "$WORK/$n.img" "pi-$n" "$IMG_TEST_USER" "$(cat "$WORK/id_test.pub")" VenueWiFi
+  # Imager names it imager-a; the boot file's "hostname = pi-a" must win (applied after firstrun).
+  imager_customise "$WORK/$n.img" "imager-$n" "$IMG_TEST_USER" "$(cat "$WORK/id_test.pub")" VenueWiFi
 done
 # Imager's first boot (runs firstrun.sh, reboots) for both, one after the other to spare the CPU.
 for n in a b; do
@@ -37,6 +38,11 @@ for n in a b; do
 done
 pass "both images booted with SSH up ($(( $(date +%s) - t0 )) s for two VMs on shared CPUs)"
 
+for n in a b; do
+  check "pi $n: hostname from p2p-portal.txt overrides Imager's" test "$(vm_ssh "$n" cat /etc/hostname)" = "pi-$n"
+  check "pi $n: hotspot = off leaves no hotspot profile" vm_ssh "$n" "! sudo test -e /etc/NetworkManager/system-connections/p2p-portal-hotspot.nmconnection"
+  check "pi $n: no failed units" test -z "$(vm_ssh "$n" systemctl list-units --failed --plain --no-legend)"
+done
 # b gets its own identity and an empty library.
 vm_ssh b 'sudo systemctl stop p2p-portal && sudo rm -rf /var/lib/p2p-portal/data'
 for n in a b; do
