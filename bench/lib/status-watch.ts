@@ -1,0 +1,29 @@
+// Runs inside the mirror's namespace (the bench process cannot reach it) and polls the node's status API fast,
+// printing one JSON line per milestone with the wall-clock time it was first seen:
+//   {"event":"ready"} then "peer", "drive" (metadata known), "first" (some file data local), "done".
+//
+//   status-watch.ts URL TITLE [EVERY_MS]
+const [url, title, everyArg] = process.argv.slice(2)
+const every = Number(everyArg ?? 20)
+const seen = new Set<string>()
+
+function mark (event: string, extra: Record<string, unknown> = {}): void {
+  if (seen.has(event)) return
+  seen.add(event)
+  process.stdout.write(JSON.stringify({ event, at: Date.now(), ...extra }) + '\n')
+}
+
+process.stdout.write(JSON.stringify({ event: 'watching', at: Date.now() }) + '\n')
+while (!seen.has('done')) {
+  try {
+    const res = await fetch(`${url}/api/status`)
+    const status = await res.json() as any
+    mark('ready')
+    if (status.peers.length > 0) mark('peer')
+    const d = status.drives.find((x: any) => x.title === title && !x.own)
+    if (d && d.files > 0) mark('drive', { files: d.files, bytes: d.bytes })
+    if (d && d.localBytes > 0) mark('first', { localBytes: d.localBytes })
+    if (d && d.files > 0 && d.localBytes >= d.bytes) mark('done', { files: d.files, bytes: d.bytes })
+  } catch {}
+  await new Promise(resolve => setTimeout(resolve, every))
+}

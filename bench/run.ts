@@ -1,0 +1,66 @@
+// `npm run bench -- [replication|memory|http] [--runs N] [--quick]`: runs the benches (all by default).
+// They need root (network namespaces, tc) and create and remove everything they use. See bench/README.md.
+import os from 'node:os'
+import { benchReplication } from './replication.js'
+import { benchMemory } from './memory.js'
+import { benchHttp } from './http.js'
+
+const USAGE = `Usage: npm run bench -- [replication|memory|http]... [options]
+  --runs N         repeat each measurement N times and show the median (default 3)
+  --quick          small data sets, one run (checks that the benches work)
+  --drives N       drives for bench/memory (default 100)
+  --data big|small replication: only the one large file, or only the small files (default both)
+  --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
+`
+
+function parse (argv: string[]) {
+  const names: string[] = []
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'] }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
+      ? argv[i].split(/=(.*)/s, 2)
+      : [argv[i], undefined]
+    const value = () => inline ?? argv[++i]
+    if (flag === 'replication' || flag === 'memory' || flag === 'http') names.push(flag)
+    else if (flag === '--runs') opts.runs = Number(value())
+    else if (flag === '--quick') opts.quick = true
+    else if (flag === '--drives') opts.drives = Number(value())
+    else if (flag === '--data') opts.data = [value()]
+    else if (flag.startsWith('--node-arg=')) opts.nodeArgs.push(flag.slice('--node-arg='.length))
+    else if (flag === '--node-arg') opts.nodeArgs.push(argv[++i])
+    else { process.stderr.write(USAGE); process.exit(flag === '--help' ? 0 : 2) }
+  }
+  if (!(opts.runs >= 1) || !(opts.drives >= 1)) { process.stderr.write(USAGE); process.exit(2) }
+  return { names: names.length ? names : ['replication', 'memory', 'http'], opts }
+}
+
+const { names, opts } = parse(process.argv.slice(2))
+// Say why the run ended: a silent exit leaves namespaces behind for the next run's sweep to find.
+process.on('exit', (code) => { if (code !== 0) console.error(`bench exiting with code ${code}`) })
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {
+  console.error(`bench got ${signal}`)
+  if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT')
+  else process.exit(1)
+})
+if (process.getuid?.() !== 0) {
+  console.error('The benches need root: they create network namespaces and shape links with tc.')
+  process.exit(1)
+}
+console.log(`machine: ${os.cpus()[0]?.model} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, Node ${process.version}, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')} at start`)
+for (const name of names) {
+  if (name === 'replication') {
+    await benchReplication({
+      runs: opts.quick ? 1 : opts.runs,
+      shapedMbit: 100,
+      bigBytes: (opts.quick ? 32 : 256) * 1024 * 1024,
+      smallFiles: opts.quick ? 500 : 5000,
+      smallBytes: 10 * 1024,
+      nodeArgs: opts.nodeArgs,
+      data: opts.data
+    })
+  } else if (name === 'http') {
+    await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
+  } else {
+    await benchMemory({ drives: opts.quick ? 10 : opts.drives, runs: opts.quick ? 1 : opts.runs, nodeArgs: opts.nodeArgs })
+  }
+}
