@@ -102,6 +102,8 @@ apply_boot_config() {
   if [ -n "${os[country]:-}" ]; then
     if [[ "${os[country]}" =~ ^[A-Za-z]{2}$ ]]; then
       write_file /etc/modprobe.d/p2p-portal-wifi-country.conf "options cfg80211 ieee80211_regdom=${os[country]^^}"$'\n'
+      # cfg80211 is usually loaded by now: the modprobe option covers later boots, iw this one.
+      iw reg set "${os[country]^^}" 2>/dev/null || true
       echo "Wi-Fi country: ${os[country]^^}"
     else
       errors+=("country \"${os[country]}\" is not a two-letter code such as GB or DE")
