@@ -48,6 +48,9 @@ export class LibraryDrive extends EventEmitter {
   private awaitingMetadata = false
   private recount: Promise<void> | null = null
   private localTimer: NodeJS.Timeout | null = null
+  private localCounting = false
+  /** null until the first count: a drive already complete when the node starts is not announced again. */
+  private reportedComplete: boolean | null = null
   private downloads: Array<{ destroy (): void }> = []
   private readonly entries = new Map<string, any>()
   private entriesVersion = -1
@@ -209,6 +212,12 @@ export class LibraryDrive extends EventEmitter {
       local += Math.floor(b.byteLength * held / b.blockLength)
     }
     this.figures.localBytes = local
+    const f = this.figures
+    const complete = f.known && local >= f.bytes
+    if (complete && this.reportedComplete === false && !this.own) {
+      log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
+    }
+    this.reportedComplete = complete
   }
 
   private scheduleLocalCount (): void {
@@ -216,14 +225,27 @@ export class LibraryDrive extends EventEmitter {
     // Blocks arrive hundreds per second during a sync: recount at most twice a second.
     this.localTimer = setTimeout(() => {
       this.localTimer = null
-      this.countLocal().then(async () => {
-        if (this.infoPending) {
-          const info = await this.readInfo(this.drive)
-          if (info) { this.info = info; this.infoPending = false; this.emit('counted', this.snapshot()) }
-        }
-        this.emit('progress', this.snapshot())
-      }, () => {})
+      this.countLocalNow()
     }, 500)
+  }
+
+  private countLocalNow (): void {
+    if (this.closed) return
+    if (this.localCounting) { this.scheduleLocalCount(); return }
+    this.localCounting = true
+    this.countLocal().then(async () => {
+      if (this.infoPending) {
+        const info = await this.readInfo(this.drive)
+        if (info) { this.info = info; this.infoPending = false; this.emit('counted', this.snapshot()) }
+      }
+      this.emit('progress', this.snapshot())
+    }, () => {}).finally(() => { this.localCounting = false })
+  }
+
+  private onBlobDownload (core: any): void {
+    // The first block and the last missing one are counted at once: "serving" and "complete" show when they happen.
+    if (core.contiguousLength >= core.length || this.figures.localBytes === 0) this.countLocalNow()
+    else this.scheduleLocalCount()
   }
 
   private startDownload (): void {
@@ -232,7 +254,7 @@ export class LibraryDrive extends EventEmitter {
     this.drive.getBlobs().then((blobs: any) => {
       if (this.closed || !blobs) return
       this.downloads.push(blobs.core.download({ start: 0, end: -1 }))
-      blobs.core.on('download', () => this.scheduleLocalCount())
+      blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
   }
