@@ -46,6 +46,7 @@ const tsx = (script: string, args: string[]) => [process.execPath, ['--import', 
 async function tcpCopy (sender: LanNode, receiver: LanNode, folder: string, dest: string): Promise<CopyResult> {
   const [cmd, recvArgs] = tsx('bench/lib/tcp-copy.ts', ['recv', String(TCP_PORT), dest])
   const recv = receiver.spawn(cmd, [...recvArgs], { cwd: ROOT })
+  const exited = once(recv, 'exit')
   let out = ''
   recv.stdout!.on('data', (d) => { out += d })
   recv.stderr!.on('data', (d) => { out += d })
@@ -56,7 +57,7 @@ async function tcpCopy (sender: LanNode, receiver: LanNode, folder: string, dest
   const [, sendArgs] = tsx('bench/lib/tcp-copy.ts', ['send', receiver.ip, String(TCP_PORT), folder])
   const sent = await sender.exec(cmd, [...sendArgs], { timeout: 600_000 })
   if (sent.code !== 0) throw new Error(`tcp-copy send: ${sent.stderr}`)
-  await once(recv, 'exit')
+  await exited
   const result = JSON.parse(out.split('\n').filter(l => l.startsWith('{')).pop()!)
   return { ms: result.ms, cpuMs: result.cpuMs, peakRssBytes: result.peakRssBytes }
 }
@@ -200,5 +201,5 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
 
 function fmtRate (set: Dataset, ms: number): string {
   const r = rate(set, ms)
-  return set.files > 1 ? `${r.mbs.toFixed(1)} MB/s, ${Math.round(r.fps)} files/s (${(ms / 1000).toFixed(2)} s)` : `${r.mbs.toFixed(1)} MB/s (${(ms / 1000).toFixed(2)} s)`
+  return set.files > 1 ? `${r.mbs.toFixed(1)} MiB/s, ${Math.round(r.fps)} files/s (${(ms / 1000).toFixed(2)} s)` : `${r.mbs.toFixed(1)} MiB/s (${(ms / 1000).toFixed(2)} s)`
 }
