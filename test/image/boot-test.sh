@@ -96,6 +96,7 @@ check "hotspot profile written with the configured SSID" vm_ssh pi "sudo grep -q
 root_mib=$(vm_ssh pi "df -m --output=size / | tail -1" | tr -d ' ')
 check "data area grown to the card (${img_root_mib} MiB partition -> ${root_mib} MiB filesystem)" test "$root_mib" -gt $(( img_root_mib + 700 ))
 check "SSH host keys generated on the device" vm_ssh pi "test -s /etc/ssh/ssh_host_ed25519_key.pub"
+check "avahi answers for imaged-pi.local (nss-mdns)" vm_ssh pi "getent hosts imaged-pi.local | grep -q ."
 check "journal kept in memory only" vm_ssh pi "sudo find /run/log/journal -name '*.journal' | grep -q . && ! sudo find /var/log/journal -name '*.journal' 2>/dev/null | grep -q ."
 
 # Watchdog: a frozen node stops pinging; systemd must kill and restart it.

@@ -14,6 +14,8 @@ hotspot_checks() { # VM SSID PASSWORD
   check "NetworkManager runs the hotspot on wlan0 (state: ${state:-none})" test "$state" = activated
   check "hotspot address 10.42.0.1 on wlan0" vm_ssh "$vm" "ip -4 addr show wlan0 | grep -q 'inet 10.42.0.1/24'"
   check "captive firewall table loaded" vm_ssh "$vm" "sudo nft list table inet p2p_portal | grep -q 198.51.100.1"
+  check "Ethernet keeps its DHCP address and default route while the hotspot runs" \
+    vm_ssh "$vm" "ip -4 addr show eth0 | grep -q 'inet 10.0.2.15/' && ip route show default | grep -q 'dev eth0'"
 
   out=$(vm_ssh "$vm" "sudo bash -s" <<PHONE 2>&1
 set -u
