@@ -130,6 +130,8 @@ export class MirrorManager extends EventEmitter {
     }
     this.skipped.clear()
     for (const { key, reason } of decision.skipped) this.skipped.set(key, reason)
+    // Just evicted: peers may still offer them, and the next review would say the same.
+    for (const { key } of decision.evict) this.skipped.set(key, 'cooling-down')
     for (const key of decision.mirror) {
       if (this.closed) return
       const offer = this.offers.get(key)
