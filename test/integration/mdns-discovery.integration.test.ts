@@ -114,7 +114,7 @@ describe('mDNS discovery on a LAN with no default route', () => {
     const latencies: number[] = []
     for (const p of peers) {
       for (const other of peers.filter((o) => o !== p)) {
-        const seen = await p.waitFor(sees(p, other), 2000, `${p.node.ns} to see ${other.node.ns}`)
+        const seen = await p.waitFor(sees(p, other), 5000, `${p.node.ns} to see ${other.node.ns}`)
         expect(seen).toMatchObject({ host: other.node.ip, port: other.port, version: 1 })
         expect(seen.name).toBe(`Library ${'ABC'[other.node.index]}`)
         latencies.push(seen.at - Math.max(p.opened, other.opened))
@@ -128,8 +128,8 @@ describe('mDNS discovery on a LAN with no default route', () => {
     const a = await startPeer(lan.nodes[0], 'A', 4000)
     const b = await startPeer(lan.nodes[1], 'B', 4001)
     const c = await startPeer(lan.nodes[2], 'C', 4002)
-    await b.waitFor(sees(b, a), 2000, 'B to see A')
-    await c.waitFor(sees(c, a), 2000, 'C to see A')
+    await b.waitFor(sees(b, a), 5000, 'B to see A')
+    await c.waitFor(sees(c, a), 5000, 'C to see A')
 
     const closed = await a.stop()
     expect(closed.ms).toBeLessThan(1000)
@@ -164,8 +164,8 @@ describe('mDNS discovery on a LAN with no default route', () => {
     }
     // Neither daemon reports its names taken by the node next to it (the node publishes as p2p-<key>.local).
     for (const avahi of [avahi0, avahi1]) expect(avahi.output()).not.toMatch(/conflict/i)
-    await a.waitFor(sees(a, b), 2000, 'A to see B next to avahi')
-    await b.waitFor(sees(b, a), 2000, 'B to see A next to avahi')
+    await a.waitFor(sees(a, b), 5000, 'A to see B next to avahi')
+    await b.waitFor(sees(b, a), 5000, 'B to see A next to avahi')
 
     // And the other way: a record published by avahi (a laptop's) is a peer to our browser.
     const laptop = nodeKey()
@@ -218,8 +218,8 @@ describe('mDNS discovery on a LAN with no default route', () => {
       expect(d.events.filter((e) => e.event === 'peer')).toEqual([])
       const plugged = Date.now()
       await run('addr', 'add', `${late.ip}/24`, 'dev', 'eth0')
-      await d.waitFor(sees(d, a), 2000, 'D to see A once its address is up')
-      const seen = await a.waitFor(sees(a, d), 2000, 'A to see D once its address is up')
+      await d.waitFor(sees(d, a), 5000, 'D to see A once its address is up')
+      const seen = await a.waitFor(sees(a, d), 5000, 'A to see D once its address is up')
       expect(seen.host).toBe(late.ip)
       console.log(`found ${seen.at - plugged} ms after the address came up (rescan every 500 ms)`)
     } finally {
@@ -242,10 +242,10 @@ describe('mDNS discovery on a LAN with no default route', () => {
       const a = await startPeer(lanNode, 'A', 4000)
       const h = await startPeer(hub, 'Hub', 4003)
       const f = await startPeer(far, 'Far', 4004)
-      expect(await h.waitFor(sees(h, a), 2000, 'Hub to see A')).toMatchObject({ host: lanNode.ip })
-      expect(await h.waitFor(sees(h, f), 2000, 'Hub to see Far')).toMatchObject({ host: `${other}.2` })
-      expect(await a.waitFor(sees(a, h), 2000, 'A to see Hub')).toMatchObject({ host: hub.ip })
-      expect(await f.waitFor(sees(f, h), 2000, 'Far to see Hub')).toMatchObject({ host: `${other}.1` })
+      expect(await h.waitFor(sees(h, a), 5000, 'Hub to see A')).toMatchObject({ host: lanNode.ip })
+      expect(await h.waitFor(sees(h, f), 5000, 'Hub to see Far')).toMatchObject({ host: `${other}.2` })
+      expect(await a.waitFor(sees(a, h), 5000, 'A to see Hub')).toMatchObject({ host: hub.ip })
+      expect(await f.waitFor(sees(f, h), 5000, 'Far to see Hub')).toMatchObject({ host: `${other}.1` })
       await new Promise((r) => setTimeout(r, 1500))
       // mDNS is link-local: nothing is relayed from one LAN to the other.
       expect(a.events.some(sees(a, f))).toBe(false)
