@@ -101,8 +101,9 @@ describe('publishing from the admin page of one node to the whole LAN', () => {
     await until(async () => {
       const v = await admin.evaluate((k) => (document.querySelector(`[data-sync="${k}"] meter`) as HTMLMeterElement).value, key)
       if (seen[seen.length - 1] !== v) seen.push(v)
-      return v === 100
-    }, { timeout: 60_000, every: 250, what: 'the meter to reach 100 %' })
+      // The page refreshes itself: done once it shows the whole file, not the empty drive it first saw.
+      return v === 100 && await admin.textContent(`[data-sync="${key}"] span`) === '100% of 30.0 MB'
+    }, { timeout: 60_000, every: 250, what: 'the meter to reach 100 % of the file' })
     console.log(`B's overview meter went through: ${seen.join(', ')} %`)
     // Not asserted: a value between 0 and 100. A mirror downloads the file's blocks live while they are uploaded
     // and gets the file's entry (which gives its size) only after them, so on B the file usually appears whole.
