@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import id from 'hypercore-id-encoding'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createLan, startAvahi, sweepLans, type Avahi, type Lan, type LanNode } from '../helpers/netns.js'
+import { until } from '../helpers/temp-dir.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 
@@ -238,6 +239,11 @@ describe('mDNS discovery on a LAN with no default route', () => {
     await far.exec('ip', ['link', 'set', 'eth0', 'down'])
     await far.exec('ip', ['addr', 'add', `${other}.2/24`, 'dev', 'eth1'])
     await far.exec('ip', ['link', 'set', 'eth1', 'up'])
+    // A new veth pair takes a moment to get its carrier; until then the interface is not listed as up, and a node
+    // started meanwhile would only find it at its next rescan (10 s).
+    for (const n of [hub, far]) {
+      await until(async () => (await n.exec('ip', ['link', 'show', 'eth1'])).stdout.includes('LOWER_UP'), { timeout: 5000, what: `${n.ns} eth1 carrier` })
+    }
     try {
       const a = await startPeer(lanNode, 'A', 4000)
       const h = await startPeer(hub, 'Hub', 4003)
