@@ -128,7 +128,7 @@ async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start
       const to = Math.min(end - offset + 1, block.length)
       offset += block.length
       const written = to <= from || res.write(from === 0 && to === block.length ? block : block.subarray(from, to))
-      if (!written && !closed) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+      if (!written && !closed) await drained(res)
       inFlight.release(share)
       if (offset > end) break
     }
@@ -137,6 +137,15 @@ async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start
     if (next) next.then(() => inFlight.release(share), () => inFlight.release(share))
   }
   if (!closed) res.end()
+}
+
+/** Resolves when the response can take more, or is gone; leaves no listener behind (a 2 GB video drains often). */
+function drained (res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { res.off('drain', done); res.off('close', done); resolve() }
+    res.once('drain', done)
+    res.once('close', done)
+  })
 }
 
 function pipeRemote (res: ServerResponse, blobs: any, blob: BlobRef, start: number, end: number): Promise<void> {
