@@ -4,7 +4,7 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import type { NodeContext } from '../node/node-context.js'
 import { nodeStatus } from '../node/node-status.js'
 import { drivePath, splitDriveUrl } from './drive-path.js'
-import { serveDriveFile } from './serve-drive-file.js'
+import { findDriveFile, sendDriveFile, sendCachedDriveFile, type DriveFile, type ServeOptions } from './serve-drive-file.js'
 import { parseKey, keyText } from '../storage/drive-key.js'
 import { FILE_NOT_FOUND } from '../errors.js'
 import { HIDDEN_PREFIX } from '../storage/library-drive.js'
@@ -15,6 +15,12 @@ export const UNTRUSTED_HEADERS = {
   'X-Frame-Options': 'SAMEORIGIN'
 }
 
+// The files last asked for by URL, so a repeat request (every phone loading the same thumbnails) is answered
+// without parsing the key, decoding the path or looking the entry up again. Valid while the drive is still
+// here at the same version.
+const MAX_HOT_URLS = 2000
+const hotUrls = new Map<string, { id: string, file: DriveFile, opts: ServeOptions }>()
+
 /**
  * GET/HEAD /d/<key>/<path> straight from the HTTP server, without the router: this is the hot path (every
  * photo, every video range) and the Pi's one core is better spent on bytes than on middleware.
@@ -24,6 +30,12 @@ export function driveFileFastPath (ctx: NodeContext): (req: IncomingMessage, res
   return (req, res, fail) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/d/')) return false
     const url = req.url
+    const hot = hotUrls.get(url)
+    if (hot && hot.file.version === hot.file.drive.version && ctx.library.get(hot.id) === hot.file.drive &&
+        sendCachedDriveFile(req, res, hot.file, hot.opts)) {
+      ctx.library.touch(hot.id)
+      return true
+    }
     serveFromUrl(ctx, req, res, url).then((served) => {
       if (!served) fail(FILE_NOT_FOUND(`No file ${drivePath(splitDriveUrl(url, '/d/')!.rest)} in this drive.`))
     }, fail)
@@ -37,10 +49,15 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   const name = drivePath(parts.rest)
   const drive = ctx.library.require(key)
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''
-  const download = /(^|&)download(=|&|$)/.test(query)
+  const opts: ServeOptions = { headers: UNTRUSTED_HEADERS, download: /(^|&)download(=|&|$)/.test(query) }
   // The node's own metadata folder travels inside each drive but is not part of what visitors see.
   if (name === '/' || name.startsWith(HIDDEN_PREFIX)) return false
-  return serveDriveFile(req, res, drive, name, { headers: UNTRUSTED_HEADERS, download })
+  const file = await findDriveFile(drive, name)
+  if (!file) return false
+  if (hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
+  hotUrls.set(url, { id: key, file, opts })
+  await sendDriveFile(req, res, file, opts)
+  return true
 }
 
 export function nodeApi (ctx: NodeContext): Router {

@@ -1,4 +1,4 @@
-// Streams one file out of a drive with HTTP caching and Range, never holding more than a block in memory.
+// Streams one file out of a drive with HTTP caching and Range, never holding more than two blocks per connection.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import mime from 'mime-types'
 import parseRange from 'range-parser'
@@ -8,12 +8,25 @@ import { ByteBudget } from './byte-budget.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
 const BLOCK_WAIT_MS = 10_000
+const EMPTY = Buffer.alloc(0)
 
 export interface ServeOptions {
   /** Extra headers, e.g. the sandbox CSP for untrusted content. */
   headers?: Record<string, string>
   /** Force a download (Content-Disposition: attachment). */
   download?: boolean
+}
+
+/** A file of one version of a drive, as much as answering for it needs. */
+export interface DriveFile {
+  drive: LibraryDrive
+  /** The drive version it was looked up in: a newer version may hold other bytes under the same name. */
+  version: number
+  name: string
+  blob: BlobRef | null
+  size: number
+  etag: string
+  type: string
 }
 
 export function contentType (name: string): string {
@@ -23,28 +36,62 @@ export function contentType (name: string): string {
 
 /** Returns false when there is no such file (the caller answers 404). */
 export async function serveDriveFile (req: IncomingMessage, res: ServerResponse, d: LibraryDrive, name: string, opts: ServeOptions = {}): Promise<boolean> {
-  const drive = d.drive
-  const entry = await d.lookup(name, { timeout: BLOCK_WAIT_MS }).catch(() => null)
-  if (!entry || !entry.value) return false
-  const blob = entry.value.blob
-  const size: number = blob ? blob.byteLength : 0
-  const etag = `"${drive.core.fork}-${blob ? blob.blockOffset : 0}-${size}"`
+  const file = await findDriveFile(d, name)
+  if (!file) return false
+  await sendDriveFile(req, res, file, opts)
+  return true
+}
 
+export async function findDriveFile (d: LibraryDrive, name: string): Promise<DriveFile | null> {
+  const version = d.version
+  const entry = await d.lookup(name, { timeout: BLOCK_WAIT_MS }).catch(() => null)
+  if (!entry || !entry.value) return null
+  const blob: BlobRef | null = entry.value.blob ?? null
+  const size = blob ? blob.byteLength : 0
+  return { drive: d, version, name, blob, size, etag: `"${d.drive.core.fork}-${blob ? blob.blockOffset : 0}-${size}"`, type: contentType(name) }
+}
+
+export async function sendDriveFile (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): Promise<void> {
+  if (sendCachedDriveFile(req, res, file, opts)) return
+  const range = writeHead(req, res, file, opts)
+  if (!range) return
+  const blobs = await file.drive.drive.getBlobs()
+  await streamBlob(res, blobs, file.blob!, range.start, range.end)
+}
+
+/**
+ * Answers at once, without waiting for anything, when the file's bytes are already in memory (a small file
+ * asked for before). Returns false, having written nothing, when they are not.
+ */
+export function sendCachedDriveFile (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): boolean {
+  const body = file.size === 0 ? EMPTY : file.blob!.blockLength === 1 ? cachedBlock(file) : undefined
+  if (!body) return false
+  const range = writeHead(req, res, file, opts)
+  if (range) res.end(range.start === 0 && range.end === body.length - 1 ? body : body.subarray(range.start, range.end + 1))
+  return true
+}
+
+/**
+ * Sets status and headers (caching, Range, type, the caller's extra headers). Returns the inclusive byte range
+ * to send, or null when the answer is already complete (304, 416, HEAD, an empty file).
+ */
+function writeHead (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): { start: number, end: number } | null {
+  const { size, etag } = file
   res.setHeader('Accept-Ranges', 'bytes')
   res.setHeader('ETag', etag)
-  res.setHeader('Content-Type', contentType(name))
+  res.setHeader('Content-Type', file.type)
   res.setHeader('X-Content-Type-Options', 'nosniff')
   res.setHeader('Cache-Control', 'no-cache')
-  for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v)
+  if (opts.headers) for (const k in opts.headers) res.setHeader(k, opts.headers[k])
   if (opts.download) {
-    const base = name.split('/').pop() ?? 'file'
+    const base = file.name.split('/').pop() ?? 'file'
     res.setHeader('Content-Disposition', `attachment; filename="${base.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(base)}`)
   }
 
   if (req.headers['if-none-match'] === etag) {
     res.statusCode = 304
     res.end()
-    return true
+    return null
   }
 
   let start = 0
@@ -58,7 +105,7 @@ export async function serveDriveFile (req: IncomingMessage, res: ServerResponse,
       res.setHeader('Content-Range', `bytes */${size}`)
       res.setHeader('Content-Type', 'text/plain; charset=utf-8')
       res.end('Requested range not satisfiable\n')
-      return true
+      return null
     }
     // Several disjoint ranges are optional in HTTP; a plain 200 with the whole file is a valid answer to them.
     if (ranges !== -2 && ranges.length === 1) {
@@ -70,17 +117,23 @@ export async function serveDriveFile (req: IncomingMessage, res: ServerResponse,
   }
   const length = size === 0 ? 0 : end - start + 1
   res.setHeader('Content-Length', String(length))
-  if (req.method === 'HEAD' || length === 0) { res.end(); return true }
-
-  const blobs = await drive.getBlobs()
-  await streamBlob(res, blobs, blob, start, end)
-  return true
+  if (req.method === 'HEAD' || length === 0) { res.end(); return null }
+  return { start, end }
 }
 
 const blockCache = new BlockCache()
-// Bytes of blocks held by all connections at once. 200 phones each holding two 512 KiB blocks would need
-// 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
-const inFlight = new ByteBudget(32 * 1024 * 1024)
+// Bytes of blocks read from storage and held by connections at once. 200 phones each holding two 512 KiB blocks
+// would need 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
+const inFlight = new ByteBudget(16 * 1024 * 1024)
+
+interface Pending { block: Promise<Buffer | null>, held: number }
+
+const blockKey = (core: any, index: number): string => `${core.id}:${core.fork}:${index}`
+
+function cachedBlock (file: DriveFile): Buffer | undefined {
+  const core = file.drive.drive.blobs?.core
+  return core ? blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
+}
 
 /**
  * Writes bytes start..end (inclusive) of a blob. Local blocks are read one at a time with the next one already
@@ -92,11 +145,15 @@ async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start
   const first = blob.blockOffset
   const last = blob.blockOffset + blob.blockLength
   if (!(await core.has(first, last))) return pipeRemote(res, blobs, blob, start, end)
-  const get = (i: number): Promise<Buffer | null> => {
-    const key = `${core.id}:${i}`
+  // A block already in memory costs nothing more to hold; one read from storage holds its share of the budget.
+  const share = blob.byteLength / blob.blockLength
+  const begin = (index: number, wait: boolean): Pending | null => {
+    const key = blockKey(core, index)
     const hit = blockCache.get(key)
-    if (hit) return Promise.resolve(hit)
-    return core.get(i, { wait: false }).then((b: Buffer | null) => { if (b && blob.blockLength === 1) blockCache.set(key, b); return b })
+    if (hit) return { block: Promise.resolve(hit), held: 0 }
+    const read = () => blockCache.read(key, () => core.get(index, { wait: false }))
+    if (wait) return { block: inFlight.acquire(share).then(read), held: share }
+    return inFlight.tryAcquire(share) ? { block: read(), held: share } : null
   }
   let closed = false
   res.once('close', () => { closed = true })
@@ -110,31 +167,28 @@ async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start
       offset = start - seek[1]
     }
   }
-  const share = blob.byteLength / blob.blockLength
   // The next block is read ahead only when the budget has room now: waiting for room while holding a block
   // would let every connection hold one and wait forever for a second.
-  const readAhead = (index: number): Promise<Buffer | null> | null =>
-    index < last && inFlight.tryAcquire(share) ? get(index) : null
-  let next: Promise<Buffer | null> | null = null
+  let next: Pending | null = null
   try {
     for (; i < last && !closed; i++) {
-      const pending = next
+      const current = next ?? begin(i, true)!
       next = null
-      const block = pending ? await pending : await inFlight.acquire(share).then(() => get(i))
-      if (!block || closed) { inFlight.release(share); if (!closed) res.destroy(); return }
-      next = readAhead(i + 1)
-      next?.catch(() => {})
+      const block = await current.block.catch(() => null)
+      if (!block || closed) { inFlight.release(current.held); if (!closed) res.destroy(); return }
+      next = i + 1 < last ? begin(i + 1, false) : null
+      next?.block.catch(() => {})
       const from = Math.max(start - offset, 0)
       const to = Math.min(end - offset + 1, block.length)
       offset += block.length
       const written = to <= from || res.write(from === 0 && to === block.length ? block : block.subarray(from, to))
       if (!written && !closed) await drained(res)
-      inFlight.release(share)
+      inFlight.release(current.held)
       if (offset > end) break
     }
   } finally {
     // A read-ahead that was not consumed gives its share back.
-    if (next) next.then(() => inFlight.release(share), () => inFlight.release(share))
+    if (next) { const held = next.held; next.block.then(() => inFlight.release(held), () => inFlight.release(held)) }
   }
   if (!closed) res.end()
 }

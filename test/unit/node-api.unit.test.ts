@@ -120,3 +120,46 @@ describe('GET /d/<key>/<path>', () => {
     expect(r.headers.get('content-length')).toBe('11')
   })
 })
+
+describe('repeat requests answered from memory', () => {
+  it('serves the new bytes once a path is overwritten, never the remembered ones', async () => {
+    const d = await t.node.library.createOwnDrive({ title: 'Changing', description: '' })
+    await d.drive.put('/news.txt', Buffer.from('old news'))
+    for (let i = 0; i < 3; i++) expect(await (await get(`/d/${d.id}/news.txt`)).text()).toBe('old news')
+    const oldTag = (await get(`/d/${d.id}/news.txt`)).headers.get('etag')
+    await d.drive.put('/news.txt', Buffer.from('fresh news!'))
+    const r = await get(`/d/${d.id}/news.txt`, { 'if-none-match': oldTag! })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('content-length')).toBe('11')
+    expect(await r.text()).toBe('fresh news!')
+  })
+
+  it('keeps Range, If-None-Match and HEAD exact on a remembered file', async () => {
+    for (let i = 0; i < 2; i++) await (await get(`/d/${key}/hello.txt`)).arrayBuffer()
+    const part = await get(`/d/${key}/hello.txt`, { range: 'bytes=6-' })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe('bytes 6-10/11')
+    expect(await part.text()).toBe('world')
+    expect((await get(`/d/${key}/hello.txt`, { range: 'bytes=50-60' })).status).toBe(416)
+    const etag = (await get(`/d/${key}/hello.txt`)).headers.get('etag')!
+    expect((await get(`/d/${key}/hello.txt`, { 'if-none-match': etag })).status).toBe(304)
+    const head = await fetch(`${t.url}/d/${key}/hello.txt`, { method: 'HEAD' })
+    expect(head.headers.get('content-length')).toBe('11')
+    expect(head.headers.get('content-security-policy')).toMatch(/sandbox/)
+  })
+
+  it('stops serving a remembered file the moment its drive is blocked', async () => {
+    const d = await t.node.library.createOwnDrive({ title: 'Doomed', description: '' })
+    await d.drive.put('/x.txt', Buffer.from('soon gone'))
+    for (let i = 0; i < 3; i++) expect((await get(`/d/${d.id}/x.txt`)).status).toBe(200)
+    await t.node.library.remove(d.id, { block: true })
+    const r = await get(`/d/${d.id}/x.txt`)
+    expect(r.status).toBe(410)
+    expect(await r.text()).not.toContain('soon gone')
+  })
+
+  it('serves many concurrent downloads of a multi-block file byte-identical', async () => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => get(`/d/${key}/video.mp4`).then(r => r.arrayBuffer())))
+    for (const b of bodies) expect(Buffer.from(b).equals(big)).toBe(true)
+  })
+})
