@@ -54,5 +54,12 @@ export function makeWebm (file: string, seconds = 8): void {
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=15:duration=${seconds}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-vf', 'noise=alls=60:allf=t',
     '-c:v', 'libvpx', '-b:v', '2M', '-minrate', '2M', '-maxrate', '2M', '-bufsize', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-g', '15',
-    '-c:a', 'libvorbis', '-shortest', file], { stdio: 'ignore', timeout: 120_000 })
+    // Cues (the seek index) before the clusters, as a streaming-ready file has them: a seek is one Range request.
+    '-c:a', 'libvorbis', '-cues_to_front', '1', '-shortest', file], { stdio: 'ignore', timeout: 120_000 })
+}
+
+/** Whether a 206's `Content-Range: bytes N-M/SIZE` starts beyond `fraction` of the file (a seek, not the start). */
+export function startsPastMiddle (contentRange: string | undefined, fraction: number): boolean {
+  const m = /^bytes (\d+)-\d+\/(\d+)$/.exec(contentRange ?? '')
+  return !!m && Number(m[1]) > fraction * Number(m[2])
 }
