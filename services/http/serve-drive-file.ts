@@ -79,13 +79,7 @@ function writeHead (req: IncomingMessage, res: ServerResponse, file: DriveFile, 
   const { size, etag } = file
   // One flat list handed to writeHead: the per-header checks of setHeader cost more than the rest of a small
   // file's answer.
-  const h: string[] = ['Accept-Ranges', 'bytes', 'ETag', etag]
-  const extra = opts.headers
-  // The caller's headers replace ours of the same name.
-  const has = (name: string) => !!extra && Object.keys(extra).some(k => k.toLowerCase() === name)
-  if (!has('x-content-type-options')) h.push('X-Content-Type-Options', 'nosniff')
-  if (!has('cache-control')) h.push('Cache-Control', 'no-cache')
-  if (extra) for (const k in extra) h.push(k, extra[k])
+  const h: string[] = ['Accept-Ranges', 'bytes', 'ETag', etag, ...fixedHeaders(opts.headers)]
   if (opts.download) {
     const base = file.name.split('/').pop() ?? 'file'
     h.push('Content-Disposition', `attachment; filename="${base.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(base)}`)
@@ -121,6 +115,23 @@ function writeHead (req: IncomingMessage, res: ServerResponse, file: DriveFile, 
   res.writeHead(status, h)
   if (req.method === 'HEAD' || length === 0) { res.end(); return null }
   return { start, end }
+}
+
+const NO_EXTRA = {}
+const fixedHeaderLists = new WeakMap<Record<string, string>, string[]>()
+
+/** Our fixed headers with the caller's, theirs replacing ours of the same name; worked out once per caller. */
+function fixedHeaders (extra: Record<string, string> = NO_EXTRA): string[] {
+  let list = fixedHeaderLists.get(extra)
+  if (!list) {
+    const names = new Set(Object.keys(extra).map(k => k.toLowerCase()))
+    list = []
+    if (!names.has('x-content-type-options')) list.push('X-Content-Type-Options', 'nosniff')
+    if (!names.has('cache-control')) list.push('Cache-Control', 'no-cache')
+    for (const k in extra) list.push(k, extra[k])
+    fixedHeaderLists.set(extra, list)
+  }
+  return list
 }
 
 const blockCache = new BlockCache()
