@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { createLan } from '../test/helpers/netns.js'
-import { BenchNode } from './lib/bench-node.js'
+import { BenchNode, ROOT, SHIPPED_FLAGS } from './lib/bench-node.js'
 import { procStats } from './lib/proc-stats.js'
 import { table, mb } from './lib/report.js'
 
@@ -76,14 +76,18 @@ http {
       fs.writeFileSync(conf, nginxConf(workers, port).replace(`pid ${work}/nginx.pid`, `pid ${work}/nginx-${workers}.pid`))
       children.push(ns.spawn('nginx', ['-c', conf]))
     }
-    await new Promise(r => setTimeout(r, 500))
+    // Node's own ceiling: node:http answering from memory, with the flags the portal runs with.
+    const bare = ns.spawn(process.execPath, [...SHIPPED_FLAGS, '--import', 'tsx', path.join(ROOT, 'bench/lib/bare-http-server.ts'), '8092', folder])
+    children.push(bare)
+    await new Promise(r => setTimeout(r, 1500))
 
     const targets = {
       portal: { small: `http://127.0.0.1:8080/d/${key}/small.jpg`, big: `http://127.0.0.1:8080/d/${key}/big.mp4` },
       nginx: { small: 'http://127.0.0.1:8090/small.jpg', big: 'http://127.0.0.1:8090/big.mp4' },
-      nginxAll: { small: 'http://127.0.0.1:8091/small.jpg', big: 'http://127.0.0.1:8091/big.mp4' }
+      nginxAll: { small: 'http://127.0.0.1:8091/small.jpg', big: 'http://127.0.0.1:8091/big.mp4' },
+      bare: { small: 'http://127.0.0.1:8092/small.jpg', big: 'http://127.0.0.1:8092/big.mp4' }
     }
-    for (const t of [targets.portal.small, targets.nginx.small, targets.nginxAll.small]) {
+    for (const t of [targets.portal.small, targets.nginx.small, targets.nginxAll.small, targets.bare.small]) {
       const r = await ns.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', t])
       if (!r.stdout.startsWith('200 20480')) throw new Error(`${t} answered ${r.stdout} ${r.stderr}: ${fs.existsSync(path.join(work, 'nginx-error.log')) ? fs.readFileSync(path.join(work, 'nginx-error.log'), 'utf8') : ''}`)
     }
@@ -99,11 +103,14 @@ http {
         await wrk(targets.nginx[size], c)
         const n = await wrk(targets.nginx[size], c)
         const all = await wrk(targets.nginxAll[size], c)
+        await wrk(targets.bare[size], c)
+        const b = await wrk(targets.bare[size], c)
         rows.push([
           size === 'small' ? '20 KB' : '10 MB', String(c),
           p.rps.toFixed(0), n.rps.toFixed(0), (p.rps / n.rps).toFixed(2) + '×', all.rps.toFixed(0), (p.rps / all.rps).toFixed(2) + '×',
           p.mbps.toFixed(0), n.mbps.toFixed(0),
           `${p.p50.toFixed(1)}/${p.p99.toFixed(1)}`, `${n.p50.toFixed(1)}/${n.p99.toFixed(1)}`,
+          b.rps.toFixed(0), (b.rps / n.rps).toFixed(2) + '×', `${b.p50.toFixed(1)}/${b.p99.toFixed(1)}`,
           String(p.errors)
         ])
       }
@@ -111,7 +118,7 @@ http {
     const peak = procStats(node.pid).peakRssBytes
     console.log('\nbench/http — portal (drive, one Node process) vs nginx (disk) with 1 worker and with one per core;')
     console.log('wrk -t2 on loopback in one namespace, wrk and the server sharing the machine\'s cores')
-    console.log(table(['file', 'conns', 'portal req/s', 'nginx×1 req/s', 'ratio', 'nginx×N req/s', 'ratio', 'portal MB/s', 'nginx×1 MB/s', 'portal p50/p99 ms', 'nginx×1 p50/p99 ms', 'portal errors'], rows))
+    console.log(table(['file', 'conns', 'portal req/s', 'nginx×1 req/s', 'ratio', 'nginx×N req/s', 'ratio', 'portal MB/s', 'nginx×1 MB/s', 'portal p50/p99 ms', 'nginx×1 p50/p99 ms', 'bare Node req/s', 'bare/nginx×1', 'bare Node p50/p99 ms', 'portal errors'], rows))
     console.log(`portal peak RSS: ${mb(peak)} (target ≤ 150 MB)`)
     await node.stop()
   } finally {

@@ -1,5 +1,6 @@
 // A p2p-portal node process for the benches: spawned in a namespace from the built CLI, its log lines kept with
 // the time each arrived, so milestones ("found peer", "complete") can be timed without polling.
+import fs from 'node:fs'
 import path from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,9 @@ import type { LanNode } from '../../test/helpers/netns.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = path.join(ROOT, 'bin/p2p-portal.js')
+// The node flags the CLI's own #! line gives it (as on a laptop and in the image's unit), so a bench measures
+// the node as shipped; --node-arg adds to them.
+export const SHIPPED_FLAGS = (/^#!\/usr\/bin\/env -S node(.*)$/m.exec(fs.readFileSync(CLI, 'utf8').split('\n')[0])?.[1] ?? '').trim().split(/\s+/).filter(Boolean)
 
 export interface LogLine { at: number, text: string }
 
@@ -23,7 +27,7 @@ export class BenchNode {
   get pid (): number { return this.proc!.pid! }
 
   start (): void {
-    const args = [...(this.opts.nodeArgs ?? []), CLI, 'start', '--data', this.opts.data, '--port', String(this.opts.port ?? 8080),
+    const args = [...SHIPPED_FLAGS, ...(this.opts.nodeArgs ?? []), CLI, 'start', '--data', this.opts.data, '--port', String(this.opts.port ?? 8080),
       '--name', `bench-${this.lan.index}`, '--no-internet', ...(this.opts.args ?? [])]
     this.startedAt = Date.now()
     this.lines.length = 0

@@ -134,10 +134,11 @@ function fixedHeaders (extra: Record<string, string> = NO_EXTRA): string[] {
   return list
 }
 
-const blockCache = new BlockCache()
+// 12 MB of hot blocks: every thumbnail of a busy drive, or the stretch of a video a roomful of phones is watching.
+const blockCache = new BlockCache(12 * 1024 * 1024)
 // Bytes of blocks read from storage and held by connections at once. 200 phones each holding two 512 KiB blocks
 // would need 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
-const inFlight = new ByteBudget(16 * 1024 * 1024)
+const inFlight = new ByteBudget(8 * 1024 * 1024)
 
 interface Pending { block: Promise<Buffer | null>, held: number }
 
