@@ -19,7 +19,19 @@ export const UNTRUSTED_HEADERS = {
 // without parsing the key, decoding the path or looking the entry up again. Valid while the drive is still
 // here at the same version.
 const MAX_HOT_URLS = 2000
-const hotUrls = new Map<string, { id: string, file: DriveFile, opts: ServeOptions }>()
+interface HotUrl { id: string, file: DriveFile, opts: ServeOptions }
+const hotUrlsByNode = new WeakMap<NodeContext, Map<string, HotUrl>>()
+
+function hotUrlsOf (ctx: NodeContext): Map<string, HotUrl> {
+  let hot = hotUrlsByNode.get(ctx)
+  if (!hot) {
+    const urls = hot = new Map()
+    // A removed drive's entries would otherwise keep its closed session in memory until pushed out.
+    ctx.library.on('drive-removed', (drive) => { for (const [url, h] of urls) if (h.file.drive === drive) urls.delete(url) })
+    hotUrlsByNode.set(ctx, hot)
+  }
+  return hot
+}
 
 /**
  * GET/HEAD /d/<key>/<path> straight from the HTTP server, without the router: this is the hot path (every
@@ -27,6 +39,7 @@ const hotUrls = new Map<string, { id: string, file: DriveFile, opts: ServeOption
  * Returns false for requests it does not take.
  */
 export function driveFileFastPath (ctx: NodeContext): (req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void) => boolean {
+  const hotUrls = hotUrlsOf(ctx)
   return (req, res, fail) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/d/')) return false
     const url = req.url
@@ -54,6 +67,7 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   if (name === '/' || name.startsWith(HIDDEN_PREFIX)) return false
   const file = await findDriveFile(drive, name)
   if (!file) return false
+  const hotUrls = hotUrlsOf(ctx)
   if (hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
   hotUrls.set(url, { id: key, file, opts })
   await sendDriveFile(req, res, file, opts)
