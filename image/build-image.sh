@@ -72,6 +72,11 @@ ls "$root/boot/firmware/" | grep -q '^initrd.img' || die "no initrd in /boot/fir
 
 # Build-only leftovers.
 mv "$root/var/lib/p2p-portal-packages.lock" "$work/packages.lock"
+# build-rootfs.sh pins packages.lock's versions, but a pin on a version the archive no longer carries (a security
+# update replaced it) does not match and apt takes the current one: the build works, and says what drifted.
+drift=$(diff <(grep -v '^#' "$here/packages.lock" | sort) <(sort "$work/packages.lock") | grep '^[<>]' || true)
+[ -z "$drift" ] || log "packages differ from image/packages.lock (the archive moved on; copy $work/packages.lock over it to pin the new set):
+$drift"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/tmp/* "$root"/var/log/*.log
 cp "$root/boot/vmlinuz-$kver" "$out/$base.vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$out/$base.initrd"
