@@ -2,7 +2,8 @@
 import express, { type Express, type Router } from 'express'
 import type { NodeContext } from '../node/node-context.js'
 import type { IncomingMessage, RequestListener } from 'node:http'
-import { nodeApi, driveFileFastPath } from './node-api.js'
+import { nodeApi, driveFileFastPath, hotDriveFiles } from './node-api.js'
+import type { HotAnswer } from './front-door.js'
 import { errorHandler, sendError } from './error-handler.js'
 
 export interface AppParts {
@@ -14,18 +15,25 @@ export interface AppParts {
    * In captive mode, which requests are for the portal itself and so may take the drive-file fast path
    * (the rest must meet the captive router). Without it, captive mode sends everything through the router.
    */
-  ownHost?: (req: IncomingMessage) => boolean
+  ownHost?: (req: Pick<IncomingMessage, 'headers'>) => boolean
 }
 
-/** The portal's request handler: drive files on the fast path, everything else through the express app. */
-export function createHandler (ctx: NodeContext, parts: AppParts = {}): RequestListener {
+/**
+ * The portal's request handler: drive files on the fast path, everything else through the express app; and,
+ * for the front door, the answers that need nothing but memory.
+ */
+export function createHandler (ctx: NodeContext, parts: AppParts = {}): { handler: RequestListener, hot?: HotAnswer } {
   const app = createApp(ctx, parts)
   // In captive mode a request for a foreign host must meet the captive router first (it is redirected).
   const ownHost = parts.ownHost
-  if (ctx.config.captive && !ownHost) return app
+  if (ctx.config.captive && !ownHost) return { handler: app }
   const fast = driveFileFastPath(ctx)
-  return (req, res) => {
-    if ((ctx.config.captive && !ownHost!(req)) || !fast(req, res, (err) => sendError(err, req, res))) app(req, res)
+  const hot = hotDriveFiles(ctx)
+  return {
+    handler: (req, res) => {
+      if ((ctx.config.captive && !ownHost!(req)) || !fast(req, res, (err) => sendError(err, req, res))) app(req, res)
+    },
+    hot: (req, res) => (!ctx.config.captive || ownHost!(req)) && hot(req, res)
   }
 }
 

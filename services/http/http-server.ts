@@ -1,21 +1,31 @@
 // The HTTP listeners: the portal (pages, API, admin) and, on its own port, untrusted drive content.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Server as NetServer } from 'node:net'
 import type { RequestListener } from 'node:http'
 import { logger } from '../log.js'
+import { FrontDoor, type HotAnswer } from './front-door.js'
 
 const log = logger('http')
 
-export interface Listener { name: string, port: number, handler: RequestListener }
+export interface Listener {
+  name: string
+  port: number
+  handler: RequestListener
+  /** Answers for requests that need nothing but memory, taken at the socket before node:http (front-door.ts). */
+  hot?: HotAnswer
+}
 
 export class HttpServer {
   private readonly servers: http.Server[] = []
+  /** What listens on each port: the http.Server itself, or the front door's net.Server before it. */
+  private readonly listening: NetServer[] = []
+  private readonly doors: FrontDoor[] = []
 
   constructor (private readonly host: string, private readonly listeners: Listener[]) {}
 
   port (name: string): number {
     const i = this.listeners.findIndex(l => l.name === name)
-    return (this.servers[i]?.address() as AddressInfo | null)?.port ?? 0
+    return (this.listening[i]?.address() as AddressInfo | null)?.port ?? 0
   }
 
   async open (): Promise<void> {
@@ -37,22 +47,33 @@ export class HttpServer {
       })
       // Idle sockets (no bytes either way) are closed; streams that keep flowing are unaffected.
       server.setTimeout(60_000, (socket) => socket.destroy())
+      const door = l.hot ? new FrontDoor(server, l.hot) : null
+      const listener = door ? door.netServer : server
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+        listener.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
           ? new Error(`port ${l.port} is already in use: stop the other program or choose another port (--port)`)
           : err.code === 'EACCES' ? new Error(`no permission to listen on port ${l.port}: use a port above 1023 or grant CAP_NET_BIND_SERVICE`) : err))
-        server.listen(l.port, this.host, () => resolve())
+        listener.listen(l.port, this.host, () => resolve())
       })
+      // node:http starts its connection bookkeeping (header timeouts, closeAllConnections) on 'listening'.
+      if (door) { server.emit('listening'); this.doors.push(door) }
       this.servers.push(server)
-      log.info(`${l.name} listening on http://${this.host}:${(server.address() as AddressInfo).port}`)
+      this.listening.push(listener)
+      log.info(`${l.name} listening on http://${this.host}:${(listener.address() as AddressInfo).port}`)
     }
   }
 
   async close (): Promise<void> {
-    await Promise.all(this.servers.reverse().map(s => new Promise<void>((resolve) => {
-      s.close(() => resolve())
-      s.closeAllConnections()
+    for (const d of this.doors) d.close()
+    await Promise.all(this.listening.map((listener, i) => new Promise<void>((resolve) => {
+      const server = this.servers[i]
+      listener.close(() => resolve())
+      // Not listening itself behind a front door: close() then only stops its connection checks.
+      if (listener !== server) server.close(() => {})
+      server.closeAllConnections()
     })))
     this.servers.length = 0
+    this.listening.length = 0
+    this.doors.length = 0
   }
 }

@@ -8,6 +8,7 @@ import { findDriveFile, sendDriveFile, sendCachedDriveFile, type DriveFile, type
 import { parseKey, keyText } from '../storage/drive-key.js'
 import { FILE_NOT_FOUND } from '../errors.js'
 import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import type { HotAnswer, HotRequest } from './front-door.js'
 
 // Content from any peer, shown on the portal's own origin: it may be displayed but never run there.
 export const UNTRUSTED_HEADERS = {
@@ -34,21 +35,31 @@ function hotUrlsOf (ctx: NodeContext): Map<string, HotUrl> {
 }
 
 /**
+ * Answers a GET/HEAD for a URL served before, if its drive is still here at the same version and the file's
+ * bytes are in memory, synchronously; otherwise writes nothing and returns false.
+ */
+export function hotDriveFiles (ctx: NodeContext): HotAnswer {
+  const hotUrls = hotUrlsOf(ctx)
+  return (req, res) => {
+    const hot = hotUrls.get(req.url)
+    if (!hot || hot.file.version !== hot.file.drive.version || ctx.library.get(hot.id) !== hot.file.drive) return false
+    if (!sendCachedDriveFile(req, res, hot.file, hot.opts)) return false
+    ctx.library.touch(hot.id)
+    return true
+  }
+}
+
+/**
  * GET/HEAD /d/<key>/<path> straight from the HTTP server, without the router: this is the hot path (every
  * photo, every video range) and the Pi's one core is better spent on bytes than on middleware.
  * Returns false for requests it does not take.
  */
 export function driveFileFastPath (ctx: NodeContext): (req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void) => boolean {
-  const hotUrls = hotUrlsOf(ctx)
+  const hot = hotDriveFiles(ctx)
   return (req, res, fail) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/d/')) return false
     const url = req.url
-    const hot = hotUrls.get(url)
-    if (hot && hot.file.version === hot.file.drive.version && ctx.library.get(hot.id) === hot.file.drive &&
-        sendCachedDriveFile(req, res, hot.file, hot.opts)) {
-      ctx.library.touch(hot.id)
-      return true
-    }
+    if (hot(req as HotRequest, res)) return true
     serveFromUrl(ctx, req, res, url).then((served) => {
       if (!served) fail(FILE_NOT_FOUND(`No file ${drivePath(splitDriveUrl(url, '/d/')!.rest)} in this drive.`))
     }, fail)

@@ -5,6 +5,7 @@ import parseRange from 'range-parser'
 import type { LibraryDrive, BlobRef } from '../storage/library-drive.js'
 import { BlockCache } from '../storage/block-cache.js'
 import { ByteBudget } from './byte-budget.js'
+import type { HeadWriter, HotRequest } from './front-door.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
 const BLOCK_WAIT_MS = 10_000
@@ -63,7 +64,7 @@ export async function sendDriveFile (req: IncomingMessage, res: ServerResponse, 
  * Answers at once, without waiting for anything, when the file's bytes are already in memory (a small file
  * asked for before). Returns false, having written nothing, when they are not.
  */
-export function sendCachedDriveFile (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): boolean {
+export function sendCachedDriveFile (req: HotRequest | IncomingMessage, res: HeadWriter, file: DriveFile, opts: ServeOptions): boolean {
   const body = file.size === 0 ? EMPTY : file.blob!.blockLength === 1 ? cachedBlock(file) : undefined
   if (!body) return false
   const range = writeHead(req, res, file, opts)
@@ -75,7 +76,7 @@ export function sendCachedDriveFile (req: IncomingMessage, res: ServerResponse, 
  * Sets status and headers (caching, Range, type, the caller's extra headers). Returns the inclusive byte range
  * to send, or null when the answer is already complete (304, 416, HEAD, an empty file).
  */
-function writeHead (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): { start: number, end: number } | null {
+function writeHead (req: HotRequest | IncomingMessage, res: HeadWriter, file: DriveFile, opts: ServeOptions): { start: number, end: number } | null {
   const { size, etag } = file
   // One flat list handed to writeHead: the per-header checks of setHeader cost more than the rest of a small
   // file's answer.

@@ -6,7 +6,7 @@ import { PeerManager } from '../replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { MirrorManager } from '../mirror/mirror-manager.js'
 import { FolderPublisher } from '../publish/folder-publisher.js'
-import { HttpServer } from '../http/http-server.js'
+import { HttpServer, type Listener } from '../http/http-server.js'
 import { createHandler, type AppParts } from '../http/create-app.js'
 import { MdnsDiscovery } from '../discovery/mdns-discovery.js'
 import { InternetSwarm } from '../internet/internet-swarm.js'
@@ -92,7 +92,7 @@ export class PortalNode {
     }
 
     this.context = { config, library: this.library, peers: this.peers, mirror: this.mirror, startedAt, appVersion: APP_VERSION }
-    const listeners = [{ name: 'portal', port: config.port, handler: createHandler(this.context, this.opts.http?.(this.context)) }]
+    const listeners: Listener[] = [{ name: 'portal', port: config.port, ...createHandler(this.context, this.opts.http?.(this.context)) }]
     if (this.opts.content) listeners.push({ name: 'drive content', port: config.contentPort, handler: this.opts.content(this.context) as any })
     this.http = new HttpServer(config.host, listeners)
     await this.http.open()

@@ -6,7 +6,7 @@ import os from 'node:os'
 import type { Config } from '../../services/config/config.js'
 
 /** The Host header's name part, lower-case, without port or IPv6 brackets; '' when absent or malformed. */
-export function hostName (req: IncomingMessage): string {
+export function hostName (req: Pick<IncomingMessage, 'headers'>): string {
   const h = String(req.headers.host ?? '').trim().toLowerCase()
   if (!h || h.length > 255) return ''
   const m = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(h) ?? /^([a-z0-9.-]+)(?::\d+)?$/.exec(h)

@@ -1,0 +1,162 @@
+// The portal's port, in front of node:http: a request for a file already in memory (the thumbnails and pages
+// every phone on the hotspot asks for) is answered straight from the socket, without the objects node:http
+// builds per request, which cost more than the answer itself and, at 200 connections, leave some phones
+// waiting a quarter of a second (bench/README.md). Any request it does not answer itself — another path, a
+// body, HTTP/1.0, an odd header — and everything after it on that connection is handed to node:http unchanged.
+import net from 'node:net'
+import type http from 'node:http'
+
+/** What a hot answer reads of a request. */
+export interface HotRequest { method: string, url: string, headers: Record<string, string | undefined> }
+
+/** What a hot answer writes: node:http's ServerResponse has the same two calls. */
+export interface HeadWriter {
+  writeHead (status: number, headers: string[]): { end (body?: Buffer | string): unknown }
+  end (body?: Buffer | string): unknown
+}
+
+/** Writes the whole answer synchronously and returns true, or writes nothing and returns false. */
+export type HotAnswer = (req: HotRequest, res: HeadWriter) => boolean
+
+// Limits as node:http's (maxHeaderSize 16 KiB; keepAliveTimeout 5 s); past them node:http takes over or the
+// idle connection is closed.
+const MAX_HEAD = 16 * 1024
+const KEEP_ALIVE_MS = 5_000
+// A head that arrives in pieces must be whole within this (node:http's headersTimeout here): a client dripping
+// one header line a second would otherwise keep the idle timer from ever firing (slowloris).
+const HEAD_TIMEOUT_MS = 15_000
+// A client that asks and asks without reading (a pipelining flood) stops being read past this much unsent.
+const MAX_UNSENT = 1024 * 1024
+const STATUS: Record<number, string> = { 200: 'OK', 206: 'Partial Content', 304: 'Not Modified', 416: 'Range Not Satisfiable' }
+
+export class FrontDoor {
+  private readonly server: net.Server
+  private readonly sockets = new Set<net.Socket>()
+
+  constructor (private readonly http: http.Server, private readonly answer: HotAnswer) {
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
+  }
+
+  get netServer (): net.Server { return this.server }
+
+  /** Sockets still answered here (not yet handed to node:http), for shutdown. */
+  close (): void {
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+  }
+
+  private accept (socket: net.Socket): void {
+    this.sockets.add(socket)
+    let pending: Buffer | null = null
+    let headTimer: NodeJS.Timeout | null = null
+    const stopHeadTimer = () => { if (headTimer) { clearTimeout(headTimer); headTimer = null } }
+    const handOff = (rest: Buffer) => {
+      stopHeadTimer()
+      socket.removeListener('data', onData)
+      socket.setTimeout(0)
+      this.sockets.delete(socket)
+      socket.pause()
+      if (rest.length) socket.unshift(rest)
+      this.http.emit('connection', socket)
+      socket.resume()
+    }
+    const onData = (chunk: Buffer) => {
+      let data = pending ? Buffer.concat([pending, chunk]) : chunk
+      pending = null
+      while (data.length) {
+        const end = data.indexOf('\r\n\r\n')
+        if (end === -1) {
+          if (data.length > MAX_HEAD) return handOff(data)
+          pending = data
+          headTimer ??= setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS)
+          return
+        }
+        stopHeadTimer()
+        const req = end <= MAX_HEAD ? parseHead(data.toString('latin1', 0, end)) : null
+        if (!req) return handOff(data)
+        const res = new RawResponse(req.method === 'HEAD')
+        if (!this.answer(req, res)) return handOff(data)
+        if (res.head === null) { socket.destroy(); return }
+        socket.cork()
+        socket.write(res.head!, 'latin1')
+        if (res.body) socket.write(res.body)
+        socket.uncork()
+        data = data.subarray(end + 4)
+        if (socket.writableLength > MAX_UNSENT) {
+          socket.pause()
+          socket.once('drain', () => socket.resume())
+        }
+      }
+    }
+    socket.on('data', onData)
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => { stopHeadTimer(); this.sockets.delete(socket) })
+    socket.setTimeout(KEEP_ALIVE_MS, () => socket.destroy())
+  }
+}
+
+/**
+ * The request line and headers of a plain GET or HEAD over HTTP/1.1, or null for anything else: node:http
+ * answers those (and rejects what is malformed) with all its rules.
+ */
+export function parseHead (head: string): HotRequest | null {
+  const lineEnd = head.indexOf('\r\n')
+  const line = lineEnd === -1 ? head : head.slice(0, lineEnd)
+  const m = /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.1$/.exec(line)
+  if (!m) return null
+  const headers: Record<string, string> = {}
+  if (lineEnd !== -1) {
+    for (const field of head.slice(lineEnd + 2).split('\r\n')) {
+      const colon = field.indexOf(':')
+      if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(field.slice(0, colon))) return null
+      const name = field.slice(0, colon).toLowerCase()
+      // Repeated fields, bodies, upgrades, expectations and closing are node:http's to handle.
+      if (name in headers || name === 'content-length' || name === 'transfer-encoding' || name === 'upgrade' ||
+          name === 'expect' || (name === 'connection' && !/^\s*keep-alive\s*$/i.test(field.slice(colon + 1)))) return null
+      const value = field.slice(colon + 1).trim()
+      if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return null
+      headers[name] = value
+    }
+  }
+  // HTTP/1.1 without Host is an error node:http answers.
+  if (!headers.host) return null
+  return { method: m[1], url: m[2], headers }
+}
+
+let dateSecond = 0
+let dateText = ''
+function httpDate (): string {
+  const now = Date.now()
+  if (now - dateSecond >= 1000) { dateSecond = now - (now % 1000); dateText = new Date(dateSecond).toUTCString() }
+  return dateText
+}
+
+/** An answer collected as bytes: the head as node:http would write it, and the body. */
+class RawResponse implements HeadWriter {
+  head: string | null = null
+  body: Buffer | null = null
+  private status = 0
+  private headers: string[] = []
+
+  constructor (private readonly headOnly: boolean) {}
+
+  writeHead (status: number, headers: string[]): this {
+    this.status = status
+    this.headers = headers
+    return this
+  }
+
+  end (body?: Buffer | string): void {
+    if (body !== undefined && !this.headOnly) this.body = typeof body === 'string' ? Buffer.from(body) : body
+    const h = this.headers
+    let text = `HTTP/1.1 ${this.status} ${STATUS[this.status] ?? ''}\r\n`
+    let hasLength = false
+    for (let i = 0; i < h.length; i += 2) {
+      if (!hasLength && h[i].length === 14 && h[i].toLowerCase() === 'content-length') hasLength = true
+      text += `${h[i]}: ${h[i + 1]}\r\n`
+    }
+    // Keep-alive needs every body delimited; node:http would have chunked it.
+    if (!hasLength && this.status !== 304 && !this.headOnly) text += `Content-Length: ${this.body?.length ?? 0}\r\n`
+    this.head = text + `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`
+  }
+}

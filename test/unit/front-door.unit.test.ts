@@ -1,0 +1,107 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import net from 'node:net'
+import { parseHead } from '../../services/http/front-door.js'
+import { startTestNode, type TestNode } from '../helpers/test-node.js'
+import { removeTempDirs } from '../helpers/temp-dir.js'
+
+describe('parseHead: what the front door answers itself', () => {
+  it('takes a plain GET or HEAD over HTTP/1.1 with a Host, header names lower-cased', () => {
+    expect(parseHead('GET /d/k/a.jpg HTTP/1.1\r\nHost: portal.local\r\nRange: bytes=0-9')).toEqual({
+      method: 'GET', url: '/d/k/a.jpg', headers: { host: 'portal.local', range: 'bytes=0-9' }
+    })
+    expect(parseHead('HEAD /x HTTP/1.1\r\nhost: a\r\nConnection: keep-alive')?.method).toBe('HEAD')
+  })
+
+  it.each([
+    ['another method', 'POST /d/k/a HTTP/1.1\r\nHost: a'],
+    ['HTTP/1.0', 'GET /d/k/a HTTP/1.0\r\nHost: a'],
+    ['no Host', 'GET /d/k/a HTTP/1.1\r\nAccept: */*'],
+    ['a body', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nContent-Length: 5'],
+    ['chunked', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked'],
+    ['Connection: close', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nConnection: close'],
+    ['an upgrade', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nUpgrade: websocket'],
+    ['a repeated header', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nHost: b'],
+    ['a control character in a value', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\x00'],
+    ['a folded line', 'GET /d/k/a HTTP/1.1\r\nHost: a\r\n  folded'],
+    ['a space in the target', 'GET /d/k/a b HTTP/1.1\r\nHost: a'],
+    ['an absolute target', 'GET http://a/d/k HTTP/1.1\r\nHost: a']
+  ])('leaves %s to node:http', (_what, head) => {
+    expect(parseHead(head)).toBeNull()
+  })
+})
+
+describe('the portal port with its front door', () => {
+  let t: TestNode
+  let key: string
+  beforeAll(async () => {
+    t = await startTestNode()
+    const d = await t.node.library.createOwnDrive({ title: 'Door', description: '' })
+    await d.drive.put('/hello.txt', Buffer.from('hello world'))
+    key = d.id
+    await (await fetch(`${t.url}/d/${key}/hello.txt`)).text() // now in memory
+  })
+  afterAll(async () => { await t?.close(); await removeTempDirs() })
+
+  /** Writes `text` in the given pieces on one connection and returns everything the node sent back. */
+  const exchange = (pieces: string[], waitMs = 300) => new Promise<string>((resolve, reject) => {
+    const u = new URL(t.url)
+    const s = net.connect(Number(u.port), u.hostname)
+    let out = ''
+    s.on('data', (d) => { out += d.toString('latin1') })
+    s.on('error', reject)
+    s.on('close', () => resolve(out))
+    ;(async () => {
+      for (const p of pieces) { s.write(p); await new Promise(r => setTimeout(r, 50)) }
+      setTimeout(() => s.end(), waitMs)
+    })()
+  })
+  const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`
+
+  it('answers a remembered file exactly as node:http does', async () => {
+    for (const headers of [{}, { range: 'bytes=6-' }, { range: 'bytes=99-' }]) {
+      const viaDoor = await fetch(`${t.url}/d/${key}/hello.txt`, { headers })
+      const viaHttp = await fetch(`${t.url}/d/${key}/hello.txt?fresh`, { headers }) // a URL not remembered yet
+      expect(viaDoor.status).toBe(viaHttp.status)
+      expect(await viaDoor.text()).toBe(await viaHttp.text())
+      for (const h of ['content-type', 'content-range', 'etag', 'content-security-policy', 'x-content-type-options', 'cache-control']) {
+        expect([h, viaDoor.headers.get(h)]).toEqual([h, viaHttp.headers.get(h)])
+      }
+      // node:http chunks a body it was given no length for (the 416 text); the door always says the length.
+      if (viaHttp.headers.get('content-length')) expect(viaDoor.headers.get('content-length')).toBe(viaHttp.headers.get('content-length'))
+    }
+  })
+
+  it('answers pipelined requests in order, handing the connection to node:http at the first it does not take', async () => {
+    const out = await exchange([
+      get(`/d/${key}/hello.txt`) + get(`/d/${key}/hello.txt`, 'Range: bytes=0-4\r\n') +
+      `POST /d/${key}/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc` +
+      get(`/d/${key}/hello.txt`)
+    ])
+    const statuses = [...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map(m => Number(m[1]))
+    expect(statuses).toEqual([200, 206, 404, 200])
+    expect(out).toMatch(/\r\n\r\nhello worldHTTP\/1\.1 206 [^]*\r\n\r\nhelloHTTP\/1\.1 404 /)
+  })
+
+  it('joins a request head that arrives in pieces', async () => {
+    const out = await exchange([`GET /d/${key}/hel`, 'lo.txt HTTP/1.1\r\nHo', 'st: 127.0.0.1\r\n', '\r\n'])
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello world$/)
+  })
+
+  it('lets node:http close a connection that asks to be closed', async () => {
+    const out = await exchange([get(`/d/${key}/hello.txt`, 'Connection: close\r\n')], 2000)
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(out).toMatch(/\r\nConnection: close\r\n/i)
+  })
+
+  it('answers HEAD without a body and keeps the connection for the next request', async () => {
+    const out = await exchange([`HEAD /d/${key}/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` + get(`/d/${key}/hello.txt`)])
+    expect([...out.matchAll(/^HTTP\/1\.1 200 OK/gm)]).toHaveLength(2)
+    expect(out.split('hello world')).toHaveLength(2)
+  })
+
+  it('hands a head larger than node:http allows to node:http, which refuses it as before', async () => {
+    const out = await exchange([get(`/d/${key}/hello.txt`, `X-Big: ${'a'.repeat(20_000)}\r\n`)])
+    expect(out).toMatch(/^HTTP\/1\.1 400 /)
+    expect(out).not.toContain('hello world')
+  })
+})
