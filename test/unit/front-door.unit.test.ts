@@ -58,7 +58,7 @@ describe('the portal port with its front door', () => {
   const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`
 
   it('answers a remembered file exactly as node:http does', async () => {
-    for (const headers of [{}, { range: 'bytes=6-' }, { range: 'bytes=99-' }]) {
+    for (const headers of [{}, { range: 'bytes=6-' }, { range: 'bytes=99-' }] as Array<Record<string, string>>) {
       const viaDoor = await fetch(`${t.url}/d/${key}/hello.txt`, { headers })
       const viaHttp = await fetch(`${t.url}/d/${key}/hello.txt?fresh`, { headers }) // a URL not remembered yet
       expect(viaDoor.status).toBe(viaHttp.status)
