@@ -22,6 +22,8 @@ export type HotAnswer = (req: HotRequest, res: HeadWriter) => boolean
 // idle connection is closed.
 const MAX_HEAD = 16 * 1024
 const KEEP_ALIVE_MS = 5_000
+// While an answer is still going out to a slow phone, the connection is not idle: node:http's server timeout.
+const SENDING_TIMEOUT_MS = 60_000
 // A head that arrives in pieces must be whole within this (node:http's headersTimeout here): a client dripping
 // one header line a second would otherwise keep the idle timer from ever firing (slowloris).
 const HEAD_TIMEOUT_MS = 15_000
@@ -50,9 +52,18 @@ export class FrontDoor {
     let pending: Buffer | null = null
     let headTimer: NodeJS.Timeout | null = null
     const stopHeadTimer = () => { if (headTimer) { clearTimeout(headTimer); headTimer = null } }
+    let sending = false
+    const onDrain = () => { if (sending) { sending = false; socket.setTimeout(KEEP_ALIVE_MS) } }
+    const onTimeout = () => socket.destroy()
+    const onError = () => socket.destroy()
+    const onClose = () => { stopHeadTimer(); this.sockets.delete(socket) }
     const handOff = (rest: Buffer) => {
       stopHeadTimer()
       socket.removeListener('data', onData)
+      socket.removeListener('drain', onDrain)
+      socket.removeListener('timeout', onTimeout)
+      socket.removeListener('error', onError)
+      socket.removeListener('close', onClose)
       socket.setTimeout(0)
       this.sockets.delete(socket)
       socket.pause()
@@ -78,9 +89,11 @@ export class FrontDoor {
         if (!this.answer(req, res)) return handOff(data)
         if (res.head === null) { socket.destroy(); return }
         socket.cork()
-        socket.write(res.head!, 'latin1')
+        socket.write(res.head, 'latin1')
         if (res.body) socket.write(res.body)
         socket.uncork()
+        // Usually the kernel took it all at once; if not, the phone is still receiving, and that is not idling.
+        if (socket.writableLength > 0 && !sending) { sending = true; socket.setTimeout(SENDING_TIMEOUT_MS) }
         data = data.subarray(end + 4)
         if (socket.writableLength > MAX_UNSENT) {
           socket.pause()
@@ -89,9 +102,11 @@ export class FrontDoor {
       }
     }
     socket.on('data', onData)
-    socket.on('error', () => socket.destroy())
-    socket.on('close', () => { stopHeadTimer(); this.sockets.delete(socket) })
-    socket.setTimeout(KEEP_ALIVE_MS, () => socket.destroy())
+    socket.on('drain', onDrain)
+    socket.on('timeout', onTimeout)
+    socket.on('error', onError)
+    socket.on('close', onClose)
+    socket.setTimeout(KEEP_ALIVE_MS)
   }
 }
 
