@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { createLan, setNameserver, type Lan, type LanNode } from '../helpers/netns.js'
 import { startNode, driveByTitle, type NodeProcess } from '../helpers/node-process.js'
 import { launchBrowser } from '../helpers/browser.js'
+import { recordRanges, seekAndPlay, throttleToPhone, unthrottle } from '../helpers/video-seek.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import { hasFfmpeg, makeWebm, startsPastMiddle } from '../helpers/sample-media.js'
 import { PROBE_CASES } from '../helpers/probe-cases.js'
@@ -123,32 +124,17 @@ describe('a phone joins the hotspot', () => {
     await card.getByRole('link', { name: /Browse/ }).click()
     await page.getByRole('link', { name: 'media/' }).click()
 
-    const ranges: Array<{ range: string, status: number, contentRange?: string }> = []
-    page.on('response', (r) => { if (r.url().endsWith('/clip.webm') && r.url().includes('/d/')) ranges.push({ range: r.request().headers().range ?? '', status: r.status(), contentRange: r.headers()['content-range'] }) })
-    // At a phone's Wi-Fi speed (2 Mbit/s, the clip's own bitrate) the first response cannot bring the clip's middle
-    // before the seek asks for it.
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('Network.enable')
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 250_000, uploadThroughput: 250_000 })
+    const ranges = recordRanges(page, '/clip.webm')
+    const cdp = await throttleToPhone(page)
     await page.getByRole('link', { name: /clip\.webm/ }).click()
     await page.waitForURL(/clip\.webm$/)
     await page.waitForSelector('video')
-    const t = await page.evaluate(async () => {
-      const v = document.querySelector('video')!
-      v.muted = true
-      await new Promise(resolve => v.readyState >= 1 ? resolve(null) : v.addEventListener('loadedmetadata', resolve, { once: true }))
-      const target = v.duration * 0.55
-      v.currentTime = target
-      await v.play()
-      // Playing on from the seek point needs bytes from the middle of the file.
-      while (v.currentTime < target + 0.5) await new Promise(resolve => setTimeout(resolve, 100))
-      return { time: v.currentTime, duration: v.duration }
-    })
+    const t = await seekAndPlay(page, 0.55)
     expect(t.duration).toBeGreaterThan(9)
     expect(t.time).toBeGreaterThan(t.duration / 2)
     expect(ranges.some(r => r.status === 206 && startsPastMiddle(r.contentRange, 0.4)), JSON.stringify(ranges)).toBe(true)
     await page.screenshot({ path: path.join(SHOTS, 'phone-video.png'), fullPage: true })
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+    await unthrottle(cdp)
   })
 
   it('searches the text of the mirrored drive', async () => {

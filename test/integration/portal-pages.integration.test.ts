@@ -6,6 +6,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser.js'
+import { recordRanges, seekAndPlay, throttleToPhone } from '../helpers/video-seek.js'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
@@ -143,27 +144,10 @@ describe('visitor pages in Chromium at phone size', () => {
 
   it('plays a video past its middle, seeking through Range requests', async () => {
     const page = await ctx.newPage()
-    const ranges: Array<{ range: string, status: number, contentRange?: string }> = []
-    page.on('response', (r) => {
-      if (r.url().includes('/d/') && r.url().endsWith('clip.webm')) ranges.push({ range: r.request().headers().range ?? '', status: r.status(), contentRange: r.headers()['content-range'] })
-    })
-    // At a phone's Wi-Fi speed (2 Mbit/s, the clip's own bitrate) the first response cannot have brought the whole
-    // clip before the seek; unthrottled on loopback it sometimes has, and then the browser needs no second range.
-    const cdp = await ctx.newCDPSession(page)
-    await cdp.send('Network.enable')
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 250_000, uploadThroughput: 250_000 })
+    const ranges = recordRanges(page, 'clip.webm')
+    await throttleToPhone(page)
     await page.goto(`${a.url}/drive/${key}/media/clip.webm`)
-    const t = await page.evaluate(async () => {
-      const v = document.querySelector('video')!
-      v.muted = true
-      await new Promise(resolve => v.readyState >= 1 ? resolve(null) : v.addEventListener('loadedmetadata', resolve, { once: true }))
-      const target = v.duration * 0.6
-      v.currentTime = target
-      await v.play()
-      // Playing on from the seek point needs bytes from the middle of the file.
-      while (v.currentTime < target + 0.5) await new Promise(resolve => setTimeout(resolve, 100))
-      return { time: v.currentTime, duration: v.duration }
-    })
+    const t = await seekAndPlay(page, 0.6)
     expect(t.time).toBeGreaterThan(t.duration / 2)
     expect(ranges.some(r => r.status === 206 && startsPastMiddle(r.contentRange, 0.4)), JSON.stringify(ranges)).toBe(true)
     await page.close()
