@@ -4,7 +4,7 @@
 // waiting a quarter of a second (bench/README.md). Any request it does not answer itself — another path, a
 // body, HTTP/1.0, an odd header — and everything after it on that connection is handed to node:http unchanged.
 import net from 'node:net'
-import type http from 'node:http'
+import { maxHeaderSize as DEFAULT_MAX_HEADER_SIZE, type Server as HttpServer } from 'node:http'
 
 /** What a hot answer reads of a request. */
 export interface HotRequest { method: string, url: string, headers: Record<string, string | undefined> }
@@ -18,15 +18,6 @@ export interface HeadWriter {
 /** Writes the whole answer synchronously and returns true, or writes nothing and returns false. */
 export type HotAnswer = (req: HotRequest, res: HeadWriter) => boolean
 
-// Limits as node:http's (maxHeaderSize 16 KiB; keepAliveTimeout 5 s); past them node:http takes over or the
-// idle connection is closed.
-const MAX_HEAD = 16 * 1024
-const KEEP_ALIVE_MS = 5_000
-// While an answer is still going out to a slow phone, the connection is not idle: node:http's server timeout.
-const SENDING_TIMEOUT_MS = 60_000
-// A head that arrives in pieces must be whole within this (node:http's headersTimeout here): a client dripping
-// one header line a second would otherwise keep the idle timer from ever firing (slowloris).
-const HEAD_TIMEOUT_MS = 15_000
 // A client that asks and asks without reading (a pipelining flood) stops being read past this much unsent.
 const MAX_UNSENT = 1024 * 1024
 const STATUS: Record<number, string> = { 200: 'OK', 206: 'Partial Content', 304: 'Not Modified', 416: 'Range Not Satisfiable' }
@@ -35,7 +26,7 @@ export class FrontDoor {
   private readonly server: net.Server
   private readonly sockets = new Set<net.Socket>()
 
-  constructor (private readonly http: http.Server, private readonly answer: HotAnswer) {
+  constructor (private readonly http: HttpServer, private readonly answer: HotAnswer) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
   }
 
@@ -48,12 +39,18 @@ export class FrontDoor {
   }
 
   private accept (socket: net.Socket): void {
+    // The limits are node:http's own, read from the server behind the door so both sides keep the same rules:
+    // the largest head; the idle time between requests (keep-alive); the time a head arriving in pieces has to
+    // be whole (a client dripping a header line a second would otherwise keep the idle timer from firing); and
+    // the idle time while an answer is still going out to a slow phone.
+    const maxHead: number = (this.http as { maxHeaderSize?: number }).maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE
+    const { keepAliveTimeout, headersTimeout, timeout: sendingTimeout } = this.http
     this.sockets.add(socket)
     let pending: Buffer | null = null
     let headTimer: NodeJS.Timeout | null = null
     const stopHeadTimer = () => { if (headTimer) { clearTimeout(headTimer); headTimer = null } }
     let sending = false
-    const onDrain = () => { if (sending) { sending = false; socket.setTimeout(KEEP_ALIVE_MS) } }
+    const onDrain = () => { if (sending) { sending = false; socket.setTimeout(keepAliveTimeout) } }
     const onTimeout = () => socket.destroy()
     const onError = () => socket.destroy()
     const onClose = () => { stopHeadTimer(); this.sockets.delete(socket) }
@@ -77,15 +74,15 @@ export class FrontDoor {
       while (data.length) {
         const end = data.indexOf('\r\n\r\n')
         if (end === -1) {
-          if (data.length > MAX_HEAD) return handOff(data)
+          if (data.length > maxHead) return handOff(data)
           pending = data
-          headTimer ??= setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS)
+          if (headersTimeout > 0) headTimer ??= setTimeout(() => socket.destroy(), headersTimeout)
           return
         }
         stopHeadTimer()
-        const req = end <= MAX_HEAD ? parseHead(data.toString('latin1', 0, end)) : null
+        const req = end <= maxHead ? parseHead(data.toString('latin1', 0, end)) : null
         if (!req) return handOff(data)
-        const res = new RawResponse(req.method === 'HEAD')
+        const res = new RawResponse(req.method === 'HEAD', keepAliveTimeout)
         if (!this.answer(req, res)) return handOff(data)
         if (res.head === null) { socket.destroy(); return }
         socket.cork()
@@ -93,7 +90,7 @@ export class FrontDoor {
         if (res.body) socket.write(res.body)
         socket.uncork()
         // Usually the kernel took it all at once; if not, the phone is still receiving, and that is not idling.
-        if (socket.writableLength > 0 && !sending) { sending = true; socket.setTimeout(SENDING_TIMEOUT_MS) }
+        if (socket.writableLength > 0 && !sending) { sending = true; socket.setTimeout(sendingTimeout) }
         data = data.subarray(end + 4)
         if (socket.writableLength > MAX_UNSENT) {
           socket.pause()
@@ -106,7 +103,7 @@ export class FrontDoor {
     socket.on('timeout', onTimeout)
     socket.on('error', onError)
     socket.on('close', onClose)
-    socket.setTimeout(KEEP_ALIVE_MS)
+    socket.setTimeout(keepAliveTimeout)
   }
 }
 
@@ -153,7 +150,7 @@ class RawResponse implements HeadWriter {
   private status = 0
   private headers: string[] = []
 
-  constructor (private readonly headOnly: boolean) {}
+  constructor (private readonly headOnly: boolean, private readonly keepAliveMs: number) {}
 
   writeHead (status: number, headers: string[]): this {
     this.status = status
@@ -172,6 +169,6 @@ class RawResponse implements HeadWriter {
     }
     // Keep-alive needs every body delimited; node:http would have chunked it.
     if (!hasLength && this.status !== 304 && !this.headOnly) text += `Content-Length: ${this.body?.length ?? 0}\r\n`
-    this.head = text + `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`
+    this.head = text + `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.keepAliveMs / 1000)}\r\n\r\n`
   }
 }

@@ -78,9 +78,12 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   if (name === '/' || name.startsWith(HIDDEN_PREFIX)) return false
   const file = await findDriveFile(drive, name)
   if (!file) return false
-  const hotUrls = hotUrlsOf(ctx)
-  if (hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
-  hotUrls.set(url, { id: key, file, opts })
+  // Only files whose bytes can come from the block cache whole (one block, or none) are ever answered hot.
+  if (!file.blob || file.blob.blockLength === 1) {
+    const hotUrls = hotUrlsOf(ctx)
+    if (hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
+    hotUrls.set(url, { id: key, file, opts })
+  }
   await sendDriveFile(req, res, file, opts)
   return true
 }
