@@ -3,8 +3,10 @@
 // builds per request, which cost more than the answer itself and, at 200 connections, leave some phones
 // waiting a quarter of a second (bench/README.md). Any request it does not answer itself — another path, a
 // body, HTTP/1.0, an odd header — and everything after it on that connection is handed to node:http unchanged.
+// When many connections arrive at once, the ones already open wait until all are in (accept-burst.ts).
 import net from 'node:net'
 import { maxHeaderSize as DEFAULT_MAX_HEADER_SIZE, type Server as HttpServer } from 'node:http'
+import { AcceptBurst, type AcceptBurstOptions } from './accept-burst.js'
 
 /** What a hot answer reads of a request. */
 export interface HotRequest { method: string, url: string, headers: Record<string, string | undefined> }
@@ -25,15 +27,18 @@ const STATUS: Record<number, string> = { 200: 'OK', 206: 'Partial Content', 304:
 export class FrontDoor {
   private readonly server: net.Server
   private readonly sockets = new Set<net.Socket>()
+  private readonly burst: AcceptBurst
 
-  constructor (private readonly http: HttpServer, private readonly answer: HotAnswer) {
+  constructor (private readonly http: HttpServer, private readonly answer: HotAnswer, burst: AcceptBurstOptions = {}) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
+    this.burst = new AcceptBurst(burst)
   }
 
   get netServer (): net.Server { return this.server }
 
   /** Sockets still answered here (not yet handed to node:http), for shutdown. */
   close (): void {
+    this.burst.close()
     for (const s of this.sockets) s.destroy()
     this.sockets.clear()
   }
@@ -45,6 +50,7 @@ export class FrontDoor {
     // the idle time while an answer is still going out to a slow phone.
     const maxHead: number = (this.http as { maxHeaderSize?: number }).maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE
     const { keepAliveTimeout, headersTimeout, timeout: sendingTimeout } = this.http
+    this.burst.accepted()
     this.sockets.add(socket)
     let pending: Buffer | null = null
     let headTimer: NodeJS.Timeout | null = null
@@ -68,7 +74,8 @@ export class FrontDoor {
       this.http.emit('connection', socket)
       socket.resume()
     }
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      if (this.burst.hold(socket, chunk, onData)) return
       let data = pending ? Buffer.concat([pending, chunk]) : chunk
       pending = null
       while (data.length) {

@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import net from 'node:net'
-import { parseHead } from '../../services/http/front-door.js'
+import http from 'node:http'
+import { FrontDoor, parseHead } from '../../services/http/front-door.js'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs } from '../helpers/temp-dir.js'
 
@@ -103,5 +104,66 @@ describe('the portal port with its front door', () => {
     const out = await exchange([get(`/d/${key}/hello.txt`, `X-Big: ${'a'.repeat(20_000)}\r\n`)])
     expect(out).toMatch(/^HTTP\/1\.1 400 /)
     expect(out).not.toContain('hello world')
+  })
+})
+
+describe('the front door when many phones connect at once', () => {
+  // libuv accepts one connection per turn of the event loop; each turn also answers every open connection
+  // that asked again. Without the burst gate, 100 newcomers wait 100 such turns while the open ones are
+  // answered again and again (about 50 times each here).
+  it('accepts a burst of connections before answering the open ones again: 100 arrive while 20 keep asking', async () => {
+    const server = http.createServer((_req, res) => { res.statusCode = 404; res.end() })
+    // No time limit on the hold here, so the spec counts turns, not milliseconds.
+    const door = new FrontDoor(server, (req, res) => {
+      if (req.url !== '/a') return false
+      res.writeHead(200, ['Content-Type', 'text/plain']).end('ok')
+      return true
+    }, { maxHoldMs: 60_000 })
+    const sockets: net.Socket[] = []
+    try {
+      await new Promise<void>(resolve => door.netServer.listen(0, '127.0.0.1', resolve))
+      const port = (door.netServer.address() as net.AddressInfo).port
+      const request = 'GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
+      /** A connection that asks again as soon as it has its answer; counts its answers. */
+      const client = (onAnswer: () => void) => {
+        const s = net.connect(port, '127.0.0.1', () => s.write(request))
+        let text = ''
+        s.on('data', (d) => {
+          text += d.toString('latin1')
+          let i
+          while ((i = text.indexOf('\r\n\r\nok')) !== -1) { text = text.slice(i + 6); onAnswer() }
+        })
+        sockets.push(s)
+        return s
+      }
+      const openAnswers = new Array<number>(20).fill(0)
+      let stopAsking = false
+      await new Promise<void>((resolve) => {
+        for (let i = 0; i < 20; i++) {
+          const s = client(() => {
+            if (++openAnswers[i] === 5 && openAnswers.every(n => n >= 5)) resolve()
+            if (!stopAsking) s.write(request)
+          })
+        }
+      })
+      const before = [...openAnswers]
+      const answeredDuringBurst = await new Promise<number[]>((resolve) => {
+        let newcomersAnswered = 0
+        for (let i = 0; i < 100; i++) {
+          let first = true
+          client(() => {
+            if (first && ++newcomersAnswered === 100) resolve(openAnswers.map((n, j) => n - before[j]))
+            first = false
+          })
+        }
+      })
+      stopAsking = true
+      // One answer already on its way when the burst began, and one in the turn that ends it.
+      expect(Math.max(...answeredDuringBurst)).toBeLessThanOrEqual(2)
+    } finally {
+      for (const s of sockets) s.destroy()
+      door.close()
+      await new Promise<void>(resolve => door.netServer.close(() => resolve()))
+    }
   })
 })
