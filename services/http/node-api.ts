@@ -81,7 +81,8 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   // Only files whose bytes can come from the block cache whole (one block, or none) are ever answered hot.
   if (!file.blob || file.blob.blockLength === 1) {
     const hotUrls = hotUrlsOf(ctx)
-    if (hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
+    // Looked up again (a newer version): it moves to the newest end instead of pushing another URL out.
+    if (!hotUrls.delete(url) && hotUrls.size >= MAX_HOT_URLS) hotUrls.delete(hotUrls.keys().next().value!)
     hotUrls.set(url, { id: key, file, opts })
   }
   await sendDriveFile(req, res, file, opts)
