@@ -57,13 +57,16 @@ if vm_wait_http pi /api/status 600; then
   pass "portal answers /api/status through the forward, ${ready} s after power-on"
   echo "# boot-to-portal-ready: ${ready} s (QEMU TCG, cortex-a72)"
 else
-  fail "portal did not answer within 600 s"; tail -40 "${VM_LOG[pi]}"; exit 1
+  fail "portal did not answer within 600 s"; vm_explain pi; exit 1
 fi
-vm_wait_ssh pi 120 || { fail "no SSH as the Imager-made user"; exit 1; }
+vm_wait_ssh pi 600 || { fail "no SSH as the Imager-made user within 600 s"; vm_explain pi; exit 1; }
 pass "SSH works with the key Imager's customisation installed (user $IMG_TEST_USER)"
 
 state=$(vm_ssh pi 'systemctl is-system-running --wait' 2>/dev/null)
 check "system state is running (got: $state)" test "$state" = running
+# Where the boot's time went: printed, not checked, so a slow boot on a CI host explains itself.
+vm_ssh pi 'systemd-analyze time; systemd-analyze critical-chain p2p-portal.service; systemd-analyze blame | head -8' \
+  2>/dev/null | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/^/# /'
 failed=$(vm_ssh pi 'systemctl list-units --failed --plain --no-legend' 2>/dev/null)
 check "no failed units${failed:+ (failed: $failed)}" test -z "$failed"
 check "multi-user.target active" test "$(vm_ssh pi systemctl is-active multi-user.target)" = active
@@ -104,7 +107,7 @@ pid=$(vm_ssh pi systemctl show -p MainPID --value p2p-portal)
 restarts=$(vm_ssh pi systemctl show -p NRestarts --value p2p-portal)
 vm_ssh pi "sudo kill -STOP $pid"
 tw=$(date +%s) newpid=$pid
-while [ $(( $(date +%s) - tw )) -lt 150 ]; do
+while [ $(( $(date +%s) - tw )) -lt 600 ]; do
   sleep 3
   newpid=$(vm_ssh pi systemctl show -p MainPID --value p2p-portal 2>/dev/null)
   [ -n "$newpid" ] && [ "$newpid" != 0 ] && [ "$newpid" != "$pid" ] && \
@@ -113,14 +116,14 @@ done
 check "watchdog restarted the SIGSTOPped node (pid $pid -> $newpid in $(( $(date +%s) - tw )) s)" \
   test "$newpid" != "$pid" -a "$(vm_ssh pi systemctl show -p NRestarts --value p2p-portal)" -gt "$restarts"
 check "journal names the watchdog as the reason" vm_ssh pi "sudo journalctl -u p2p-portal --no-pager | grep -qi watchdog"
-check "portal serves again after the watchdog restart" vm_wait_http pi /api/status 180
+check "portal serves again after the watchdog restart" vm_wait_http pi /api/status 600
 
 # Hotspot with virtual radios: wlan0 runs the access point, a phone on wlan1 in its own namespace.
 . "$here/hotspot-checks.sh"
 hotspot_checks pi TestPortal phones-welcome
 
 vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 120 && pass "clean power-off" || fail "power-off did not finish in 120 s"
+vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
 
 # An ordinary start, as every day after the first: power-on to portal ready.
 t2=$(date +%s)
@@ -131,7 +134,7 @@ if vm_wait_http pi /api/status 600; then
 else
   fail "later boot: portal did not answer within 600 s"
 fi
-vm_wait_ssh pi 120 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 120 || vm_kill pi
+vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+vm_wait_exit pi 300 || vm_kill pi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -34,7 +34,7 @@ vm_start a "$WORK/a.img" -netdev "socket,id=lan,listen=127.0.0.1:$lan_port" -dev
 sleep 2
 vm_start b "$WORK/b.img" -netdev "socket,id=lan,connect=127.0.0.1:$lan_port" -device virtio-net-pci,netdev=lan,mac=52:54:00:50:32:0b
 for n in a b; do
-  vm_wait_ssh "$n" 900 || { fail "pi $n: no SSH"; tail -30 "${VM_LOG[$n]}"; exit 1; }
+  vm_wait_ssh "$n" 900 || { fail "pi $n: no SSH"; vm_explain "$n"; exit 1; }
 done
 pass "both images booted with SSH up ($(( $(date +%s) - t0 )) s for two VMs on shared CPUs)"
 

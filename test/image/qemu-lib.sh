@@ -61,11 +61,14 @@ vm_wait_exit() { # NAME SECONDS
 }
 vm_kill() { if vm_running "$1"; then kill "${VM_PID[$1]}"; vm_wait_exit "$1" 20 || kill -9 "${VM_PID[$1]}"; fi; }
 
+# ConnectTimeout also bounds SSH's banner exchange and key exchange. On a slow or busy host the emulated
+# CPU, still starting services after boot, can need tens of seconds for them: a short timeout there fails
+# every attempt, each abandoned attempt leaves the guest more work, and SSH never comes up (seen in CI).
 vm_ssh() { # NAME COMMAND...
   local name=$1; shift
   ssh -q -i "$WORK/id_test" -p "${VM_SSH[$name]}" -o BatchMode=yes -o StrictHostKeyChecking=no \
-    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=10 \
-    "$IMG_TEST_USER@127.0.0.1" "$@"
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=120 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 \
+    -o LogLevel=ERROR "$IMG_TEST_USER@127.0.0.1" "$@"
 }
 vm_wait_ssh() { # NAME SECONDS
   local deadline=$(( $(date +%s) + $2 ))
@@ -75,6 +78,14 @@ vm_wait_ssh() { # NAME SECONDS
     sleep 3
   done
   return 1
+}
+# After a wait failed: what one verbose SSH attempt and the guest's console last showed, so a CI log says why.
+vm_explain() { # NAME
+  say "$1: one verbose SSH attempt:"
+  ssh -v -i "$WORK/id_test" -p "${VM_SSH[$1]}" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=120 "$IMG_TEST_USER@127.0.0.1" true 2>&1 | tail -12 >&2
+  say "$1: console, last 40 lines:"
+  tail -40 "${VM_LOG[$1]}" | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' >&2
 }
 http_code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$@"; }
 vm_wait_http() { # NAME PATH SECONDS
