@@ -1,26 +1,25 @@
 // Wi-Fi through NetworkManager: scan, see the current network, join one as a client, set up the hotspot.
 //
-// This adapter drives `nmcli` itself instead of calling `node-wifi` (which is also only an nmcli wrapper),
-// because each of node-wifi's Linux functions has an edge we must not have:
-// - connect() puts the password on nmcli's command line (readable by every user in /proc/<pid>/cmdline) and
-//   passes the literal string "undefined" as the password of an open network;
-// - its scan parser splits nmcli's terse output on every ':', so an SSID such as "Cafe:Free" shifts every field;
-// - loading it writes LANG/LC_ALL/LC_MESSAGES=en_US.UTF-8 into process.env for the whole process (a locale
-//   the image may not even have);
-// - it cannot make an access point.
-// Like node-wifi it parses nmcli's terse output in an untranslated locale, but sets C.UTF-8 in nmcli's own
-// environment only, so process.env is untouched and UTF-8 SSIDs stay intact.
+// One adapter over `node-wifi`, which drives `nmcli`. node-wifi reads the radio: the scan list and the link
+// of the current connection. Its known edges are handled here:
+// - loading it rewrites LANG/LC_ALL/LC_MESSAGES of the whole process: node-wifi.ts loads it with a private
+//   environment instead, so process.env stays as it was and nmcli runs untranslated in C.UTF-8;
+// - its scan parser does not undo nmcli's escapes, so "Cafe:Free" comes back split and shifted and a
+//   backslash doubled: when a name shows one, the same list is read again from NetworkManager's cache (no
+//   new radio scan) with a parser that honours the escapes;
+// - its connect() puts the password on nmcli's command line (readable by every user in /proc/<pid>/cmdline)
+//   and sends the literal password "undefined" for an open network: joining is done here, with a profile
+//   of our own, no security section for an open network, and the passphrase handed over in a 0600 file;
+// - it has no access point: the hotspot profile is made here the same way.
 import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { BAD_REQUEST, WIFI_FAILED, WIFI_UNAVAILABLE, PortalError } from '../errors.js'
 import { logger } from '../log.js'
+import { NMCLI_LOCALE, nodeWifi, type NodeWifi } from './node-wifi.js'
 
 const log = logger('wifi')
-
-/** Runs `nmcli args…`; resolves its stdout; rejects like execFile (code = exit code or 'ENOENT', stdout, stderr). */
-export type NmcliRunner = (args: string[]) => Promise<string>
 
 export interface WifiNetwork {
   ssid: string
@@ -35,6 +34,8 @@ export interface WifiCurrent {
   ssid: string
   /** NetworkManager's profile name. */
   connection: string
+  /** Client mode: the link's signal, 0–100, when the radio reports it. */
+  signal?: number
 }
 
 export interface WifiJoin {
@@ -44,7 +45,6 @@ export interface WifiJoin {
 }
 
 export interface WifiAdapterOptions {
-  run?: NmcliRunner
   /** Wi-Fi interface, e.g. 'wlan0'; any Wi-Fi device when unset. */
   iface?: string
   /** How long nmcli waits for a connection to come up. */
@@ -56,20 +56,22 @@ export interface WifiAdapterOptions {
 export const HOTSPOT_CONNECTION = 'p2p-portal-hotspot'
 const CLIENT_PREFIX = 'p2p-portal-wifi-'
 
-/** The default runner: the real nmcli, in the C.UTF-8 locale so its terse output and messages are not translated. */
-export const runNmcli: NmcliRunner = (args) => new Promise((resolve, reject) => {
-  execFile('nmcli', args, {
-    env: { ...process.env, LC_ALL: 'C.UTF-8' },
-    timeout: 120_000,
-    maxBuffer: 4 * 1024 * 1024
-  }, (err, stdout, stderr) => {
-    if (err) reject(Object.assign(err, { stdout, stderr }))
-    else resolve(stdout)
-  }).stdin?.end()
-})
+/** Runs `nmcli args…` in the locale node-wifi's calls get too; resolves its stdout; rejects like execFile. */
+function runNmcli (args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('nmcli', args, {
+      env: { ...process.env, ...NMCLI_LOCALE },
+      timeout: 120_000,
+      maxBuffer: 4 * 1024 * 1024
+    }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stdout, stderr }))
+      else resolve(stdout)
+    }).stdin?.end()
+  })
+}
 
 export class WifiAdapter {
-  private readonly run: NmcliRunner
+  private radio: NodeWifi | null = null
   private readonly iface: string | null
   private readonly activationTimeoutSec: number
   private readonly secretDir: string
@@ -77,7 +79,6 @@ export class WifiAdapter {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (opts: WifiAdapterOptions = {}) {
-    this.run = opts.run ?? runNmcli
     this.iface = opts.iface ?? null
     this.activationTimeoutSec = opts.activationTimeoutSec ?? 45
     this.secretDir = opts.secretDir ?? os.tmpdir()
@@ -86,7 +87,7 @@ export class WifiAdapter {
   /** True when nmcli exists and NetworkManager answers; never throws. */
   async available (): Promise<boolean> {
     try {
-      return (await this.run(['-t', '-f', 'RUNNING', 'general'])).trim() === 'running'
+      return (await runNmcli(['-t', '-f', 'RUNNING', 'general'])).trim() === 'running'
     } catch {
       return false
     }
@@ -95,17 +96,10 @@ export class WifiAdapter {
   /** Networks in range, strongest first, one entry per SSID; hidden networks are left out. */
   scan (): Promise<WifiNetwork[]> {
     return this.serial(async () => {
-      const out = await this.nm('scan', ['-t', '-f', 'SSID,SIGNAL,SECURITY', 'device', 'wifi', 'list', ...this.ifname()])
-      const best = new Map<string, WifiNetwork>()
-      for (const line of out.split('\n')) {
-        const fields = splitTerse(line)
-        if (fields.length !== 3 || fields[0] === '') continue
-        const [ssid, signal, security] = fields
-        const network = { ssid, signal: Number(signal) || 0, security: security === '' || security === '--' ? 'open' : security }
-        const seen = best.get(ssid)
-        if (seen === undefined || seen.signal < network.signal) best.set(ssid, network)
-      }
-      return [...best.values()].sort((a, b) => b.signal - a.signal)
+      const found = await this.fromRadio('scan', (radio) => radio.scan())
+      // nmcli escapes ':' and '\\' in names; node-wifi keeps the escape and splits on the colon.
+      if (found.some((n) => n.ssid.includes('\\'))) return strongestFirst(await this.cachedList())
+      return strongestFirst(found.map((n) => ({ ssid: n.ssid, signal: n.quality, security: n.security })))
     })
   }
 
@@ -118,7 +112,10 @@ export class WifiAdapter {
       const name = wifi[0]
       const details = await this.nm('status', ['-t', '-f', '802-11-wireless.ssid,802-11-wireless.mode', 'connection', 'show', 'id', name])
       const value = (key: string) => details.split('\n').find((l) => l.startsWith(key + ':'))?.slice(key.length + 1) ?? ''
-      return { mode: value('802-11-wireless.mode') === 'ap' ? 'hotspot' : 'client', ssid: value('802-11-wireless.ssid'), connection: name }
+      const ssid = value('802-11-wireless.ssid')
+      if (value('802-11-wireless.mode') === 'ap') return { mode: 'hotspot', ssid, connection: name }
+      const link = (await this.fromRadio('status', (radio) => radio.getCurrentConnections())).find((l) => l.ssid === ssid)
+      return { mode: 'client', ssid, connection: name, ...(link !== undefined && Number.isFinite(link.quality) ? { signal: link.quality } : {}) }
     })
   }
 
@@ -195,7 +192,7 @@ export class WifiAdapter {
   /** Deletes a profile we own; one that does not exist is fine. */
   private async remove (name: string): Promise<void> {
     try {
-      await this.run(['connection', 'delete', 'id', name])
+      await runNmcli(['connection', 'delete', 'id', name])
     } catch (err) {
       // nmcli exit code 10: the connection does not exist.
       if ((err as { code?: unknown }).code === 10) return
@@ -205,7 +202,7 @@ export class WifiAdapter {
 
   private async nm (what: string, args: string[], secret?: string): Promise<string> {
     try {
-      return await this.run(args)
+      return await runNmcli(args)
     } catch (err) {
       throw nmError(what, err, secret)
     }
@@ -215,12 +212,42 @@ export class WifiAdapter {
     return this.iface === null ? [] : ['ifname', this.iface]
   }
 
+  /** A node-wifi call, its failures reported like ours; node-wifi is loaded at the first. */
+  private async fromRadio<T> (what: string, call: (radio: NodeWifi) => Promise<T>): Promise<T> {
+    this.radio ??= nodeWifi(this.iface)
+    try {
+      return await call(this.radio)
+    } catch (err) {
+      throw nmError(what, err)
+    }
+  }
+
+  /** NetworkManager's last scan results, without scanning again, parsed with nmcli's escapes honoured. */
+  private async cachedList (): Promise<WifiNetwork[]> {
+    const out = await this.nm('scan', ['-t', '-f', 'SSID,SIGNAL,SECURITY', 'device', 'wifi', 'list', '--rescan', 'no', ...this.ifname()])
+    return out.split('\n').map(splitTerse).filter((f) => f.length === 3)
+      .map(([ssid, signal, security]) => ({ ssid, signal: Number(signal) || 0, security }))
+  }
+
   private serial<T> (task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task, task)
     this.queue = next.catch(() => {})
     return next
   }
 }
+
+/** One entry per named network, its strongest signal, strongest first; security '' or '--' or 'none' is 'open'. */
+function strongestFirst (networks: WifiNetwork[]): WifiNetwork[] {
+  const best = new Map<string, WifiNetwork>()
+  for (const n of networks) {
+    if (n.ssid === '') continue
+    const network = { ssid: n.ssid, signal: Number.isFinite(n.signal) ? n.signal : 0, security: OPEN.has(n.security) ? 'open' : n.security }
+    const seen = best.get(n.ssid)
+    if (seen === undefined || seen.signal < network.signal) best.set(n.ssid, network)
+  }
+  return [...best.values()].sort((a, b) => b.signal - a.signal)
+}
+const OPEN = new Set(['', '--', 'none'])
 
 /** nmcli's terse format: fields split on ':', with '\:' and '\\' escaping a literal colon and backslash. */
 export function splitTerse (line: string): string[] {

@@ -1,5 +1,5 @@
 // A stand-in for the radio: an executable called `nmcli`, first on PATH, that answers the commands the Wi-Fi
-// adapter uses the way NetworkManager 1.42 does, keeps its state in a JSON file, and records every call
+// adapter and node-wifi use the way NetworkManager 1.42 does, keeps its state in a JSON file, and records every call
 // (argv, passwd-file contents, locale variables) so tests can check what would have reached nmcli.
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -15,6 +15,8 @@ export interface FakeState {
   active: string | null
   /** Passwords the networks accept, by SSID; a join with another one fails like a wrong password does. */
   passwords: Record<string, string>
+  /** How long every call takes, in ms. */
+  delayMs?: number
 }
 
 export interface NmcliCall {
@@ -22,7 +24,11 @@ export interface NmcliCall {
   /** Contents of the passwd-file, and its permission bits. */
   input: string
   inputMode: number | null
-  env: { LANG: string | null, LC_ALL: string | null } }
+  env: { LANG: string | null, LC_ALL: string | null }
+  /** When the call began and answered (ms since the epoch). */
+  started: number
+  ended: number
+}
 
 export interface FakeNmcli {
   dir: string
@@ -48,8 +54,11 @@ if (pf >= 0) {
   input = fs.readFileSync(argv[pf + 1], 'utf8')
   inputMode = fs.statSync(argv[pf + 1]).mode & 0o777
 }
+const started = Date.now()
+// Takes as long as a real NetworkManager might, when a test asks it to.
+if (state.delayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, state.delayMs)
 fs.appendFileSync(path.join(dir, 'calls.jsonl'), JSON.stringify({
-  argv, input, inputMode, env: { LANG: process.env.LANG ?? null, LC_ALL: process.env.LC_ALL ?? null }
+  argv, input, inputMode, env: { LANG: process.env.LANG ?? null, LC_ALL: process.env.LC_ALL ?? null }, started, ended: Date.now()
 }) + '\n')
 const save = () => fs.writeFileSync(statePath, JSON.stringify(state))
 const done = (out) => { save(); process.stdout.write(out); process.exit(0) }
@@ -71,9 +80,18 @@ const ALIAS = { 'con-name': 'connection.id', type: 'connection.type', ifname: 'c
 const full = (k) => ALIAS[k] ?? k.replace(/^wifi-sec\./, '802-11-wireless-security.').replace(/^wifi\./, '802-11-wireless.')
 
 if (cmd === 'general') done('running\n')
-if (cmd.startsWith('device wifi list')) {
-  const col = { SSID: 'ssid', SIGNAL: 'signal', SECURITY: 'security' }
-  done(state.networks.map((n) => fields.map((f) => esc(n[col[f]])).join(':') + '\n').join(''))
+// node-wifi asks for lower-case fields ("active,ssid,bssid,..."), and for "device wifi" without "list" when it
+// was given no interface; every AP gets a BSSID and channel of its own.
+if (cmd === 'device wifi' || cmd.startsWith('device wifi list')) {
+  const activeSsid = state.active === null ? null : state.profiles[state.active]?.['802-11-wireless.ssid']
+  // The radio is associated with one AP of the network: its strongest.
+  const joined = state.networks.filter((n) => n.ssid === activeSsid).sort((a, b) => b.signal - a.signal)[0]
+  const row = (n, i) => ({
+    ACTIVE: n === joined ? 'yes' : 'no', SSID: n.ssid, BSSID: '02:00:00:00:00:' + (16 + i).toString(16).toUpperCase(),
+    MODE: 'Infra', CHAN: String(1 + (i % 11)), FREQ: (2412 + 5 * (i % 11)) + ' MHz', SIGNAL: String(n.signal),
+    SECURITY: n.security, 'WPA-FLAGS': '(none)', 'RSN-FLAGS': n.security === '' ? '(none)' : 'pair_ccmp group_ccmp psk', DEVICE: 'wlan0'
+  })
+  done(state.networks.map((n, i) => fields.map((f) => esc(row(n, i)[f.toUpperCase()])).join(':') + '\n').join(''))
 }
 if (cmd === 'connection show --active') {
   const rows = state.active === null ? [] : [{ NAME: state.active, TYPE: '802-11-wireless', DEVICE: 'wlan0' }]

@@ -147,7 +147,7 @@ describe('Wi-Fi end to end: admin page → NetdClient → p2p-portal-netd → nm
       const wrong = await c.post('/admin/wifi/join', { ssid: 'Venue', password: 'not-the-pass' })
       expect(wrong.status).toBe(502)
       expect((await c.post('/admin/wifi/join', { ssid: 'Venue', password: 'venue-pass-123' })).status).toBe(303)
-      expect((await c.get('/admin/wifi')).text).toMatch(/Connected to “Venue”/)
+      expect((await c.get('/admin/wifi')).text).toMatch(/Connected to “Venue”, signal 70%\./)
       expect((await c.post('/admin/wifi/hotspot', { ssid: 'Festival', password: 'short' })).status).toBe(400)
       expect((await c.post('/admin/wifi/hotspot', { ssid: 'Festival', password: 'festival-2026' })).status).toBe(303)
       expect((await c.get('/admin/wifi')).text).toMatch(/Running the hotspot “Festival”/)

@@ -75,7 +75,7 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
     await client.join({ ssid: 'Home', password: SECRET })
     expect(await client.status()).toEqual({
       available: true,
-      current: { mode: 'client', ssid: 'Home', connection: 'p2p-portal-wifi-Home' }
+      current: { mode: 'client', ssid: 'Home', connection: 'p2p-portal-wifi-Home', signal: 80 }
     })
 
     await client.setHotspot({ ssid: 'Portal' })

@@ -8,8 +8,11 @@ import { setLogLevel } from '../../services/log.js'
 import { createFakeNmcli, type FakeNmcli } from '../helpers/fake-nmcli.js'
 
 const SECRET = 'correct horse battery'
+const localeNow = () => ({ LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES })
+// Before any adapter exists, so before node-wifi is loaded.
+const LOCALE_BEFORE_NODE_WIFI = localeNow()
 
-describe('WifiAdapter (against a fake nmcli on PATH)', () => {
+describe('WifiAdapter over node-wifi (against a fake nmcli on PATH)', () => {
   let nmcli: FakeNmcli
   let wifi: WifiAdapter
   let secretDir: string
@@ -49,6 +52,34 @@ describe('WifiAdapter (against a fake nmcli on PATH)', () => {
       { ssid: 'Cafe:Free', signal: 70, security: 'open' },
       { ssid: 'Café ☕ back\\slash', signal: 55, security: 'WPA1 WPA2' }
     ])
+    // node-wifi scanned; its parser split "Cafe:Free", so the same list was read again from NetworkManager's
+    // cache, without a second radio scan.
+    const [byNodeWifi, again] = await argvs()
+    expect(byNodeWifi).toEqual(['--terse', '--fields', 'active,ssid,bssid,mode,chan,freq,signal,security,wpa-flags,rsn-flags', 'device', 'wifi', 'list'])
+    expect(again).toEqual(['-t', '-f', 'SSID,SIGNAL,SECURITY', 'device', 'wifi', 'list', '--rescan', 'no'])
+  })
+
+  it('takes node-wifi\'s scan as it is when no name needed nmcli\'s escapes', async () => {
+    await nmcli.setState({ networks: [{ ssid: 'Library', signal: 64, security: 'WPA2' }, { ssid: 'Park', signal: 30, security: '' }] })
+    expect(await wifi.scan()).toEqual([
+      { ssid: 'Library', signal: 64, security: 'WPA2' },
+      { ssid: 'Park', signal: 30, security: 'open' }
+    ])
+    expect(await nmcli.calls()).toHaveLength(1)
+  })
+
+  it('scans and joins on the interface it was given', async () => {
+    const wlan1 = new WifiAdapter({ secretDir, iface: 'wlan1' })
+    await wlan1.scan()
+    await wlan1.join({ ssid: 'Home', password: SECRET })
+    const all = await argvs()
+    expect(all[0].slice(-2)).toEqual(['ifname', 'wlan1'])
+    expect(all.find((a) => a.includes('add'))).toEqual(expect.arrayContaining(['ifname', 'wlan1']))
+    // node-wifi's init() would keep wlan1 for the whole process; an adapter for any device is not bound to it.
+    await wifi.scan()
+    const byNodeWifi = (await argvs()).filter((a) => a[0] === '--terse')
+    expect(byNodeWifi).toHaveLength(2)
+    expect(byNodeWifi[1]).not.toContain('ifname')
   })
 
   it('joins a WPA2 network without the password ever appearing on a command line', async () => {
@@ -70,7 +101,7 @@ describe('WifiAdapter (against a fake nmcli on PATH)', () => {
       '802-11-wireless-security.key-mgmt': 'wpa-psk',
       'connection.autoconnect': 'yes'
     })
-    expect(await wifi.current()).toEqual({ mode: 'client', ssid: 'Home', connection: 'p2p-portal-wifi-Home' })
+    expect(await wifi.current()).toEqual({ mode: 'client', ssid: 'Home', connection: 'p2p-portal-wifi-Home', signal: 82 })
   })
 
   it('joins an open network with no security settings and no "undefined" password', async () => {
@@ -145,13 +176,14 @@ describe('WifiAdapter (against a fake nmcli on PATH)', () => {
     await expect(wifi.setHotspot({ ssid: 'é'.repeat(16), password: '12345678' })).resolves.toBeUndefined()
   })
 
-  it('leaves LANG and LC_ALL of this process alone and runs nmcli untranslated (C.UTF-8)', async () => {
-    const before = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES }
+  it('loads node-wifi without it changing LANG or LC_ALL of this process, and runs every nmcli in C.UTF-8', async () => {
     await wifi.scan()
     await wifi.join({ ssid: 'Home', password: SECRET })
     await wifi.current()
-    expect({ LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES }).toEqual(before)
-    for (const call of await nmcli.calls()) expect(call.env.LC_ALL).toBe('C.UTF-8')
+    expect(localeNow()).toEqual(LOCALE_BEFORE_NODE_WIFI)
+    const calls = await nmcli.calls()
+    expect(calls.some((c) => c.argv.includes('active,ssid,bssid,mode,chan,freq,signal,security,wpa-flags,rsn-flags'))).toBe(true)
+    for (const call of calls) expect(call.env).toEqual({ LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' })
   })
 
   it('reports no current network when Wi-Fi is idle', async () => {
@@ -181,19 +213,12 @@ describe('WifiAdapter (against a fake nmcli on PATH)', () => {
     }
   })
 
-  it('runs one nmcli change at a time', async () => {
-    let running = 0
-    let most = 0
-    const slow = new WifiAdapter({
-      run: async () => {
-        most = Math.max(most, ++running)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        running--
-        return ''
-      }
-    })
-    await Promise.all([slow.scan(), slow.join({ ssid: 'A' }), slow.setHotspot({ ssid: 'B' }), slow.current()])
-    expect(most).toBe(1)
+  it('runs one nmcli command at a time, node-wifi\'s included', async () => {
+    await nmcli.setState({ delayMs: 30 })
+    await Promise.all([wifi.scan(), wifi.join({ ssid: 'Cafe:Free' }), wifi.setHotspot({ ssid: 'B' }), wifi.current(), wifi.scan()])
+    const calls = (await nmcli.calls()).sort((a, b) => a.started - b.started)
+    expect(calls.length).toBeGreaterThan(6)
+    for (let i = 1; i < calls.length; i++) expect(calls[i].started).toBeGreaterThanOrEqual(calls[i - 1].ended)
   })
 })
 

@@ -13,7 +13,7 @@ export function wifiBody (o: { status: NetdStatus | null, unavailable: string | 
   }
   const cur = o.status?.current
   return html`<h1>Wi-Fi</h1>
-<section><p>${cur ? html`${cur.mode === 'hotspot' ? 'Running the hotspot' : 'Connected to'} “${cur.ssid}”.` : 'Wi-Fi is not connected.'}</p></section>
+<section><p>${cur ? html`${cur.mode === 'hotspot' ? 'Running the hotspot' : 'Connected to'} “${cur.ssid}”${cur.signal !== undefined ? html`, signal ${cur.signal}%` : ''}.` : 'Wi-Fi is not connected.'}</p></section>
 <section><h2>Join a network</h2>
 <form method="post" action="/admin/wifi/scan" class="inline">${csrfField(o.csrf)}<button class="quiet">Scan for networks</button></form>
 ${o.networks ? html`<table><tr><th>Network</th><th class="num">Signal</th><th>Security</th></tr>
