@@ -5,8 +5,8 @@ import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode } from '../e
 import type { WifiJoin, WifiNetwork } from '../wifi/wifi-adapter.js'
 import type { NetdReply, NetdRequest, NetdStatus } from './parse-netd-request.js'
 
-/** Where p2p-portal-netd.socket listens on the appliance image. */
-export const DEFAULT_NETD_SOCKET = '/run/p2p-portal-netd.sock'
+/** Where p2p-portal-netd.socket listens on the appliance image (ListenStream=; a unit test holds the two together). */
+export const DEFAULT_NETD_SOCKET = '/run/p2p-portal/netd.sock'
 
 const MISSING = 'Wi-Fi settings need the p2p-portal-netd service (present on the appliance image).'
 // Codes netd sends; anything else from the wire is reported as a plain Wi-Fi failure.

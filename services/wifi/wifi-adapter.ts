@@ -106,10 +106,8 @@ export class WifiAdapter {
   /** The active Wi-Fi connection, or null when Wi-Fi is idle. */
   current (): Promise<WifiCurrent | null> {
     return this.serial(async () => {
-      const active = await this.nm('status', ['-t', '-f', 'NAME,TYPE', 'connection', 'show', '--active'])
-      const wifi = active.split('\n').map(splitTerse).find((f) => f[1] === '802-11-wireless')
-      if (wifi === undefined) return null
-      const name = wifi[0]
+      const name = await this.activeProfile()
+      if (name === null) return null
       const details = await this.nm('status', ['-t', '-f', '802-11-wireless.ssid,802-11-wireless.mode', 'connection', 'show', 'id', name])
       const value = (key: string) => details.split('\n').find((l) => l.startsWith(key + ':'))?.slice(key.length + 1) ?? ''
       const ssid = value('802-11-wireless.ssid')
@@ -130,12 +128,25 @@ export class WifiAdapter {
         'connection.autoconnect', 'yes']
       // An open network has no security section at all (node-wifi sent the password "undefined" instead).
       if (password !== undefined) args.push('wifi-sec.key-mgmt', 'wpa-psk')
+      const before = await this.activeProfile()
       await this.nm('join', args)
       try {
         await this.up('join', name, password)
       } catch (err) {
         // A profile with a wrong password would keep autoconnecting and failing on every boot.
         await this.remove(name).catch(() => {})
+        // The radio left the hotspot (or the previous network) to try this one. Go back: the organiser is
+        // often on that hotspot, and would otherwise lose the node until it restarts.
+        if (before !== null && before !== name) {
+          await this.nm('join', ['--wait', String(this.activationTimeoutSec), 'connection', 'up', 'id', before])
+            .then(() => log.info(`could not join "${ssid}"; back on "${before}"`))
+            .catch((e: Error) => log.warn(`could not join "${ssid}", nor go back to "${before}": ${e.message}`))
+        }
+        // A wrong passphrase makes NetworkManager ask for secrets again until nmcli gives up (exit code 3).
+        if ((err as PortalError).details?.exitCode === 3) {
+          throw WIFI_FAILED(`Wi-Fi join failed: "${ssid}" did not accept the connection within ${this.activationTimeoutSec} s. ` +
+            'Check the password, and that the network is in range.', { exitCode: 3 })
+        }
         throw err
       }
       log.info(`joined Wi-Fi network "${ssid}"`)
@@ -212,6 +223,12 @@ export class WifiAdapter {
     return this.iface === null ? [] : ['ifname', this.iface]
   }
 
+  /** NetworkManager's name for the active Wi-Fi connection (client or hotspot), or null. */
+  private async activeProfile (): Promise<string | null> {
+    const active = await this.nm('status', ['-t', '-f', 'NAME,TYPE', 'connection', 'show', '--active'])
+    return active.split('\n').map(splitTerse).find((f) => f[1] === '802-11-wireless')?.[0] ?? null
+  }
+
   /** A node-wifi call, its failures reported like ours; node-wifi is loaded at the first. */
   private async fromRadio<T> (what: string, call: (radio: NodeWifi) => Promise<T>): Promise<T> {
     this.radio ??= nodeWifi(this.iface)
@@ -236,12 +253,16 @@ export class WifiAdapter {
   }
 }
 
-/** One entry per named network, its strongest signal, strongest first; security '' or '--' or 'none' is 'open'. */
+/**
+ * One entry per named network, its strongest signal, strongest first; security '' or '--' or 'none' is 'open'.
+ * Signal 0 is left out: while the hotspot runs NetworkManager lists the hotspot itself that way, and a
+ * network that weak cannot be joined anyway.
+ */
 function strongestFirst (networks: WifiNetwork[]): WifiNetwork[] {
   const best = new Map<string, WifiNetwork>()
   for (const n of networks) {
-    if (n.ssid === '') continue
-    const network = { ssid: n.ssid, signal: Number.isFinite(n.signal) ? n.signal : 0, security: OPEN.has(n.security) ? 'open' : n.security }
+    if (n.ssid === '' || !(n.signal > 0)) continue
+    const network = { ssid: n.ssid, signal: n.signal, security: OPEN.has(n.security) ? 'open' : n.security }
     const seen = best.get(n.ssid)
     if (seen === undefined || seen.signal < network.signal) best.set(n.ssid, network)
   }

@@ -17,6 +17,8 @@ export interface FakeState {
   passwords: Record<string, string>
   /** How long every call takes, in ms. */
   delayMs?: number
+  /** SSIDs whose activation fails as out of range. */
+  unreachable?: string[]
 }
 
 export interface NmcliCall {
@@ -66,12 +68,13 @@ const fail = (code, msg) => { save(); process.stderr.write('Error: ' + msg + '\n
 const esc = (s) => String(s).replace(/\\/g, '\\\\').replace(/:/g, '\\:')
 
 let fields = []
+let wait
 const rest = []
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]
   if (a === '-t' || a === '--terse') continue
   if (a === '-f' || a === '--fields') { fields = argv[++i].split(','); continue }
-  if (a === '-w' || a === '--wait') { i++; continue }
+  if (a === '-w' || a === '--wait') { wait = Number(argv[++i]); continue }
   rest.push(a)
 }
 if (!state.running) fail(8, 'NetworkManager is not running.')
@@ -119,18 +122,25 @@ if (rest[0] === 'connection' && rest[1] === 'add') {
 if (rest[0] === 'connection' && rest[1] === 'up' && rest[2] === 'id') {
   const p = state.profiles[rest[3]]
   if (!p) fail(10, "unknown connection '" + rest[3] + "'.")
+  // One radio: whatever it ran (the hotspot, another network) stops while it tries this one.
+  state.active = null
   const secured = '802-11-wireless-security.key-mgmt' in p
   const line = input.split('\n').find((l) => l.startsWith('802-11-wireless-security.psk:'))
   const psk = line === undefined ? undefined : line.slice('802-11-wireless-security.psk:'.length)
-  if (secured && psk === undefined) {
+  if (secured && psk === undefined && p['802-11-wireless-security.psk'] === undefined) {
     process.stderr.write("Warning: password for '802-11-wireless-security.psk' not given in 'passwd-file' and nmcli cannot ask without '--ask' option.\n")
     fail(4, 'Connection activation failed: Secrets were required, but not provided\nHint: use \'journalctl -xe NM_CONNECTION=0f1e\' to get more details.')
   }
   const want = state.passwords[p['802-11-wireless.ssid']]
-  if (p['802-11-wireless.mode'] !== 'ap' && want !== undefined && want !== psk) {
-    fail(4, 'Connection activation failed: Secrets were required, but not provided')
+  if ((state.unreachable ?? []).includes(p['802-11-wireless.ssid'])) {
+    fail(4, 'Connection activation failed: The Wi-Fi network could not be found')
   }
-  if (secured) p['802-11-wireless-security.psk'] = psk
+  // As NetworkManager 1.52 does with a wrong passphrase: it asks for secrets again, nmcli hands over the same
+  // file, and so on until nmcli's wait runs out.
+  if (p['802-11-wireless.mode'] !== 'ap' && want !== undefined && (psk ?? p['802-11-wireless-security.psk']) !== want) {
+    fail(3, 'Timeout expired (' + (wait ?? 90) + ' seconds)')
+  }
+  if (secured && psk !== undefined) p['802-11-wireless-security.psk'] = psk
   state.active = rest[3]
   done('Connection successfully activated (D-Bus active path: /org/freedesktop/NetworkManager/ActiveConnection/7)\n')
 }

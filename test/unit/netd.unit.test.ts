@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NetdServer } from '../../services/netd/netd-server.js'
-import { NetdClient } from '../../services/netd/netd-client.js'
+import { NetdClient, DEFAULT_NETD_SOCKET } from '../../services/netd/netd-client.js'
 import { WifiAdapter } from '../../services/wifi/wifi-adapter.js'
 import { isPortalError } from '../../services/errors.js'
 import { setLogLevel } from '../../services/log.js'
@@ -91,7 +91,7 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
 
     const wrong = await client.join({ ssid: 'Home', password: 'not the password' }).catch((e: unknown) => e)
     expect(isPortalError(wrong, 'WIFI_FAILED')).toBe(true)
-    expect((wrong as Error).message).toMatch(/Secrets were required/)
+    expect((wrong as Error).message).toMatch(/did not accept the connection .* Check the password/)
 
     await nmcli.setState({ running: false })
     expect(await client.status()).toEqual({ available: false, current: null })
@@ -179,6 +179,20 @@ os.environ["LISTEN_PID"] = str(os.getpid())
 os.environ["LISTEN_FDS"] = "1"
 os.execvp(sys.argv[2], sys.argv[2:])
 `
+
+describe('netd on the appliance image', () => {
+  it('the portal connects where p2p-portal-netd.socket listens, and the node\'s unit may reach it', async () => {
+    const units = path.join(ROOT, 'image/overlay/etc/systemd/system')
+    const socketUnit = await fs.readFile(path.join(units, 'p2p-portal-netd.socket'), 'utf8')
+    expect(socketUnit).toMatch(new RegExp(`^ListenStream=${DEFAULT_NETD_SOCKET}$`, 'm'))
+    expect(socketUnit).toMatch(/^SocketGroup=p2p-portal$/m)
+    const nodeUnit = await fs.readFile(path.join(units, 'p2p-portal.service'), 'utf8')
+    expect(nodeUnit).toMatch(/^Wants=.*p2p-portal-netd\.socket/m)
+    // The node's sandbox must leave the socket's folder visible and AF_UNIX allowed.
+    expect(nodeUnit).not.toMatch(/^InaccessiblePaths=.*\/run/m)
+    expect(nodeUnit).toMatch(/^RestrictAddressFamilies=.*AF_UNIX/m)
+  })
+})
 
 describe('netd main under socket activation', () => {
   it('serves on the socket systemd passes as fd 3, and exits 0 after the idle timeout', async () => {

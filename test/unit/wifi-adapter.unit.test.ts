@@ -59,8 +59,10 @@ describe('WifiAdapter over node-wifi (against a fake nmcli on PATH)', () => {
     expect(again).toEqual(['-t', '-f', 'SSID,SIGNAL,SECURITY', 'device', 'wifi', 'list', '--rescan', 'no'])
   })
 
-  it('takes node-wifi\'s scan as it is when no name needed nmcli\'s escapes', async () => {
-    await nmcli.setState({ networks: [{ ssid: 'Library', signal: 64, security: 'WPA2' }, { ssid: 'Park', signal: 30, security: '' }] })
+  it('takes node-wifi\'s scan as it is when no name needed nmcli\'s escapes, leaving out the hotspot itself (signal 0)', async () => {
+    await nmcli.setState({
+      networks: [{ ssid: 'Library', signal: 64, security: 'WPA2' }, { ssid: 'Park', signal: 30, security: '' }, { ssid: 'Portal', signal: 0, security: 'WPA2' }]
+    })
     expect(await wifi.scan()).toEqual([
       { ssid: 'Library', signal: 64, security: 'WPA2' },
       { ssid: 'Park', signal: 30, security: 'open' }
@@ -115,15 +117,27 @@ describe('WifiAdapter over node-wifi (against a fake nmcli on PATH)', () => {
     expect(await wifi.current()).toMatchObject({ mode: 'client', ssid: 'Cafe:Free' })
   })
 
-  it('reports a refused join as WIFI_FAILED with nmcli\'s reason, and forgets the bad profile', async () => {
+  it('reports a wrong password as WIFI_FAILED saying what to check, forgets the profile, and goes back to the hotspot', async () => {
+    await wifi.setHotspot({ ssid: 'Portal', password: SECRET })
     const err = await wifi.join({ ssid: 'Home', password: 'wrong password' }).catch((e: unknown) => e)
     expect(isPortalError(err, 'WIFI_FAILED')).toBe(true)
-    expect((err as Error).message).toBe('Wi-Fi join failed: Connection activation failed: Secrets were required, but not provided')
+    expect((err as Error).message).toBe('Wi-Fi join failed: "Home" did not accept the connection within 45 s. ' +
+      'Check the password, and that the network is in range.')
     expect((err as Error).message).not.toContain('wrong password')
     const state = await nmcli.state()
-    expect(state.profiles).toEqual({})
-    expect(state.active).toBe(null)
+    expect(Object.keys(state.profiles)).toEqual([HOTSPOT_CONNECTION])
+    // The organiser on the hotspot keeps the node.
+    expect(state.active).toBe(HOTSPOT_CONNECTION)
     expect(await fs.readdir(secretDir)).toEqual([])
+  })
+
+  it('goes back to the network it was on after a failed join, and reports nmcli\'s own reason for other failures', async () => {
+    await wifi.join({ ssid: 'Cafe:Free' })
+    await nmcli.setState({ unreachable: ['Elsewhere'] })
+    const err = await wifi.join({ ssid: 'Elsewhere', password: SECRET }).catch((e: unknown) => e)
+    expect(isPortalError(err, 'WIFI_FAILED')).toBe(true)
+    expect((err as Error).message).toBe('Wi-Fi join failed: Connection activation failed: The Wi-Fi network could not be found')
+    expect((await nmcli.state()).active).toBe('p2p-portal-wifi-Cafe:Free')
   })
 
   it('sets up a WPA2 hotspot profile as DESIGN.md describes, password kept off the command line', async () => {

@@ -23,7 +23,7 @@ ${o.networks.map(n => html`<tr><td>${n.ssid}</td><td class="num">${n.signal}%</t
 ${o.networks ? html`<datalist id="ssids">${o.networks.map(n => html`<option value="${n.ssid}">`)}</datalist>` : ''}
 <label>Password (empty for an open network)<br><input type="password" name="password" maxlength="63" autocomplete="off"></label>
 <p><button>Join</button></p>
-<p class="note">With one radio, joining a network stops the hotspot: devices on the hotspot (maybe this one) lose the connection.</p></form></section>
+<p class="note">With one radio, joining a network stops the hotspot: devices on the hotspot (maybe this one) lose the connection. If the network does not accept the node, the hotspot comes back within a minute.</p></form></section>
 <section><h2>Hotspot</h2>
 <form method="post" action="/admin/wifi/hotspot">${csrfField(o.csrf)}
 <label>Hotspot name<br><input type="text" name="ssid" required maxlength="32"></label>
