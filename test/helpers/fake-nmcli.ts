@@ -1,5 +1,5 @@
 // A stand-in for the radio: an executable called `nmcli`, first on PATH, that answers the commands the Wi-Fi
-// adapter and node-wifi use the way NetworkManager 1.42 does, keeps its state in a JSON file, and records every call
+// adapter and node-wifi use the way NetworkManager 1.42-1.52 does, keeps its state in a JSON file, and records every call
 // (argv, passwd-file contents, locale variables) so tests can check what would have reached nmcli.
 import fs from 'node:fs/promises'
 import os from 'node:os'
