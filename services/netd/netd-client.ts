@@ -15,7 +15,10 @@ const MAX_REPLY_BYTES = 1024 * 1024
 
 export interface NetdClientOptions {
   path?: string
-  /** Longest wait for one reply; joining waits for the radio, so this is long. */
+  /**
+   * Longest wait for one reply. A join that fails waits for the radio twice (the network, 45 s, then the
+   * hotspot coming back), so this is long.
+   */
   timeoutMs?: number
 }
 
@@ -27,7 +30,7 @@ export class NetdClient {
 
   constructor (opts: NetdClientOptions = {}) {
     this.path = opts.path ?? DEFAULT_NETD_SOCKET
-    this.timeoutMs = opts.timeoutMs ?? 90_000
+    this.timeoutMs = opts.timeoutMs ?? 150_000
   }
 
   async open (): Promise<void> {}

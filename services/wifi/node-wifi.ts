@@ -47,8 +47,9 @@ function standInForEnv (): void {
   stand.exports = nmcliEnv()
   require.cache[envFile] = stand
 }
+
 /** process.env as nmcli should see it: every variable read live, the locale ones replaced. */
-export function nmcliEnv (): NodeJS.ProcessEnv {
+function nmcliEnv (): NodeJS.ProcessEnv {
   const pinned = (key: string | symbol): key is string => typeof key === 'string' && Object.hasOwn(NMCLI_LOCALE, key)
   return new Proxy(process.env, {
     get: (env, key) => pinned(key) ? NMCLI_LOCALE[key] : Reflect.get(env, key),

@@ -80,7 +80,6 @@ VENUE
     sed -e "s/$VENUE_PSK\|not-the-venue-pass/***/g" | cut -c1-200)
   check "no passphrase in the journal${out:+ (found: $out)}" test -z "$out"
 
-
   wifi_page > /dev/null
   code=$(admin_post /admin/wifi/hotspot "ssid=TestPortal Two" "password=phones-welcome-2")
   check "setting the hotspot from the admin page (got $code)" test "$code" = 303
