@@ -64,12 +64,14 @@ vm_kill() { if vm_running "$1"; then kill "${VM_PID[$1]}"; vm_wait_exit "$1" 20 
 # ConnectTimeout also bounds SSH's banner exchange and key exchange. On a slow or busy host the emulated
 # CPU, still starting services after boot, can need tens of seconds for them: a short timeout there fails
 # every attempt, each abandoned attempt leaves the guest more work, and SSH never comes up (seen in CI).
-vm_ssh() { # NAME COMMAND...
-  local name=$1; shift
-  ssh -q -i "$WORK/id_test" -p "${VM_SSH[$name]}" -o BatchMode=yes -o StrictHostKeyChecking=no \
+vm_ssh_as() { # NAME SSH_OPTION... -- COMMAND...
+  local name=$1 opts=(); shift
+  while [ "$1" != -- ]; do opts+=("$1"); shift; done; shift
+  ssh -i "$WORK/id_test" -p "${VM_SSH[$name]}" -o BatchMode=yes -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=120 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 \
-    -o LogLevel=ERROR "$IMG_TEST_USER@127.0.0.1" "$@"
+    "${opts[@]}" "$IMG_TEST_USER@127.0.0.1" "$@"
 }
+vm_ssh() { local name=$1; shift; vm_ssh_as "$name" -q -o LogLevel=ERROR -- "$@"; }
 vm_wait_ssh() { # NAME SECONDS
   local deadline=$(( $(date +%s) + $2 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -82,8 +84,7 @@ vm_wait_ssh() { # NAME SECONDS
 # After a wait failed: what one verbose SSH attempt and the guest's console last showed, so a CI log says why.
 vm_explain() { # NAME
   say "$1: one verbose SSH attempt:"
-  ssh -v -i "$WORK/id_test" -p "${VM_SSH[$1]}" -o BatchMode=yes -o StrictHostKeyChecking=no \
-    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=120 "$IMG_TEST_USER@127.0.0.1" true 2>&1 | tail -12 >&2
+  vm_ssh_as "$1" -v -- true 2>&1 | tail -12 >&2
   say "$1: console, last 40 lines:"
   tail -40 "${VM_LOG[$1]}" | sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' >&2
 }
