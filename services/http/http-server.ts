@@ -1,6 +1,6 @@
 // The HTTP listeners: the portal (pages, API, admin) and, on its own port, untrusted drive content.
 import http from 'node:http'
-import type { AddressInfo, Server as NetServer } from 'node:net'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import type { RequestListener } from 'node:http'
 import { logger } from '../log.js'
 import { FrontDoor, type HotAnswer } from './front-door.js'
@@ -15,13 +15,25 @@ export interface Listener {
   hot?: HotAnswer
 }
 
+export interface HttpServerOptions {
+  /** A socket with no bytes either way for this long is closed, unless the portal is still answering it. */
+  idleTimeoutMs?: number
+  /** The longest the portal may take to start an answer before the idle rule applies again. */
+  answerLimitMs?: number
+}
+
 export class HttpServer {
   private readonly servers: http.Server[] = []
   /** What listens on each port: the http.Server itself, or the front door's net.Server before it. */
   private readonly listening: NetServer[] = []
   private readonly doors: FrontDoor[] = []
+  private readonly idleTimeoutMs: number
+  private readonly answerLimitMs: number
 
-  constructor (private readonly host: string, private readonly listeners: Listener[]) {}
+  constructor (private readonly host: string, private readonly listeners: Listener[], opts: HttpServerOptions = {}) {
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000
+    this.answerLimitMs = opts.answerLimitMs ?? 300_000
+  }
 
   port (name: string): number {
     const i = this.listeners.findIndex(l => l.name === name)
@@ -45,8 +57,7 @@ export class HttpServer {
         else socket.destroy()
         void err
       })
-      // Idle sockets (no bytes either way) are closed; streams that keep flowing are unaffected.
-      server.setTimeout(60_000, (socket) => socket.destroy())
+      this.closeIdleSockets(server)
       const door = l.hot ? new FrontDoor(server, l.hot) : null
       const listener = door ? door.netServer : server
       await new Promise<void>((resolve, reject) => {
@@ -61,6 +72,29 @@ export class HttpServer {
       this.listening.push(listener)
       log.info(`${l.name} listening on http://${this.host}:${(listener.address() as AddressInfo).port}`)
     }
+  }
+
+  /**
+   * Idle sockets (no bytes either way) are closed; streams that keep flowing are unaffected. A request the
+   * portal has not started to answer is the portal's wait, not the client's: a Wi-Fi join waits for the radio
+   * for up to 2½ minutes, and every such handler has its own bound. It keeps its socket up to answerLimitMs.
+   */
+  private closeIdleSockets (server: http.Server): void {
+    const answering = new WeakMap<Socket, { res: http.ServerResponse, since: number }>()
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const entry = { res, since: Date.now() }
+      answering.set(req.socket, entry)
+      res.once('close', () => { if (answering.get(req.socket) === entry) answering.delete(req.socket) })
+    })
+    server.setTimeout(this.idleTimeoutMs, (socket: Socket) => {
+      const open = answering.get(socket)
+      if (open !== undefined && !open.res.headersSent && Date.now() - open.since < this.answerLimitMs) {
+        // A timeout fires once; wait another round.
+        socket.setTimeout(this.idleTimeoutMs)
+        return
+      }
+      socket.destroy()
+    })
   }
 
   async close (): Promise<void> {
