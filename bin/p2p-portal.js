@@ -3,5 +3,5 @@
 // heap then peaks 25-40 MB lower, which a Pi Zero 2 W's 512 MB needs more than the ~10 % of small-file
 // throughput it costs (bench/README.md).
 // Runs the compiled CLI (npm install/ci builds it through the "prepare" script).
-import { main } from '../dist/services/cli.js'
+import { main } from '../dist/app/cli.js'
 main(process.argv.slice(2))

@@ -1,7 +1,7 @@
 // A whole node in this process: temp data folder, HTTP on 127.0.0.1 port 0, no mDNS, no Internet.
 import { buildConfig, type Config } from '../../services/config/config.js'
-import { PortalNode, type PortalNodeOptions } from '../../services/node/portal-node.js'
-import { portalParts } from '../../web/portal-parts.js'
+import { PortalNode, type PortalNodeOptions } from '../../app/portal-node.js'
+import { portalParts } from '../../app/portal-parts.js'
 import { tempDir } from './temp-dir.js'
 
 export interface TestNode {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import type { Socket } from 'node:net'
-import { AcceptBurst } from '../../services/http/accept-burst.js'
+import { AcceptBurst } from '../../web/server/accept-burst.js'
 
 /** One turn of the event loop: the gate looks at each turn from setImmediate. */
 const turn = () => new Promise<void>(resolve => setImmediate(resolve))

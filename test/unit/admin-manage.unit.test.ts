@@ -12,7 +12,7 @@ import { NetdServer } from '../../services/netd/netd-server.js'
 import { WifiAdapter } from '../../services/wifi/wifi-adapter.js'
 import { createFakeNmcli } from '../helpers/fake-nmcli.js'
 import { execFileSync } from 'node:child_process'
-import { UsbSticks, exportPath } from '../../web/admin/usb-sticks.js'
+import { UsbSticks, exportPath } from '../../services/publish/usb-sticks.js'
 
 const KEY = 'f'.repeat(64)
 afterAll(removeTempDirs)

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { drivePath, splitDriveUrl } from '../../services/http/drive-path.js'
+import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { parseKey } from '../../services/storage/drive-key.js'
 
 describe('paths inside a drive', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import net from 'node:net'
 import http from 'node:http'
-import { FrontDoor, parseHead } from '../../services/http/front-door.js'
+import { FrontDoor, parseHead } from '../../web/server/front-door.js'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs } from '../helpers/temp-dir.js'
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import http from 'node:http'
-import { HttpServer } from '../../services/http/http-server.js'
+import { HttpServer } from '../../web/server/http-server.js'
 import { setLogLevel } from '../../services/log.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

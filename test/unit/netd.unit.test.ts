@@ -200,7 +200,7 @@ describe('netd main under socket activation', () => {
     const nmcli = await createFakeNmcli()
     nmcli.install()
     const socketPath = path.join(dir, 'netd.sock')
-    const entry = `import { main } from ${JSON.stringify(path.join(ROOT, 'services/netd/main.ts'))}; await main(['--idle-timeout', '1', '--secret-dir', ${JSON.stringify(dir)}])`
+    const entry = `import { main } from ${JSON.stringify(path.join(ROOT, 'app/netd-main.ts'))}; await main(['--idle-timeout', '1', '--secret-dir', ${JSON.stringify(dir)}])`
     const child = spawn('python3', ['-c', ACTIVATOR, socketPath, process.execPath, '--import', 'tsx', '--input-type=module', '-e', entry], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe']

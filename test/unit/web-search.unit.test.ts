@@ -4,7 +4,7 @@ import path from 'node:path'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
-import { SearchIndex, words } from '../../web/search/search-index.js'
+import { SearchIndex, words } from '../../services/search/search-index.js'
 
 let t: TestNode
 let key: string

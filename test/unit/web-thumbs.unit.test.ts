@@ -6,8 +6,8 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
 import { makeJpeg, withExifThumbnail } from '../helpers/sample-media.js'
-import { exifThumbnail } from '../../web/thumbs/exif-thumbnail.js'
-import { Thumbnailer } from '../../web/thumbs/thumbnailer.js'
+import { exifThumbnail } from '../../services/media/exif-thumbnail.js'
+import { Thumbnailer } from '../../services/media/thumbnailer.js'
 
 let t: TestNode
 let key: string

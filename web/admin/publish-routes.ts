@@ -5,7 +5,7 @@ import { BAD_REQUEST } from '../../services/errors.js'
 import { AdminKit, field, wrap } from './admin-kit.js'
 import { AdminSessions } from './admin-sessions.js'
 import { driveBody } from './drive-page.js'
-import { listFiles, type DriveWriter } from './drive-writer.js'
+import { listFiles, type DriveWriter } from '../../services/publish/drive-writer.js'
 import { receiveUpload } from './receive-upload.js'
 
 export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {

@@ -5,7 +5,7 @@ import busboy from 'busboy'
 import type { Request } from 'express'
 import type { LibraryDrive } from '../../services/storage/library-drive.js'
 import { BAD_REQUEST, FORBIDDEN, isPortalError } from '../../services/errors.js'
-import { userPath, type DriveWriter } from './drive-writer.js'
+import { userPath, type DriveWriter } from '../../services/publish/drive-writer.js'
 
 export interface UploadOptions {
   /** Checks a `_csrf` field; `csrfOk` says the header already carried a valid token. */

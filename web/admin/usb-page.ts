@@ -1,7 +1,7 @@
 // USB: mounted sticks, importing one of their folders as a drive, exporting a drive, and running jobs.
 import { html, type Html } from './html.js'
 import { csrfField } from './admin-layout.js'
-import type { Stick, UsbJob } from './usb-sticks.js'
+import type { Stick, UsbJob } from '../../services/publish/usb-sticks.js'
 import { formatSize } from '../../services/config/size.js'
 
 export function usbBody (o: { sticks: Array<Stick & { folders: string[] }>, drives: Array<{ key: string, title: string }>, jobs: UsbJob[], drive: string, csrf: string }): Html {

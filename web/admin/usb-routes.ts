@@ -2,7 +2,7 @@
 import { Router } from 'express'
 import { AdminKit, field, wrap } from './admin-kit.js'
 import { usbBody } from './usb-page.js'
-import type { UsbSticks } from './usb-sticks.js'
+import type { UsbSticks } from '../../services/publish/usb-sticks.js'
 
 export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
   const { library } = kit.ctx

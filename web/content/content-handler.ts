@@ -5,12 +5,12 @@
 // viewer runs no page script; they still come from this separate origin, with nosniff.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { NodeContext } from '../../services/node/node-context.js'
-import { drivePath, splitDriveUrl } from '../../services/http/drive-path.js'
-import { serveDriveFile } from '../../services/http/serve-drive-file.js'
-import { httpStatus } from '../../services/http/error-handler.js'
+import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
+import { serveDriveFile } from '../drive-files/serve-drive-file.js'
+import { httpStatus } from '../server/error-handler.js'
 import { isPortalError } from '../../services/errors.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
-import { isHidden } from '../visitor/drive-folder.js'
+import { isHidden } from '../../services/storage/drive-folder.js'
 import { logger } from '../../services/log.js'
 
 const log = logger('content')

@@ -2,8 +2,8 @@
 import type { Translator } from '../i18n/language.js'
 import { esc, pathUrl } from '../html/escape.js'
 import { formatSize } from '../../services/config/size.js'
-import { fileKind, thumbnailable, KIND_ICON } from './file-kind.js'
-import { MAX_ITEMS, type FolderItem } from './drive-folder.js'
+import { fileKind, thumbnailable, KIND_ICON } from '../../services/media/file-kind.js'
+import { MAX_ITEMS, type FolderItem } from '../../services/storage/drive-folder.js'
 
 export interface DriveRef { key: string, title: string }
 

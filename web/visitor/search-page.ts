@@ -1,7 +1,7 @@
 // Search results: file names and text matches across every drive held here.
 import type { Translator } from '../i18n/language.js'
 import { esc, pathUrl } from '../html/escape.js'
-import type { Hit } from '../search/search-index.js'
+import type { Hit } from '../../services/search/search-index.js'
 
 export function searchPage (tr: Translator, q: string, hits: Hit[]): string {
   if (!q.trim()) return `<h1>${esc(tr.t('search'))}</h1><p>${esc(tr.t('searchLabel'))}</p>`

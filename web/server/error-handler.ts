@@ -1,8 +1,8 @@
 // The one place where typed errors become HTTP status codes and short, user-facing text.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, Response, NextFunction } from 'express'
-import { isPortalError, type ErrorCode } from '../errors.js'
-import { logger } from '../log.js'
+import { isPortalError, type ErrorCode } from '../../services/errors.js'
+import { logger } from '../../services/log.js'
 
 const log = logger('http')
 

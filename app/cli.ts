@@ -1,10 +1,10 @@
 // `p2p-portal start [options]`: runs a node in the foreground until SIGTERM/SIGINT.
-import { loadConfig, readSystemdEnv } from './config/config.js'
-import { PortalNode, APP_VERSION } from './node/portal-node.js'
-import { isPortalError } from './errors.js'
-import { logger } from './log.js'
-import { portalParts } from '../web/portal-parts.js'
-import { auditStore } from './storage/audit-store.js'
+import { loadConfig, readSystemdEnv } from '../services/config/config.js'
+import { PortalNode, APP_VERSION } from './portal-node.js'
+import { isPortalError } from '../services/errors.js'
+import { logger } from '../services/log.js'
+import { portalParts } from './portal-parts.js'
+import { auditStore } from '../services/storage/audit-store.js'
 import path from 'node:path'
 
 const log = logger('node')

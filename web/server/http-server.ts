@@ -2,7 +2,7 @@
 import http from 'node:http'
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import type { RequestListener } from 'node:http'
-import { logger } from '../log.js'
+import { logger } from '../../services/log.js'
 import { FrontDoor, type HotAnswer } from './front-door.js'
 
 const log = logger('http')

@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import mime from 'mime-types'
 import parseRange from 'range-parser'
-import type { LibraryDrive, BlobRef } from '../storage/library-drive.js'
-import { BlockCache } from '../storage/block-cache.js'
+import type { LibraryDrive, BlobRef } from '../../services/storage/library-drive.js'
+import { BlockCache } from '../../services/storage/block-cache.js'
 import { ByteBudget } from './byte-budget.js'
-import type { HeadWriter, HotRequest } from './front-door.js'
+import type { HeadWriter, HotRequest } from '../server/front-door.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
 const BLOCK_WAIT_MS = 10_000

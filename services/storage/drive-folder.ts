@@ -1,6 +1,6 @@
 // One folder of a drive as the visitor sees it: folders first, then files, the node's own metadata hidden.
-import type { LibraryDrive } from '../../services/storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
+import type { LibraryDrive } from './library-drive.js'
+import { HIDDEN_PREFIX } from './library-drive.js'
 
 export interface FolderItem { name: string, path: string, folder: boolean, size: number }
 

@@ -1,8 +1,8 @@
 // The portal's HTTP application: the node's API, then (as they are added) the visitor pages and the admin page.
 import express, { type Express, type Router } from 'express'
-import type { NodeContext } from '../node/node-context.js'
+import type { NodeContext } from '../../services/node/node-context.js'
 import type { IncomingMessage, RequestListener } from 'node:http'
-import { nodeApi, driveFileFastPath, hotDriveFiles } from './node-api.js'
+import { nodeApi, driveFileFastPath, hotDriveFiles } from '../drive-files/drive-file-route.js'
 import type { HotAnswer } from './front-door.js'
 import { errorHandler, sendError } from './error-handler.js'
 

@@ -1,11 +1,11 @@
 // The visitor pages, the captive-portal answers and the admin page, as plugged into a node.
-import type { PortalNodeOptions } from '../services/node/portal-node.js'
-import { adminRouter } from './admin/admin-router.js'
-import { captiveRouter } from './captive/captive-router.js'
-import { OwnHosts } from './captive/own-hosts.js'
-import { hostName } from './html/addresses.js'
-import { visitorRouter } from './visitor/visitor-router.js'
-import { contentHandler } from './content/content-handler.js'
+import type { PortalNodeOptions } from './portal-node.js'
+import { adminRouter } from '../web/admin/admin-router.js'
+import { captiveRouter } from '../web/captive/captive-router.js'
+import { OwnHosts } from '../web/captive/own-hosts.js'
+import { hostName } from '../web/html/addresses.js'
+import { visitorRouter } from '../web/visitor/visitor-router.js'
+import { contentHandler } from '../web/content/content-handler.js'
 
 export function portalParts (): Pick<PortalNodeOptions, 'http' | 'content'> {
   return {

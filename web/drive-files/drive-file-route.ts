@@ -1,14 +1,14 @@
 // The node's own HTTP contract: GET /api/status and GET /d/<key>/<path> (see README, "The contract").
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Router, type Request, type Response, type NextFunction } from 'express'
-import type { NodeContext } from '../node/node-context.js'
-import { nodeStatus } from '../node/node-status.js'
-import { drivePath, splitDriveUrl } from './drive-path.js'
+import type { NodeContext } from '../../services/node/node-context.js'
+import { nodeStatus } from '../../services/node/node-status.js'
+import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { findDriveFile, sendDriveFile, sendCachedDriveFile, type DriveFile, type ServeOptions } from './serve-drive-file.js'
-import { parseKey, keyText } from '../storage/drive-key.js'
-import { FILE_NOT_FOUND } from '../errors.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
-import type { HotAnswer, HotRequest } from './front-door.js'
+import { parseKey, keyText } from '../../services/storage/drive-key.js'
+import { FILE_NOT_FOUND } from '../../services/errors.js'
+import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
+import type { HotAnswer, HotRequest } from '../server/front-door.js'
 
 // Content from any peer, shown on the portal's own origin: it may be displayed but never run there.
 export const UNTRUSTED_HEADERS = {

@@ -5,10 +5,10 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { LibraryDrive } from '../../services/storage/library-drive.js'
+import type { LibraryDrive } from '../storage/library-drive.js'
 import { exifThumbnail } from './exif-thumbnail.js'
-import { readHead } from '../visitor/read-head.js'
-import { logger } from '../../services/log.js'
+import { readHead } from '../storage/read-head.js'
+import { logger } from '../log.js'
 
 const log = logger('thumbs')
 

@@ -3,12 +3,12 @@
 import fs from 'node:fs/promises'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Library } from '../../services/storage/library.js'
-import type { LibraryDrive } from '../../services/storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
-import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
-import { drivePath } from '../../services/http/drive-path.js'
-import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../../services/errors.js'
+import type { Library } from '../storage/library.js'
+import type { LibraryDrive } from '../storage/library-drive.js'
+import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { BLOCK_SIZE } from './folder-publisher.js'
+import { drivePath } from '../storage/drive-path.js'
+import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../errors.js'
 
 // Left free for the storage engine and the state files. RocksDB that meets ENOSPC turns read-only until the
 // node restarts (it cannot even free space by deleting). Free space seen on disk lags what it will need: up to

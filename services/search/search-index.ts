@@ -5,13 +5,13 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type Hyperdrive from 'hyperdrive'
-import type { Library } from '../../services/storage/library.js'
-import type { LibraryDrive } from '../../services/storage/library-drive.js'
-import { writeFileAtomic } from '../../services/storage/atomic-file.js'
-import { fileKind } from '../visitor/file-kind.js'
-import { isHidden } from '../visitor/drive-folder.js'
-import { readHead } from '../visitor/read-head.js'
-import { logger } from '../../services/log.js'
+import type { Library } from '../storage/library.js'
+import type { LibraryDrive } from '../storage/library-drive.js'
+import { writeFileAtomic } from '../storage/atomic-file.js'
+import { fileKind } from '../media/file-kind.js'
+import { isHidden } from '../storage/drive-folder.js'
+import { readHead } from '../storage/read-head.js'
+import { logger } from '../log.js'
 
 const log = logger('search')
 

@@ -5,9 +5,9 @@
 // it needs is on its command line in the unit file, and the systemd protocol variables below.
 import os from 'node:os'
 import { parseArgs } from 'node:util'
-import { logger } from '../log.js'
-import { WifiAdapter } from '../wifi/wifi-adapter.js'
-import { NetdServer } from './netd-server.js'
+import { logger } from '../services/log.js'
+import { WifiAdapter } from '../services/wifi/wifi-adapter.js'
+import { NetdServer } from '../services/netd/netd-server.js'
 
 const log = logger('netd')
 const USAGE = 'usage: p2p-portal-netd [--socket PATH] [--iface IFACE] [--idle-timeout SEC] [--secret-dir DIR]'
