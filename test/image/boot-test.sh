@@ -44,7 +44,10 @@ imager_customise "$disk" imaged-pi "$IMG_TEST_USER" "$(cat "$WORK/id_test.pub")"
 # QEMU exits).
 t0=$(date +%s)
 vm_start pi "$disk"
-if vm_wait_exit pi 600; then pass "first boot ran Imager's firstrun.sh and rebooted ($(( $(date +%s) - t0 )) s)"
+if vm_wait_exit pi 600; then
+  vm_fail_if_qemu_failed pi
+  [ -s "${VM_LOG[pi]}" ] || { fail "QEMU exited but the guest printed nothing on its console"; vm_explain pi; exit 1; }
+  pass "first boot ran Imager's firstrun.sh and rebooted ($(( $(date +%s) - t0 )) s)"
 else fail "first boot did not reboot within 600 s"; tail -30 "${VM_LOG[pi]}"; vm_kill pi; fi
 cmdline=$(boot_read "$disk" cmdline.txt)
 check "cmdline.txt no longer starts firstrun (systemd.run removed)" lacks systemd.run "$cmdline"

@@ -27,12 +27,13 @@ done
 for n in a b; do
   vm_start "$n" "$WORK/$n.img"
   vm_wait_exit "$n" 600 || { fail "first boot of $n did not finish"; exit 1; }
+  vm_fail_if_qemu_failed "$n"
 done
 
 t0=$(date +%s)
-vm_start a "$WORK/a.img" -netdev "socket,id=lan,listen=127.0.0.1:$lan_port" -device virtio-net-pci,netdev=lan,mac=52:54:00:50:32:0a
+vm_start a "$WORK/a.img" -netdev "socket,id=lan,listen=127.0.0.1:$lan_port" -device virtio-net-pci,romfile=,netdev=lan,mac=52:54:00:50:32:0a
 sleep 2
-vm_start b "$WORK/b.img" -netdev "socket,id=lan,connect=127.0.0.1:$lan_port" -device virtio-net-pci,netdev=lan,mac=52:54:00:50:32:0b
+vm_start b "$WORK/b.img" -netdev "socket,id=lan,connect=127.0.0.1:$lan_port" -device virtio-net-pci,romfile=,netdev=lan,mac=52:54:00:50:32:0b
 for n in a b; do
   vm_wait_ssh "$n" 900 || { fail "pi $n: no SSH"; vm_explain "$n"; exit 1; }
 done

@@ -3,7 +3,7 @@
 # Every check talks to the guest from outside: HTTP through the forward, SSH as the Imager-made user.
 
 IMG_TEST_USER=${IMG_TEST_USER:-organiser}
-declare -A VM_PID VM_SSH VM_HTTP VM_CONTENT VM_LOG VM_DISK
+declare -A VM_PID VM_SSH VM_HTTP VM_CONTENT VM_LOG VM_DISK VM_RC
 PASSED=0 FAILED=0
 
 say() { echo "[image-test] $*" >&2; }
@@ -42,22 +42,35 @@ vm_start() {
   VM_LOG[$name]=$WORK/$name.console.log
   VM_DISK[$name]=$disk
   say "booting $name: ssh 127.0.0.1:${VM_SSH[$name]} http 127.0.0.1:${VM_HTTP[$name]} (cmdline: $cmdline)"
+  # romfile= : the kernel is booted directly, so the NIC needs no option ROM (PXE). With one, QEMU looks for
+  # efi-virtio.rom from ipxe-qemu, which --no-install-recommends leaves out, and exits before the guest starts.
   # stdout/stderr go to files: qemu inherits the launcher's descriptors, and a pipe would hang the caller.
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" -accel tcg,thread=multi \
     -kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyAMA0 $cmdline" \
     -drive "file=$disk,format=raw,if=none,id=hd0,cache=unsafe" -device virtio-blk-pci,drive=hd0 \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:${VM_SSH[$name]}-:22,hostfwd=tcp:127.0.0.1:${VM_HTTP[$name]}-:80,hostfwd=tcp:127.0.0.1:${VM_CONTENT[$name]}-:81" \
-    -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
+    -device virtio-net-pci,netdev=n0,romfile= -device virtio-rng-pci \
     -display none -monitor none -serial "file:${VM_LOG[$name]}" -no-reboot "$@" \
     </dev/null >>"$WORK/$name.qemu.log" 2>&1 &
   VM_PID[$name]=$!
 }
 
 vm_running() { kill -0 "${VM_PID[$1]}" 2>/dev/null; }
-vm_wait_exit() { # NAME SECONDS
+vm_wait_exit() { # NAME SECONDS: 0 once QEMU has exited (its exit code in VM_RC[NAME]), 1 if still running
   local i
-  for i in $(seq "$2"); do vm_running "$1" || { wait "${VM_PID[$1]}" 2>/dev/null; return 0; }; sleep 1; done
+  for i in $(seq "$2"); do
+    if ! vm_running "$1"; then VM_RC[$1]=0; wait "${VM_PID[$1]}" 2>/dev/null || VM_RC[$1]=$?; return 0; fi
+    sleep 1
+  done
   return 1
+}
+# QEMU itself failed (a missing ROM or firmware, a bad option): it exits non-zero, usually at once, and the
+# guest's console stays empty. Say so with QEMU's own words and stop, instead of timing out check by check.
+vm_fail_if_qemu_failed() { # NAME
+  [ "${VM_RC[$1]:-0}" = 0 ] && return 0
+  fail "QEMU exited with code ${VM_RC[$1]} (not a guest reboot); its output:"
+  sed 's/^/#   /' "$WORK/$1.qemu.log" >&2
+  exit 1
 }
 vm_kill() { if vm_running "$1"; then kill "${VM_PID[$1]}"; vm_wait_exit "$1" 20 || kill -9 "${VM_PID[$1]}"; fi; }
 
@@ -83,6 +96,10 @@ vm_wait_ssh() { # NAME SECONDS
 }
 # After a wait failed: what one verbose SSH attempt and the guest's console last showed, so a CI log says why.
 vm_explain() { # NAME
+  if ! vm_running "$1"; then
+    wait "${VM_PID[$1]}" 2>/dev/null; say "$1: QEMU is not running (exit code $?); its output:"
+    sed 's/^/#   /' "$WORK/$1.qemu.log" >&2
+  fi
   say "$1: one verbose SSH attempt:"
   vm_ssh_as "$1" -v -- true 2>&1 | tail -12 >&2
   say "$1: console, last 40 lines:"
