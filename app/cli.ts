@@ -3,7 +3,7 @@ import { loadConfig, readSystemdEnv } from '../services/config/config.js'
 import { PortalNode, APP_VERSION } from './portal-node.js'
 import { isPortalError } from '../services/errors.js'
 import { logger } from '../services/log.js'
-import { portalParts } from './portal-parts.js'
+import { portalWeb } from './portal-parts.js'
 import { auditStore } from '../services/storage/audit-store.js'
 import path from 'node:path'
 
@@ -44,7 +44,7 @@ export async function main (argv: string[]): Promise<void> {
   let node: PortalNode
   try {
     const config = loadConfig({ argv: rest })
-    node = new PortalNode({ config, systemd: readSystemdEnv(), ...portalParts() })
+    node = new PortalNode({ config, systemd: readSystemdEnv(), web: portalWeb })
   } catch (err) {
     fail(err)
     return

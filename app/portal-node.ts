@@ -1,20 +1,26 @@
-// The composition root: opens every part in order and closes them in reverse.
+// The composition root: the one place that knows every part. It opens them in order, wires them together
+// (every event that crosses from one part to another is connected here), and closes them in reverse.
+import type { RequestListener } from 'node:http'
 import type { Config, SystemdEnv } from '../services/config/config.js'
+import { NodeSettings } from '../services/config/node-settings.js'
 import { Library } from '../services/storage/library.js'
 import type { LibraryDrive } from '../services/storage/library-drive.js'
-import { PeerManager } from '../services/replication/peer-manager.js'
+import { PeerManager, type Peer } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
+import { libraryCatalogue } from '../services/replication/library-catalogue.js'
 import { MirrorManager } from '../services/mirror/mirror-manager.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
-import { HttpServer, type Listener } from '../web/server/http-server.js'
-import { createHandler, type AppParts } from '../web/server/create-app.js'
-import { MdnsDiscovery } from '../services/discovery/mdns-discovery.js'
+import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
 import { InternetSwarm } from '../services/internet/internet-swarm.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
 import type { NodeContext } from '../services/node/node-context.js'
-import { applyAdminSettings } from '../services/config/admin-settings.js'
 import { statusLine } from '../services/node/node-status.js'
+import { Resource } from '../services/lifecycle/resource.js'
+import { PartList, type Part } from '../services/lifecycle/part-list.js'
 import { logger, setLogLevel } from '../services/log.js'
+import { HttpServer, type Listener } from '../web/server/http-server.js'
+import { createHandler, type AppParts } from '../web/server/create-app.js'
+import { DriveFileRoute } from '../web/drive-files/drive-file-route.js'
 import { APP_VERSION } from './app-version.js'
 
 const log = logger('node')
@@ -24,115 +30,108 @@ const MAX_PROBING = 16
 
 export { APP_VERSION }
 
-interface Part { name: string, close (): Promise<void> }
+/** The pages a node serves, built once its context exists; without them it serves only the API and /d/. */
+export type WebParts = (ctx: NodeContext, files: DriveFileRoute) => {
+  /** Long-lived parts behind the pages (live views, USB jobs, the netd client): opened before listening. */
+  parts?: Array<[string, Part]>
+  http?: AppParts
+  /** The untrusted-content listener's handler (drive websites); without it that port is not opened. */
+  content?: RequestListener
+}
 
 export interface PortalNodeOptions {
   config: Config
   systemd?: SystemdEnv
-  /** Extra HTTP routers (the visitor pages and the admin page plug in here). */
-  http?: (ctx: NodeContext) => AppParts
-  /** The untrusted-content listener's handler (drive websites); without it that port is not opened. */
-  content?: (ctx: NodeContext) => import('node:http').RequestListener
+  web?: WebParts
 }
 
-export class PortalNode {
-  readonly config: Config
+export class PortalNode extends Resource {
+  readonly config: Readonly<Config>
+  settings!: NodeSettings
   library!: Library
   peers!: PeerManager
   mirror!: MirrorManager
   http!: HttpServer
   context!: NodeContext
-  private readonly opened: Part[] = []
-  private notifier: SystemdNotifier
-  private statusTimer: NodeJS.Timeout | null = null
-  private closing: Promise<void> | null = null
+  private readonly parts = new PartList()
+  private readonly notifier: SystemdNotifier
 
   constructor (private readonly opts: PortalNodeOptions) {
+    super()
     this.config = opts.config
     this.notifier = new SystemdNotifier({ env: opts.systemd ?? {} })
   }
 
-  private add<T extends Part> (part: T): T { this.opened.push(part); return part }
-
-  async open (): Promise<void> {
-    const { config } = this
+  protected override async _open (): Promise<void> {
+    const { config, parts } = this
     setLogLevel(config.logLevel)
     const startedAt = Date.now()
-    await this.notifier.open()
-    this.add({ name: 'systemd', close: () => this.notifier.close() })
+    await parts.open('systemd', this.notifier)
 
     // Storage first: everything else serves or fills it.
-    this.library = new Library({ dataDir: config.data })
-    await this.library.open()
-    this.add({ name: 'library', close: () => this.library.close() })
-    const keyPair = this.library.keyPair!
-    // Caps the organiser set on the admin page survive restarts; they must hold before the mirror reviews.
-    await applyAdminSettings(config)
+    const library = this.library = await parts.open('library', new Library({ dataDir: config.data }))
+    const settings = this.settings = await parts.open('settings', new NodeSettings(config))
 
-    this.peers = new PeerManager({ store: this.library.store, keyPair, port: config.replicationPort, catalogue: () => this.mirror.catalogue() })
-    this.mirror = new MirrorManager({
-      library: this.library,
-      peers: this.peers,
-      settings: { mirror: config.mirror, maxDriveBytes: config.maxDriveBytes, maxTotalBytes: config.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING }
+    const peers = this.peers = new PeerManager({
+      store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library)
     })
-    await this.peers.open()
-    this.add({ name: 'peers', close: () => this.peers.close() })
-    await this.mirror.open()
-    this.add({ name: 'mirror', close: () => this.mirror.close() })
-
+    const mirror = this.mirror = new MirrorManager({
+      library,
+      settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING }
+    })
+    // What peers offer feeds the mirror; what the library holds is announced to peers.
+    this.listen(peers, 'catalogue', (peer: Peer) => mirror.peerCatalogue(peer))
+    this.listen(peers, 'peer-close', (peer: Peer) => mirror.peerGone(peer))
+    this.listen(settings, 'change', () => mirror.updateSettings({ maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes }))
     // A drive whose figures change (published, or its metadata arrived) is announced to every peer.
-    const watch = (d: LibraryDrive) => d.on('counted', () => { this.peers.announce(); this.mirror.schedule() })
-    this.library.list().forEach(watch)
-    this.library.on('drive-added', watch)
+    const counted = () => { peers.announce(); mirror.schedule() }
+    const watch = (d: LibraryDrive) => d.on('counted', counted)
+    library.list().forEach(watch)
+    this.listen(library, 'drive-added', (d: LibraryDrive) => { watch(d); peers.announce() })
+    this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); peers.announce() })
+    await parts.open('peers', peers)
+    await parts.open('mirror', mirror)
 
     for (const folder of config.share) {
-      const publisher = new FolderPublisher({ library: this.library, folder, title: config.shareTitles[folder] })
-      await publisher.open()
-      this.add({ name: `publish ${folder}`, close: () => publisher.close() })
+      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, title: config.shareTitles[folder] }))
     }
 
-    this.context = { config, library: this.library, peers: this.peers, mirror: this.mirror, startedAt, appVersion: APP_VERSION }
-    const listeners: Listener[] = [{ name: 'portal', port: config.port, ...createHandler(this.context, this.opts.http?.(this.context)) }]
-    if (this.opts.content) listeners.push({ name: 'drive content', port: config.contentPort, handler: this.opts.content(this.context) as any })
-    this.http = new HttpServer(config.host, listeners)
-    await this.http.open()
-    this.add({ name: 'http', close: () => this.http.close() })
+    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION }
+    const files = await parts.open('drive files', new DriveFileRoute(ctx))
+    const web = this.opts.web?.(ctx, files) ?? {}
+    for (const [name, part] of web.parts ?? []) await parts.open(name, part)
+    const listeners: Listener[] = [{ name: 'portal', port: config.port, ...createHandler(ctx, files, web.http) }]
+    if (web.content) listeners.push({ name: 'drive content', port: config.contentPort, handler: web.content })
+    this.http = await parts.open('http', new HttpServer(config.host, listeners))
 
     // Advertise only once peers can connect and phones can load pages.
-    const discovery = new MdnsDiscovery({ name: config.name, nodeKey: this.library.nodeKey, port: this.peers.port, protocolVersion: PROTOCOL_VERSION, interfaces: config.mdnsInterfaces })
-    discovery.on('peer', (p: { key: string, host: string, port: number, name?: string }) => this.peers.discovered(p))
-    discovery.on('peer-gone', (key: string) => this.peers.forget(key))
-    await discovery.open()
-    this.add({ name: 'mdns', close: () => discovery.close() })
+    const discovery = new MdnsDiscovery({ name: config.name, nodeKey: library.nodeKey, port: peers.port, protocolVersion: PROTOCOL_VERSION, interfaces: config.mdnsInterfaces })
+    this.listen(discovery, 'peer', (p: PeerRecord) => peers.discovered(p))
+    this.listen(discovery, 'peer-gone', (key: string) => peers.forget(key))
+    await parts.open('mdns', discovery)
 
     if (config.internet) {
-      const internet = new InternetSwarm({ library: this.library, peers: this.peers, keyPair, bootstrap: config.bootstrap })
       // Joining the DHT waits on the network; start-up does not.
-      await internet.open()
-      this.add({ name: 'internet', close: () => internet.close() })
+      await parts.open('internet', new InternetSwarm({ library, peers, keyPair: library.keyPair!, bootstrap: config.bootstrap }))
     }
 
-    log.info(`node ${this.library.nodeKey} "${config.name}" ready in ${Date.now() - startedAt} ms: ${this.library.list().length} drives, data in ${config.data}`)
+    log.info(`node ${library.nodeKey} "${config.name}" ready in ${Date.now() - startedAt} ms: ${library.list().length} drives, data in ${config.data}`)
     await this.notifier.ready()
-    this.notifier.status(statusLine(this.context))
-    this.statusTimer = setInterval(() => this.notifier.status(statusLine(this.context)), STATUS_EVERY_MS)
-    this.statusTimer.unref()
+    this.notifier.status(statusLine(ctx))
+    const statusTimer = setInterval(() => this.notifier.status(statusLine(ctx)), STATUS_EVERY_MS)
+    statusTimer.unref()
+    parts.onClose('status timer', () => clearInterval(statusTimer))
   }
 
-  close (): Promise<void> {
-    if (!this.closing) this.closing = this.closeParts()
-    return this.closing
-  }
-
-  private async closeParts (): Promise<void> {
-    if (this.statusTimer) clearInterval(this.statusTimer)
+  protected override async _close (): Promise<void> {
+    // systemd shows "deactivating" while the parts close.
     await this.notifier.stopping()
-    for (const part of this.opened.reverse()) {
-      try {
-        await part.close()
-      } catch (err) {
-        log.error(`closing ${part.name}: ${(err as Error).message}`)
-      }
-    }
+    await this.parts.closeAll(log)
+  }
+
+  /** A listener between two parts, removed when the node closes. */
+  private listen (emitter: NodeJS.EventEmitter, event: string, fn: (...args: any[]) => void): void {
+    emitter.on(event, fn)
+    this.parts.onClose(`${event} listener`, () => { emitter.off(event, fn) })
   }
 }

@@ -1,23 +1,25 @@
-// The visitor pages, the captive-portal answers and the admin page, as plugged into a node.
-import type { PortalNodeOptions } from './portal-node.js'
-import { adminRouter } from '../web/admin/admin-router.js'
+// The web side of a node as the CLI runs it: the captive-portal answers, the admin page, the visitor pages and
+// the untrusted-content port, with the long-lived parts behind them.
+import type { WebParts } from './portal-node.js'
+import { adminPage } from '../web/admin/admin-router.js'
 import { captiveRouter } from '../web/captive/captive-router.js'
 import { OwnHosts } from '../web/captive/own-hosts.js'
 import { hostName } from '../web/html/addresses.js'
-import { visitorRouter } from '../web/visitor/visitor-router.js'
+import { visitorPages } from '../web/visitor/visitor-router.js'
 import { contentHandler } from '../web/content/content-handler.js'
 
-export function portalParts (): Pick<PortalNodeOptions, 'http' | 'content'> {
+export const portalWeb: WebParts = (ctx, files) => {
+  const hosts = new OwnHosts(ctx.config, () => ctx.library.nodeKey)
+  const admin = adminPage(ctx)
+  const visitor = visitorPages(ctx)
   return {
-    http: (ctx) => {
-      const hosts = new OwnHosts(ctx.config, () => ctx.library.nodeKey)
-      return {
-        // The captive redirect must see every request first, before the API and the pages.
-        before: [captiveRouter(ctx, { hosts })],
-        after: [adminRouter(ctx), visitorRouter(ctx)],
-        ownHost: (req) => hosts.has(hostName(req))
-      }
+    parts: [...admin.parts, ...visitor.parts],
+    http: {
+      // The captive redirect must see every request first, before the API and the pages.
+      before: [captiveRouter(ctx, { hosts })],
+      after: [admin.router, visitor.router],
+      ownHost: (req) => hosts.has(hostName(req))
     },
-    content: (ctx) => contentHandler(ctx)
+    content: contentHandler(ctx, files.sender)
   }
 }

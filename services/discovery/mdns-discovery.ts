@@ -6,6 +6,7 @@ import os from 'node:os'
 import Bonjour from 'bonjour-service'
 import { BAD_KEY, CONFIG_INVALID } from '../errors.js'
 import { logger } from '../log.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('mdns')
 
@@ -125,7 +126,7 @@ export function pickAddress (service: SeenService, iface: Iface): string | null 
   return null
 }
 
-export class MdnsDiscovery extends EventEmitter {
+export class MdnsDiscovery extends Resource {
   readonly name: string
   readonly nodeKey: string
   readonly port: number
@@ -140,8 +141,6 @@ export class MdnsDiscovery extends EventEmitter {
   private rescanTimer: NodeJS.Timeout | null = null
   private queryTimer: NodeJS.Timeout | null = null
   private queryDelay = 1000
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
   private warnedFull = false
 
   constructor (opts: MdnsDiscoveryOptions) {
@@ -167,18 +166,7 @@ export class MdnsDiscovery extends EventEmitter {
     return [...this.peers.values()].map(({ key, host, port, version, name }) => ({ key, host, port, version, name }))
   }
 
-  open (): Promise<void> {
-    if (!this.opening) this.opening = this._open()
-    return this.opening
-  }
-
-  close (): Promise<void> {
-    if (!this.closing) this.closing = this._close()
-    return this.closing
-  }
-
-  private async _open (): Promise<void> {
-    if (this.closing) return
+  protected override async _open (): Promise<void> {
     this.rescan()
     if (this.instances.size === 0) log.warn('no IPv4 network interface yet: will advertise when one comes up')
     // Left ref'd: with no interface yet there is no socket, and this timer is what keeps us waiting for one.
@@ -186,8 +174,7 @@ export class MdnsDiscovery extends EventEmitter {
     this.scheduleQuery()
   }
 
-  private async _close (): Promise<void> {
-    await this.opening
+  protected override async _close (): Promise<void> {
     if (this.rescanTimer) clearInterval(this.rescanTimer)
     if (this.queryTimer) clearTimeout(this.queryTimer)
     this.rescanTimer = this.queryTimer = null
@@ -208,7 +195,7 @@ export class MdnsDiscovery extends EventEmitter {
   }
 
   private rescan (): void {
-    if (this.closing) return
+    if (this.isClosing) return
     const current = new Map(this.lanInterfaces().map((i) => [`${i.name}/${i.address}`, i]))
     for (const [id, inst] of this.instances) {
       if (current.has(id)) continue
@@ -309,7 +296,7 @@ export class MdnsDiscovery extends EventEmitter {
 
   private onSeen (via: string, s: SeenService): void {
     const inst = this.instances.get(via)
-    if (!inst || this.closing) return
+    if (!inst || this.isClosing) return
     const txt = parsePeerTxt(s.rawTxt)
     if (!txt || txt.key === this.nodeKey) return
     const port = s.port

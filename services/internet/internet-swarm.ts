@@ -8,6 +8,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import type { HostPort } from '../config/config.js'
 import { logger } from '../log.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('internet')
 
@@ -19,15 +20,15 @@ export interface InternetSwarmOptions {
   swarm?: Hyperswarm
 }
 
-export class InternetSwarm {
+export class InternetSwarm extends Resource {
   private swarm: Hyperswarm | null = null
   private readonly joined = new Map<string, { destroy (): Promise<void> }>()
   private readonly onAdded = (d: LibraryDrive) => this.join(d)
   private readonly onRemoved = (d: LibraryDrive) => this.leave(d)
 
-  constructor (private readonly opts: InternetSwarmOptions) {}
+  constructor (private readonly opts: InternetSwarmOptions) { super() }
 
-  async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     const { bootstrap, keyPair, library, peers } = this.opts
     const nodes = bootstrap.map(b => `${b.host}:${b.port}`)
     // A DHT named with --bootstrap is a private one on a network where nodes reach each other directly; its
@@ -42,7 +43,7 @@ export class InternetSwarm {
     library.on('drive-removed', this.onRemoved)
   }
 
-  async close (): Promise<void> {
+  protected override async _close (): Promise<void> {
     this.opts.library.off('drive-added', this.onAdded)
     this.opts.library.off('drive-removed', this.onRemoved)
     const swarm = this.swarm

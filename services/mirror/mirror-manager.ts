@@ -1,8 +1,8 @@
 // Turns what peers offer into mirrored drives, within the policy, and keeps the node's own catalogue current.
-import { EventEmitter } from 'node:events'
 import type { Library } from '../storage/library.js'
-import type { PeerManager, Peer } from '../replication/peer-manager.js'
-import type { Catalogue, CatalogueEntry } from '../replication/catalogue.js'
+import type { Peer } from '../replication/peer-manager.js'
+import type { CatalogueEntry } from '../replication/catalogue.js'
+import { Resource } from '../lifecycle/resource.js'
 import { decide, type PolicySettings, type SkipReason } from './mirror-policy.js'
 import { logger } from '../log.js'
 
@@ -14,11 +14,14 @@ export interface Offer { entry: CatalogueEntry, peers: Set<string> }
 
 export interface MirrorManagerOptions {
   library: Library
-  peers: PeerManager
   settings: PolicySettings
 }
 
-export class MirrorManager extends EventEmitter {
+/**
+ * Its inputs come from the composition root: what each peer offers (`peerCatalogue`, `peerGone`), changes to the
+ * caps (`updateSettings`) and drives whose figures changed (`schedule`).
+ */
+export class MirrorManager extends Resource {
   private readonly offers = new Map<string, Offer>()
   private readonly coolingDown = new Map<string, number>()
   /** Why drives are not mirrored here, for the status page (the organiser asks "why isn't X here?"). */
@@ -27,18 +30,13 @@ export class MirrorManager extends EventEmitter {
   private reviewTimer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
   private reviewing: Promise<void> = Promise.resolve()
-  private closed = false
 
   constructor (private readonly opts: MirrorManagerOptions) {
     super()
   }
 
-  async open (): Promise<void> {
-    const { peers, library } = this.opts
-    peers.on('catalogue', (peer: Peer) => this.onCatalogue(peer))
-    peers.on('peer-close', (peer: Peer) => this.onPeerGone(peer))
-    library.on('drive-added', () => peers.announce())
-    library.on('drive-removed', () => peers.announce())
+  protected override async _open (): Promise<void> {
+    const { library } = this.opts
     for (const key of this.opts.settings.follow) {
       if (!library.isBlocked(key)) await library.addMirror(key, { followed: true }).catch((err) => log.warn(`cannot follow ${key}: ${err.message}`))
     }
@@ -47,8 +45,7 @@ export class MirrorManager extends EventEmitter {
     this.interval.unref()
   }
 
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     if (this.reviewTimer) clearTimeout(this.reviewTimer)
     if (this.interval) clearInterval(this.interval)
     await this.reviewing
@@ -67,26 +64,16 @@ export class MirrorManager extends EventEmitter {
 
   offered (): Offer[] { return [...this.offers.values()] }
 
-  /** What this node tells its peers: every drive it holds whose metadata it has. */
-  catalogue (): Catalogue {
-    const drives: CatalogueEntry[] = []
-    for (const d of this.opts.library.list()) {
-      const f = d.snapshot()
-      if (!f.known) continue
-      drives.push({ key: d.id, title: d.info.title, description: d.info.description, bytes: f.bytes, files: f.files, version: f.version, own: d.own })
-    }
-    return { drives, refuses: this.opts.library.blockedKeys() }
-  }
-
   schedule (): void {
-    if (this.reviewTimer || this.closed) return
+    if (this.reviewTimer || this.isClosing) return
     this.reviewTimer = setTimeout(() => {
       this.reviewTimer = null
       this.reviewing = this.reviewing.then(() => this.review()).catch((err) => log.error(`review failed: ${err.message}`))
     }, 200)
   }
 
-  private onCatalogue (peer: Peer): void {
+  /** A peer sent its catalogue (on connecting and whenever it changes). */
+  peerCatalogue (peer: Peer): void {
     const keys = new Set(peer.catalogue.drives.map(d => d.key))
     for (const [key, offer] of this.offers) {
       if (!keys.has(key) && offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
@@ -101,7 +88,7 @@ export class MirrorManager extends EventEmitter {
     this.schedule()
   }
 
-  private onPeerGone (peer: Peer): void {
+  peerGone (peer: Peer): void {
     for (const [key, offer] of this.offers) {
       if (offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
     }
@@ -109,7 +96,7 @@ export class MirrorManager extends EventEmitter {
   }
 
   private async review (): Promise<void> {
-    if (this.closed) return
+    if (this.isClosing) return
     const { library, settings } = this.opts
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
@@ -133,7 +120,7 @@ export class MirrorManager extends EventEmitter {
     // Just evicted: peers may still offer them, and the next review would say the same.
     for (const { key } of decision.evict) this.skipped.set(key, 'cooling-down')
     for (const key of decision.mirror) {
-      if (this.closed) return
+      if (this.isClosing) return
       const offer = this.offers.get(key)
       log.info(`mirroring "${offer?.entry.title || key.slice(0, 8)}"`)
       await library.addMirror(key, { title: offer?.entry.title }).catch((err) => log.warn(`cannot mirror ${key.slice(0, 8)}: ${err.message}`))

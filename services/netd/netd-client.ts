@@ -4,6 +4,7 @@ import net from 'node:net'
 import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode } from '../errors.js'
 import type { WifiJoin, WifiNetwork } from '../wifi/wifi-adapter.js'
 import type { NetdReply, NetdRequest, NetdStatus } from './parse-netd-request.js'
+import { Resource } from '../lifecycle/resource.js'
 
 /** Where p2p-portal-netd.socket listens on the appliance image (ListenStream=; a unit test holds the two together). */
 export const DEFAULT_NETD_SOCKET = '/run/p2p-portal/netd.sock'
@@ -22,22 +23,19 @@ export interface NetdClientOptions {
   timeoutMs?: number
 }
 
-export class NetdClient {
+export class NetdClient extends Resource {
   readonly path: string
   private readonly timeoutMs: number
   private readonly pending = new Set<net.Socket>()
-  private closed = false
 
   constructor (opts: NetdClientOptions = {}) {
+    super()
     this.path = opts.path ?? DEFAULT_NETD_SOCKET
     this.timeoutMs = opts.timeoutMs ?? 150_000
   }
 
-  async open (): Promise<void> {}
-
   /** Abandons requests in flight (their replies are dropped; netd still finishes the change). */
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     for (const socket of this.pending) socket.destroy(WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.'))
   }
 
@@ -61,7 +59,7 @@ export class NetdClient {
   }
 
   private request (req: NetdRequest): Promise<Extract<NetdReply, { ok: true }>> {
-    if (this.closed) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.'))
+    if (this.isClosing) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.'))
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.path)
       let received = Buffer.alloc(0)

@@ -9,6 +9,7 @@ import { BAD_REQUEST, WIFI_FAILED, isPortalError } from '../errors.js'
 import { logger } from '../log.js'
 import { WifiAdapter } from '../wifi/wifi-adapter.js'
 import { parseNetdRequest, type NetdReply, type NetdRequest } from './parse-netd-request.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('netd')
 
@@ -28,7 +29,7 @@ export interface NetdServerOptions {
   requestTimeoutMs?: number
 }
 
-export class NetdServer extends EventEmitter {
+export class NetdServer extends Resource {
   private readonly wifi: NetdWifi
   private readonly path: string | null
   private readonly fd: number | null
@@ -40,8 +41,6 @@ export class NetdServer extends EventEmitter {
   private readonly sockets = new Set<net.Socket>()
   private readonly work = new Set<Promise<void>>()
   private idleTimer: NodeJS.Timeout | null = null
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
 
   constructor (opts: NetdServerOptions) {
     super()
@@ -54,17 +53,7 @@ export class NetdServer extends EventEmitter {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
   }
 
-  open (): Promise<void> {
-    if (this.opening === null) this.opening = this._open()
-    return this.opening
-  }
-
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this._close()
-    return this.closing
-  }
-
-  private async _open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     if (this.path !== null) await removeStaleSocket(this.path)
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
@@ -78,7 +67,7 @@ export class NetdServer extends EventEmitter {
     this.armIdle()
   }
 
-  private async _close (): Promise<void> {
+  protected override async _close (): Promise<void> {
     this.disarmIdle()
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     for (const socket of this.sockets) socket.destroy()
@@ -88,7 +77,7 @@ export class NetdServer extends EventEmitter {
   }
 
   private onConnection (socket: net.Socket): void {
-    if (this.closing !== null) return void socket.destroy()
+    if (this.isClosing) return void socket.destroy()
     this.sockets.add(socket)
     this.disarmIdle()
     let buffered = Buffer.alloc(0)
@@ -169,7 +158,7 @@ export class NetdServer extends EventEmitter {
   }
 
   private armIdle (): void {
-    if (this.idleTimeoutMs === 0 || this.closing !== null || this.sockets.size > 0 || this.work.size > 0) return
+    if (this.idleTimeoutMs === 0 || this.isClosing || this.sockets.size > 0 || this.work.size > 0) return
     this.disarmIdle()
     this.idleTimer = setTimeout(() => {
       log.info(`no requests for ${Math.round(this.idleTimeoutMs / 1000)} s: exiting until the next one`)

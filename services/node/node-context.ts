@@ -3,9 +3,12 @@ import type { Config } from '../config/config.js'
 import type { Library } from '../storage/library.js'
 import type { PeerManager } from '../replication/peer-manager.js'
 import type { MirrorManager } from '../mirror/mirror-manager.js'
+import type { NodeSettings } from '../config/node-settings.js'
 
 export interface NodeContext {
-  config: Config
+  /** Read once at start; never changed (what changes at run time is in `settings`). */
+  config: Readonly<Config>
+  settings: NodeSettings
   library: Library
   peers: PeerManager
   mirror: MirrorManager

@@ -80,7 +80,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       peers: o.peers.size,
       reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
     })),
-    disk: { used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: config.maxTotalBytes, perDriveCap: config.maxDriveBytes, free },
+    disk: { used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: ctx.settings.maxTotalBytes, perDriveCap: ctx.settings.maxDriveBytes, free },
     evictions: mirror.evictions.slice(-10)
   }
 }

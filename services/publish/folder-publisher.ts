@@ -8,6 +8,7 @@ import type { LibraryDrive } from '../storage/library-drive.js'
 import { HIDDEN_PREFIX } from '../storage/library-drive.js'
 import { asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('publish')
 
@@ -24,20 +25,19 @@ export interface FolderPublisherOptions {
   description?: string
 }
 
-export class FolderPublisher {
+export class FolderPublisher extends Resource {
   drive: LibraryDrive | null = null
   private watcher: fs.FSWatcher | null = null
   private timer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
   private syncing: Promise<void> = Promise.resolve()
   private again = false
-  private closed = false
 
-  constructor (private readonly opts: FolderPublisherOptions) {}
+  constructor (private readonly opts: FolderPublisherOptions) { super() }
 
   get folder (): string { return this.opts.folder }
 
-  async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     const { library, folder } = this.opts
     const existing = library.records().find(r => r.own && r.share === folder)
     this.drive = existing
@@ -62,8 +62,7 @@ export class FolderPublisher {
     log.info(`publishing ${folder} as ${this.drive.id}`)
   }
 
-  async close (): Promise<void> {
-    this.closed = true
+  protected override async _close (): Promise<void> {
     this.watcher?.close()
     if (this.timer) clearTimeout(this.timer)
     if (this.interval) clearInterval(this.interval)
@@ -71,7 +70,7 @@ export class FolderPublisher {
   }
 
   private schedule (): void {
-    if (this.closed) return
+    if (this.isClosing) return
     if (this.timer) clearTimeout(this.timer)
     this.timer = setTimeout(() => { this.timer = null; this.sync().catch(() => {}) }, DEBOUNCE_MS)
   }
@@ -98,7 +97,7 @@ export class FolderPublisher {
       if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
     }
     for (const [name, st] of onDisk) {
-      if (this.closed) return
+      if (this.isClosing) return
       await this.writeFile(name, st)
       changes++
     }

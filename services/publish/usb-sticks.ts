@@ -12,6 +12,7 @@ import { BLOCK_SIZE } from './folder-publisher.js'
 import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('usb')
 export const DEFAULT_USB_ROOTS = ['/media', '/run/media']
@@ -40,13 +41,15 @@ export interface UsbSticksOptions {
   mountsOnly?: boolean
 }
 
-export class UsbSticks {
+export class UsbSticks extends Resource {
   readonly roots: string[]
   private readonly mountsOnly: boolean
   readonly jobs: UsbJob[] = []
   private nextJob = 1
+  private readonly running = new Set<Promise<void>>()
 
   constructor (private readonly opts: UsbSticksOptions) {
+    super()
     this.roots = opts.roots ?? DEFAULT_USB_ROOTS
     this.mountsOnly = opts.mountsOnly ?? true
   }
@@ -103,6 +106,7 @@ export class UsbSticks {
     job.driveKey = d.id
     this.run(job, async () => {
       for (const [name, size] of files) {
+        this.stopIfClosing()
         const file = path.join(source, ...name.split('/'))
         try {
           // O_NOFOLLOW: a link swapped in after the walk is refused rather than followed.
@@ -138,6 +142,7 @@ export class UsbSticks {
     const job = this.job('export', `"${d.info.title || d.id.slice(0, 8)}" → ${s.name}/${name}`, entries.length)
     this.run(job, async () => {
       for (const e of entries) {
+        this.stopIfClosing()
         try {
           const out = exportPath(target, e.key)
           await fsp.mkdir(path.dirname(out), { recursive: true })
@@ -167,16 +172,26 @@ export class UsbSticks {
     return job
   }
 
+  /** A job in progress stops at its next file; what it wrote stays (an import's drive keeps the files so far). */
+  protected override async _close (): Promise<void> {
+    await Promise.all([...this.running])
+  }
+
+  private stopIfClosing (): void {
+    if (this.isClosing) throw new Error('stopped because the node is shutting down')
+  }
+
   private run (job: UsbJob, fn: () => Promise<void>): void {
     log.info(`${job.kind} started: ${job.what} (${job.files} files)`)
-    fn().then(() => {
+    const running: Promise<void> = fn().then(() => {
       job.state = 'done'
       log.info(`${job.kind} finished: ${job.what}, ${job.done - job.failed.length}/${job.files} files${job.failed.length ? `, ${job.failed.length} failed` : ''}`)
     }, (err) => {
       job.state = 'failed'
       job.error = (err as Error).message
       log.error(`${job.kind} failed: ${job.what}: ${job.error}`)
-    })
+    }).finally(() => this.running.delete(running))
+    this.running.add(running)
   }
 }
 

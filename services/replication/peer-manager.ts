@@ -2,9 +2,9 @@
 // stable key pair, one connection per pair of nodes, reconnect with backoff. Also adopts the already-encrypted
 // connections that hyperswarm makes over the Internet, so every peer goes through the same checks.
 import net from 'node:net'
-import { EventEmitter } from 'node:events'
 import NoiseSecretStream from '@hyperswarm/secret-stream'
 import type Corestore from 'corestore'
+import { Resource } from '../lifecycle/resource.js'
 import { CatalogueChannel } from './catalogue-channel.js'
 import type { Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
@@ -52,7 +52,7 @@ export interface PeerManagerOptions {
   catalogue: () => Catalogue
 }
 
-export class PeerManager extends EventEmitter {
+export class PeerManager extends Resource {
   readonly localKey: string
   private server: net.Server | null = null
   private readonly connections = new Map<string, Connection>()
@@ -60,7 +60,6 @@ export class PeerManager extends EventEmitter {
   private readonly dialing = new Set<string>()
   private readonly retries = new Map<string, { attempt: number, timer: NodeJS.Timeout | null }>()
   private pending = 0
-  private closing = false
   private announceTimer: NodeJS.Timeout | null = null
 
   constructor (private readonly opts: PeerManagerOptions) {
@@ -72,7 +71,7 @@ export class PeerManager extends EventEmitter {
 
   peers (): Peer[] { return [...this.connections.values()].map(c => c.peer) }
 
-  async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     this.server = net.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket) => this.onInbound(socket))
     this.server.on('error', (err) => log.error(`replication listener: ${err.message}`))
     await new Promise<void>((resolve, reject) => {
@@ -81,8 +80,7 @@ export class PeerManager extends EventEmitter {
     })
   }
 
-  async close (): Promise<void> {
-    this.closing = true
+  protected override async _close (): Promise<void> {
     if (this.announceTimer) clearTimeout(this.announceTimer)
     for (const r of this.retries.values()) if (r.timer) clearTimeout(r.timer)
     this.retries.clear()
@@ -96,7 +94,7 @@ export class PeerManager extends EventEmitter {
 
   /** A node seen on the LAN (mDNS). Dials it when this side is the dialer or the other side stays silent. */
   discovered (addr: PeerAddress): void {
-    if (this.closing || addr.key === this.localKey) return
+    if (this.isClosing || addr.key === this.localKey) return
     const prev = this.known.get(addr.key)
     this.known.set(addr.key, addr)
     if (this.connections.has(addr.key)) return
@@ -116,7 +114,7 @@ export class PeerManager extends EventEmitter {
 
   /** Sends the current catalogue to every peer (debounced: a publish may change many drives at once). */
   announce (): void {
-    if (this.announceTimer || this.closing) return
+    if (this.announceTimer || this.isClosing) return
     this.announceTimer = setTimeout(() => {
       this.announceTimer = null
       const cat = this.opts.catalogue()
@@ -141,7 +139,7 @@ export class PeerManager extends EventEmitter {
   }
 
   private retryLater (key: string): void {
-    if (this.closing || !this.known.has(key) || this.connections.has(key)) return
+    if (this.isClosing || !this.known.has(key) || this.connections.has(key)) return
     const r = this.retries.get(key) ?? { attempt: 0, timer: null }
     const base = BACKOFF_MS[Math.min(r.attempt, BACKOFF_MS.length - 1)]
     r.attempt++
@@ -151,7 +149,7 @@ export class PeerManager extends EventEmitter {
 
   private dial (key: string): void {
     const addr = this.known.get(key)
-    if (!addr || this.closing || this.connections.has(key) || this.dialing.has(key)) return
+    if (!addr || this.isClosing || this.connections.has(key) || this.dialing.has(key)) return
     if (this.connections.size >= MAX_PEERS) return
     this.dialing.add(key)
     // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
@@ -169,7 +167,7 @@ export class PeerManager extends EventEmitter {
     socket.on('error', () => {})
     socket.setNoDelay(true)
     coalesceWrites(socket)
-    if (this.closing || this.pending >= MAX_PENDING || this.connections.size >= MAX_PEERS) { socket.destroy(); return }
+    if (this.isClosing || this.pending >= MAX_PENDING || this.connections.size >= MAX_PEERS) { socket.destroy(); return }
     this.handshake(socket, false, null).catch(() => {})
   }
 
@@ -206,7 +204,7 @@ export class PeerManager extends EventEmitter {
   }
 
   private onOpen (stream: any, remote: string, initiator: boolean, via: Peer['via'], address: string): boolean {
-    if (this.closing) { stream.destroy(); return false }
+    if (this.isClosing) { stream.destroy(); return false }
     const dialerKey = initiator ? this.localKey : remote
     const existing = this.connections.get(remote)
     if (existing) {

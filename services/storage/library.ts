@@ -2,10 +2,10 @@
 // stable key pair, and the drives it holds — its own and the ones it mirrors — with their bookkeeping.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { EventEmitter } from 'node:events'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.js'
+import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull } from '../errors.js'
@@ -39,12 +39,12 @@ export interface LibraryOptions {
   store?: Corestore
 }
 
-export class Library extends EventEmitter {
+export class Library extends Resource {
   readonly dataDir: string
   store: Corestore
   keyPair: { publicKey: Buffer, secretKey: Buffer } | null = null
   private readonly drives = new Map<string, LibraryDrive>()
-  private readonly opening = new Map<string, Promise<LibraryDrive>>()
+  private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
   private state: StateFile<LibraryState>
 
   constructor (opts: LibraryOptions) {
@@ -56,7 +56,7 @@ export class Library extends EventEmitter {
 
   get nodeKey (): string { return keyText(this.keyPair!.publicKey) }
 
-  async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     try {
       await fs.mkdir(this.dataDir, { recursive: true })
       await this.state.load()
@@ -73,8 +73,8 @@ export class Library extends EventEmitter {
     })))
   }
 
-  async close (): Promise<void> {
-    await Promise.allSettled([...this.opening.values()])
+  protected override async _close (): Promise<void> {
+    await Promise.allSettled([...this.openingDrives.values()])
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     this.drives.clear()
     await this.state.flush()
@@ -133,7 +133,7 @@ export class Library extends EventEmitter {
   async addMirror (keyInput: string, opts: { followed?: boolean, pinned?: boolean, title?: string } = {}): Promise<LibraryDrive> {
     const key = keyText(parseKey(keyInput))
     if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node: unblock it first.`)
-    const existing = this.drives.get(key) ?? await this.opening.get(key)
+    const existing = this.drives.get(key) ?? await this.openingDrives.get(key)
     const now = Date.now()
     const r = this.state.value.drives[key] ?? { key, own: false, pinned: false, followed: false, addedAt: now, lastUsed: now }
     if (opts.followed) r.followed = true
@@ -158,7 +158,7 @@ export class Library extends EventEmitter {
   async remove (keyInput: string, { block = false } = {}): Promise<void> {
     const key = keyText(parseKey(keyInput))
     if (block && !this.state.value.blocked.includes(key)) this.state.value.blocked.push(key)
-    const drive = this.drives.get(key) ?? await this.opening.get(key)?.catch(() => undefined)
+    const drive = this.drives.get(key) ?? await this.openingDrives.get(key)?.catch(() => undefined)
     this.drives.delete(key)
     delete this.state.value.drives[key]
     await this.state.flush()
@@ -175,7 +175,7 @@ export class Library extends EventEmitter {
   }
 
   private openDrive (r: DriveRecord): Promise<LibraryDrive> {
-    const pending = this.opening.get(r.key)
+    const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
       const drive = r.own
@@ -186,8 +186,8 @@ export class Library extends EventEmitter {
       if (!drive.info.title && r.title) drive.info.title = r.title
       this.drives.set(r.key, drive)
       return drive
-    })().finally(() => this.opening.delete(r.key))
-    this.opening.set(r.key, p)
+    })().finally(() => this.openingDrives.delete(r.key))
+    this.openingDrives.set(r.key, p)
     return p
   }
 }

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process'
 import systemdNotify, { type NotifyOptions } from 'systemd-notify'
 import { logger } from '../log.js'
+import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('systemd')
 
@@ -30,7 +31,7 @@ export interface SystemdNotifierOptions {
   command?: string
 }
 
-export class SystemdNotifier {
+export class SystemdNotifier extends Resource {
   readonly enabled: boolean
   /** Milliseconds between WATCHDOG=1 pings, or 0 when systemd does not watch us. */
   readonly watchdogIntervalMs: number
@@ -46,10 +47,9 @@ export class SystemdNotifier {
   private lastStatus: string | null = null
   private lastStatusAt = 0
   private lastError = ''
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
 
   constructor (opts: SystemdNotifierOptions) {
+    super()
     const env = opts.env
     this.socket = env.NOTIFY_SOCKET ?? ''
     this.enabled = this.socket !== ''
@@ -59,16 +59,6 @@ export class SystemdNotifier {
     this.watchdogIntervalMs = this.enabled ? watchdogInterval(env, opts.pid ?? process.pid) : 0
   }
 
-  open (): Promise<void> {
-    if (this.opening === null) this.opening = this._open()
-    return this.opening
-  }
-
-  close (): Promise<void> {
-    if (this.closing === null) this.closing = this._close()
-    return this.closing
-  }
-
   /** READY=1: call once storage, discovery and the HTTP listener are up. */
   ready (): Promise<void> {
     return this.send('READY=1', () => this.notify({ ready: true }))
@@ -76,7 +66,7 @@ export class SystemdNotifier {
 
   /** STATUS=text, coalesced so a chatty caller cannot spawn more than one process per interval. */
   status (text: string): void {
-    if (!this.enabled || this.closing !== null) return
+    if (!this.enabled || this.isClosing) return
     // A newline would start a new assignment in the datagram (e.g. a drive title smuggling READY=1).
     this.pendingStatus = text.replace(/[\r\n]+/g, ' ')
     if (this.statusTimer !== null) return
@@ -91,7 +81,7 @@ export class SystemdNotifier {
     return this.send('STOPPING=1', () => this.raw('STOPPING=1'))
   }
 
-  private async _open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     if (this.watchdogIntervalMs === 0) return
     this.watchdogTimer = setInterval(() => this.ping(), this.watchdogIntervalMs)
     // The interval proves the event loop turns; it must not by itself keep a finished process alive.
@@ -99,7 +89,7 @@ export class SystemdNotifier {
     this.ping()
   }
 
-  private async _close (): Promise<void> {
+  protected override async _close (): Promise<void> {
     if (this.watchdogTimer !== null) clearInterval(this.watchdogTimer)
     this.watchdogTimer = null
     this.cancelStatus()

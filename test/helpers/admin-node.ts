@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { startTestNode, type TestNode } from './test-node.js'
 import { tempDir } from './temp-dir.js'
-import { adminRouter, type AdminRouterOptions } from '../../web/admin/admin-router.js'
+import { adminPage, type AdminRouterOptions } from '../../web/admin/admin-router.js'
 
 export const PASSWORD = 'correct horse battery'
 
@@ -15,7 +15,12 @@ export async function startAdminNode (opts: { password?: string | null, data?: s
     await fs.writeFile(file, (opts.password ?? PASSWORD) + '\n')
     pairs.push(['admin-password-file', file])
   }
-  return startTestNode(pairs, { http: (ctx) => ({ after: [adminRouter(ctx, { wifi: noWifi, ...opts.admin })] }) })
+  return startTestNode(pairs, {
+    web: (ctx) => {
+      const admin = adminPage(ctx, { wifi: noWifi, ...opts.admin })
+      return { parts: admin.parts, http: { after: [admin.router] } }
+    }
+  })
 }
 
 const noWifi = {

@@ -1,7 +1,7 @@
 // A whole node in this process: temp data folder, HTTP on 127.0.0.1 port 0, no mDNS, no Internet.
 import { buildConfig, type Config } from '../../services/config/config.js'
 import { PortalNode, type PortalNodeOptions } from '../../app/portal-node.js'
-import { portalParts } from '../../app/portal-parts.js'
+import { portalWeb } from '../../app/portal-parts.js'
 import { tempDir } from './temp-dir.js'
 
 export interface TestNode {
@@ -22,7 +22,7 @@ export async function startTestNode (pairs: Array<[string, string]> = [], opts: 
   // Port 0 is refused in config files (a node needs a known port), but tests want any free one.
   config.port = 0
   config.contentPort = 0
-  const node = new PortalNode({ config, ...portalParts(), ...opts })
+  const node = new PortalNode({ config, web: portalWeb, ...opts })
   await node.open()
   // Pages link to the content port (drive websites): tell them the one the system picked.
   config.port = node.http.port('portal')

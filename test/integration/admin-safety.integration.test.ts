@@ -10,7 +10,7 @@ import path from 'node:path'
 import { Router } from 'express'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { portalParts } from '../../app/portal-parts.js'
+import { portalWeb } from '../../app/portal-parts.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { AdminClient } from '../helpers/admin-client.js'
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
@@ -54,7 +54,6 @@ const attempt = async (name, fn) => { try { out.push(name + ': ' + await fn()) }
 beforeAll(async () => {
   const dir = await tempDir('p2p-pw-')
   await fs.writeFile(path.join(dir, 'pw'), PASSWORD)
-  const parts = portalParts()
   // Records what reaches /admin: where from, and whether the browser sent the admin cookie.
   const recorder = Router()
   recorder.use('/admin', (req, res, next) => {
@@ -63,8 +62,10 @@ beforeAll(async () => {
     next()
   })
   n = await startTestNode([['admin-password-file', path.join(dir, 'pw')]], {
-    ...parts,
-    http: (c) => { const p = parts.http!(c); return { before: [recorder, ...(p.before ?? [])], after: p.after } }
+    web: (c, files) => {
+      const p = portalWeb(c, files)
+      return { ...p, http: { ...p.http, before: [recorder, ...(p.http?.before ?? [])] } }
+    }
   })
   const admin = new AdminClient(n.url)
   expect((await admin.login(PASSWORD)).status).toBe(303)

@@ -1,26 +1,15 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { Library } from '../../services/storage/library.js'
-import { PeerManager } from '../../services/replication/peer-manager.js'
-import { MirrorManager } from '../../services/mirror/mirror-manager.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { startTestNode } from '../helpers/test-node.js'
+import { libraryCatalogue } from '../../services/replication/library-catalogue.js'
+import { removeTempDirs, until } from '../helpers/temp-dir.js'
 import { setLogLevel } from '../../services/log.js'
 
 setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
 
-const settings = { mirror: 'all' as const, maxDriveBytes: 2 ** 30, maxTotalBytes: 4 * 2 ** 30, deny: [], follow: [], probeTimeoutMs: 60_000, maxProbing: 16 }
-
-async function makeNode (over: Partial<typeof settings> = {}) {
-  const library = new Library({ dataDir: await tempDir() })
-  await library.open()
-  let mirror: MirrorManager
-  const peers = new PeerManager({ store: library.store, keyPair: library.keyPair!, port: 0, host: '127.0.0.1', catalogue: () => mirror.catalogue() })
-  mirror = new MirrorManager({ library, peers, settings: { ...settings, ...over } })
-  await peers.open()
-  await mirror.open()
-  library.on('drive-added', (d) => d.on('counted', () => { peers.announce(); mirror.schedule() }))
-  for (const d of library.list()) d.on('counted', () => { peers.announce(); mirror.schedule() })
-  const close = async () => { await mirror.close(); await peers.close(); await library.close() }
-  return { library, peers, mirror, close }
+// The same node the CLI builds (PortalNode and its wiring), without pages, listening on loopback only.
+async function makeNode () {
+  const { node, close } = await startTestNode([], { web: undefined })
+  return { library: node.library, peers: node.peers, mirror: node.mirror, close }
 }
 
 const nodes: Array<Awaited<ReturnType<typeof makeNode>>> = []
@@ -82,7 +71,7 @@ describe('blocking a drive', () => {
     await b.library.remove(drive.id, { block: true })
     expect(b.library.get(drive.id)).toBeUndefined()
     for (const dk of discoveryKeys) expect(await b.library.store.storage.hasCore(dk)).toBe(false)
-    expect(b.mirror.catalogue().refuses).toEqual([drive.id])
+    expect(libraryCatalogue(b.library).refuses).toEqual([drive.id])
     // The publisher keeps offering it: the blocked node never takes it back.
     await drive.drive.put('/y.bin', Buffer.from('more'))
     b.mirror.schedule()

@@ -19,6 +19,7 @@ import { usbRoutes } from './usb-routes.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
 import { UsbSticks } from '../../services/publish/usb-sticks.js'
 import { NetdClient } from '../../services/netd/netd-client.js'
+import type { Part } from '../../services/lifecycle/part-list.js'
 
 const log = logger('admin')
 
@@ -32,13 +33,17 @@ export interface AdminRouterOptions {
   usbMountsOnly?: boolean
 }
 
-export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): Router {
+/** The admin page's routes and the long-lived parts behind them, which the composition root opens and closes. */
+export interface AdminPage { router: Router, parts: Array<[string, Part]> }
+
+export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): AdminPage {
   const password = opts.password ?? new AdminPassword({ dataDir: ctx.config.data, passwordFile: ctx.config.adminPasswordFile })
   const sessions = opts.sessions ?? new AdminSessions()
   const limiter = opts.limiter ?? new LoginLimiter()
   const kit = new AdminKit(ctx)
   const writer = new DriveWriter(ctx.library, ctx.config.data)
   const usb = new UsbSticks({ library: ctx.library, writer, roots: opts.usbRoots, mountsOnly: opts.usbMountsOnly })
+  const netd = opts.wifi ? null : new NetdClient()
   // Read the password file now, so a bad one shows in the log at start rather than at the first visit.
   password.ready().catch((err) => log.error((err as Error).message))
 
@@ -144,7 +149,7 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
 
   router.use(publishRoutes(kit, writer))
   router.use(manageRoutes(kit))
-  router.use(wifiRoutes(kit, opts.wifi ?? new NetdClient()))
+  router.use(wifiRoutes(kit, opts.wifi ?? netd!))
   router.use(usbRoutes(kit, usb))
 
   router.use('/admin', (err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -159,7 +164,9 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
     if (wantsJson(req)) { res.status(status).json({ error: { code: isPortalError(err) ? err.code : 'BAD_REQUEST', message } }); return }
     kit.render(res, 'Error', errorBody(status, message, backTo(req)), status)
   })
-  return router
+  const parts: Array<[string, Part]> = [['usb jobs', usb]]
+  if (netd) parts.push(['netd client', netd])
+  return { router, parts }
 }
 
 /** Where to go after logging in: an admin page of this node, nowhere else (no open redirect). */

@@ -3,7 +3,6 @@ import { Router } from 'express'
 import { nodeStatus } from '../../services/node/node-status.js'
 import { keyText, parseKey } from '../../services/storage/drive-key.js'
 import { parseSize } from '../../services/config/size.js'
-import { checkCaps, saveAdminSettings } from '../../services/config/admin-settings.js'
 import { BAD_REQUEST, DRIVE_NOT_FOUND } from '../../services/errors.js'
 import { AdminKit, field, wrap } from './admin-kit.js'
 import { overviewBody, blockConfirmBody, sizeText } from './manage-pages.js'
@@ -63,11 +62,8 @@ export function manageRoutes (kit: AdminKit): Router {
     const maxDriveBytes = parseSize(field(req, 'maxDrive'))
     const maxTotalBytes = parseSize(field(req, 'maxTotal'))
     if (!Number.isFinite(maxDriveBytes) || !Number.isFinite(maxTotalBytes)) throw BAD_REQUEST('Caps are sizes such as 500M, 4G or 16G.')
-    checkCaps({ maxDriveBytes, maxTotalBytes })
-    await saveAdminSettings(ctx.config.data, { maxDriveBytes, maxTotalBytes })
-    ctx.config.maxDriveBytes = maxDriveBytes
-    ctx.config.maxTotalBytes = maxTotalBytes
-    mirror.updateSettings({ maxDriveBytes, maxTotalBytes })
+    // The node applies them (the mirror re-reviews at once, evicting if the total shrank).
+    await ctx.settings.setCaps({ maxDriveBytes, maxTotalBytes })
     kit.done(req, res, `Caps saved: ${sizeText(maxDriveBytes)} per drive, ${sizeText(maxTotalBytes)} in all.`, '/admin')
   }))
 

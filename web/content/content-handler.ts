@@ -6,7 +6,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { NodeContext } from '../../services/node/node-context.js'
 import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
-import { serveDriveFile } from '../drive-files/serve-drive-file.js'
+import type { DriveFileSender } from '../drive-files/serve-drive-file.js'
 import { httpStatus } from '../server/error-handler.js'
 import { isPortalError } from '../../services/errors.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
@@ -24,7 +24,7 @@ function plain (res: ServerResponse, status: number, text: string, headers: Reco
   res.end(text + '\n')
 }
 
-export function contentHandler (ctx: NodeContext): RequestListener {
+export function contentHandler (ctx: NodeContext, sender: DriveFileSender): RequestListener {
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD here.', { Allow: 'GET, HEAD' })
     const url = req.url ?? '/'
@@ -38,7 +38,7 @@ export function contentHandler (ctx: NodeContext): RequestListener {
     const name = drivePath(parts.rest)
     if (isHidden(name + (parts.trailingSlash ? '/' : ''))) return plain(res, 404, 'Not found.')
     const headers = /\.pdf$/i.test(name) ? PDF_HEADERS : SITE_HEADERS
-    if (!parts.trailingSlash && await serveDriveFile(req, res, d, name, { headers })) return
+    if (!parts.trailingSlash && await sender.serve(req, res, d, name, { headers })) return
     const index = (name === '/' ? '' : name) + '/index.html'
     if (!parts.trailingSlash) {
       // A folder asked without its slash: redirect, so that its index.html's relative links work.
@@ -46,7 +46,7 @@ export function contentHandler (ctx: NodeContext): RequestListener {
       if (hasIndex) { res.writeHead(301, { ...SITE_HEADERS, Location: url.replace(/^([^?#]*)/, '$1/') }); res.end(); return }
       return plain(res, 404, 'Not found.')
     }
-    if (await serveDriveFile(req, res, d, index, { headers: SITE_HEADERS })) return
+    if (await sender.serve(req, res, d, index, { headers: SITE_HEADERS })) return
     plain(res, 404, 'This folder has no index.html.')
   }
   return (req, res) => {

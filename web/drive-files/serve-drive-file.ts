@@ -35,14 +35,6 @@ export function contentType (name: string): string {
   return /^text\/|javascript|json|xml|svg/.test(type) ? `${type}; charset=utf-8` : type
 }
 
-/** Returns false when there is no such file (the caller answers 404). */
-export async function serveDriveFile (req: IncomingMessage, res: ServerResponse, d: LibraryDrive, name: string, opts: ServeOptions = {}): Promise<boolean> {
-  const file = await findDriveFile(d, name)
-  if (!file) return false
-  await sendDriveFile(req, res, file, opts)
-  return true
-}
-
 export async function findDriveFile (d: LibraryDrive, name: string): Promise<DriveFile | null> {
   const version = d.version
   const entry = await d.lookup(name, { timeout: BLOCK_WAIT_MS }).catch(() => null)
@@ -52,24 +44,49 @@ export async function findDriveFile (d: LibraryDrive, name: string): Promise<Dri
   return { drive: d, version, name, blob, size, etag: `"${d.drive.core.fork}-${blob ? blob.blockOffset : 0}-${size}"`, type: contentType(name) }
 }
 
-export async function sendDriveFile (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): Promise<void> {
-  if (sendCachedDriveFile(req, res, file, opts)) return
-  const range = writeHead(req, res, file, opts)
-  if (!range) return
-  const blobs = await file.drive.drive.getBlobs()
-  await streamBlob(res, blobs, file.blob!, range.start, range.end)
-}
-
 /**
- * Answers at once, without waiting for anything, when the file's bytes are already in memory (a small file
- * asked for before). Returns false, having written nothing, when they are not.
+ * Sends drive files out of one node's memory budget: the hot blocks it keeps and the bytes its connections may
+ * hold at once. One per node, made by the composition root.
  */
-export function sendCachedDriveFile (req: HotRequest | IncomingMessage, res: HeadWriter, file: DriveFile, opts: ServeOptions): boolean {
-  const body = file.size === 0 ? EMPTY : file.blob!.blockLength === 1 ? cachedBlock(file) : undefined
-  if (!body) return false
-  const range = writeHead(req, res, file, opts)
-  if (range) res.end(range.start === 0 && range.end === body.length - 1 ? body : body.subarray(range.start, range.end + 1))
-  return true
+export class DriveFileSender {
+  // 12 MB of hot blocks: every thumbnail of a busy drive, or the stretch of a video a roomful of phones is watching.
+  private readonly blockCache = new BlockCache(12 * 1024 * 1024)
+  // Bytes of blocks read from storage and held by connections at once. 200 phones each holding two 512 KiB
+  // blocks would need 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
+  private readonly inFlight = new ByteBudget(8 * 1024 * 1024)
+
+  /** Returns false when there is no such file (the caller answers 404). */
+  async serve (req: IncomingMessage, res: ServerResponse, d: LibraryDrive, name: string, opts: ServeOptions = {}): Promise<boolean> {
+    const file = await findDriveFile(d, name)
+    if (!file) return false
+    await this.send(req, res, file, opts)
+    return true
+  }
+
+  async send (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): Promise<void> {
+    if (this.sendCached(req, res, file, opts)) return
+    const range = writeHead(req, res, file, opts)
+    if (!range) return
+    const blobs = await file.drive.drive.getBlobs()
+    await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
+  }
+
+  /**
+   * Answers at once, without waiting for anything, when the file's bytes are already in memory (a small file
+   * asked for before). Returns false, having written nothing, when they are not.
+   */
+  sendCached (req: HotRequest | IncomingMessage, res: HeadWriter, file: DriveFile, opts: ServeOptions): boolean {
+    const body = file.size === 0 ? EMPTY : file.blob!.blockLength === 1 ? this.cachedBlock(file) : undefined
+    if (!body) return false
+    const range = writeHead(req, res, file, opts)
+    if (range) res.end(range.start === 0 && range.end === body.length - 1 ? body : body.subarray(range.start, range.end + 1))
+    return true
+  }
+
+  private cachedBlock (file: DriveFile): Buffer | undefined {
+    const core = file.drive.drive.blobs?.core
+    return core ? this.blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
+  }
 }
 
 /**
@@ -119,6 +136,7 @@ function writeHead (req: HotRequest | IncomingMessage, res: HeadWriter, file: Dr
 }
 
 const NO_EXTRA = {}
+// Derived from constant header sets only (each caller's own object), so sharing it between nodes is harmless.
 const fixedHeaderLists = new WeakMap<Record<string, string>, string[]>()
 
 /** Our fixed headers with the caller's, theirs replacing ours of the same name; worked out once per caller. */
@@ -135,27 +153,16 @@ function fixedHeaders (extra: Record<string, string> = NO_EXTRA): string[] {
   return list
 }
 
-// 12 MB of hot blocks: every thumbnail of a busy drive, or the stretch of a video a roomful of phones is watching.
-const blockCache = new BlockCache(12 * 1024 * 1024)
-// Bytes of blocks read from storage and held by connections at once. 200 phones each holding two 512 KiB blocks
-// would need 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
-const inFlight = new ByteBudget(8 * 1024 * 1024)
-
 interface Pending { block: Promise<Buffer | null>, held: number }
 
 const blockKey = (core: any, index: number): string => `${core.id}:${core.fork}:${index}`
-
-function cachedBlock (file: DriveFile): Buffer | undefined {
-  const core = file.drive.drive.blobs?.core
-  return core ? blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
-}
 
 /**
  * Writes bytes start..end (inclusive) of a blob. Local blocks are read one at a time with the next one already
  * on its way, so a connection holds at most two blocks however large the file; a partial mirror's blob goes
  * through hyperblobs' stream instead, which fetches the missing blocks from peers ahead of the reader.
  */
-async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start: number, end: number): Promise<void> {
+async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start: number, end: number, blockCache: BlockCache, inFlight: ByteBudget): Promise<void> {
   const core = blobs.core
   const first = blob.blockOffset
   const last = blob.blockOffset + blob.blockLength

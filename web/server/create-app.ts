@@ -1,8 +1,10 @@
-// The portal's HTTP application: the node's API, then (as they are added) the visitor pages and the admin page.
+// The portal's HTTP application: drive files on their fast path, then express with the captive router, the
+// node's API and the drive-file route, the visitor pages and the admin page.
 import express, { type Express, type Router } from 'express'
 import type { NodeContext } from '../../services/node/node-context.js'
 import type { IncomingMessage, RequestListener } from 'node:http'
-import { nodeApi, driveFileFastPath, hotDriveFiles } from '../drive-files/drive-file-route.js'
+import type { DriveFileRoute } from '../drive-files/drive-file-route.js'
+import { statusRoute } from '../api/status-route.js'
 import type { HotAnswer } from './front-door.js'
 import { errorHandler, sendError } from './error-handler.js'
 
@@ -22,13 +24,13 @@ export interface AppParts {
  * The portal's request handler: drive files on the fast path, everything else through the express app; and,
  * for the front door, the answers that need nothing but memory.
  */
-export function createHandler (ctx: NodeContext, parts: AppParts = {}): { handler: RequestListener, hot?: HotAnswer } {
-  const app = createApp(ctx, parts)
+export function createHandler (ctx: NodeContext, files: DriveFileRoute, parts: AppParts = {}): { handler: RequestListener, hot?: HotAnswer } {
+  const app = createApp(ctx, files, parts)
   // In captive mode a request for a foreign host must meet the captive router first (it is redirected).
   const ownHost = parts.ownHost
   if (ctx.config.captive && !ownHost) return { handler: app }
-  const fast = driveFileFastPath(ctx)
-  const hot = hotDriveFiles(ctx)
+  const fast = files.fastPath
+  const hot = files.hot
   return {
     handler: (req, res) => {
       if ((ctx.config.captive && !ownHost!(req)) || !fast(req, res, (err) => sendError(err, req, res))) app(req, res)
@@ -37,13 +39,14 @@ export function createHandler (ctx: NodeContext, parts: AppParts = {}): { handle
   }
 }
 
-export function createApp (ctx: NodeContext, parts: AppParts = {}): Express {
+export function createApp (ctx: NodeContext, files: DriveFileRoute, parts: AppParts = {}): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
   app.set('trust proxy', false)
   for (const r of parts.before ?? []) app.use(r)
-  app.use(nodeApi(ctx))
+  app.use(statusRoute(ctx))
+  app.use(files.router())
   for (const r of parts.after ?? []) app.use(r)
   app.use((req, res) => { res.status(404).type('text/plain').send('Not found\n') })
   app.use(errorHandler)

@@ -4,6 +4,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 import type { RequestListener } from 'node:http'
 import { logger } from '../../services/log.js'
 import { FrontDoor, type HotAnswer } from './front-door.js'
+import { Resource } from '../../services/lifecycle/resource.js'
 
 const log = logger('http')
 
@@ -22,7 +23,7 @@ export interface HttpServerOptions {
   answerLimitMs?: number
 }
 
-export class HttpServer {
+export class HttpServer extends Resource {
   private readonly servers: http.Server[] = []
   /** What listens on each port: the http.Server itself, or the front door's net.Server before it. */
   private readonly listening: NetServer[] = []
@@ -30,18 +31,19 @@ export class HttpServer {
   private readonly idleTimeoutMs: number
   private readonly answerLimitMs: number
 
-  constructor (private readonly host: string, private readonly listeners: Listener[], opts: HttpServerOptions = {}) {
+  constructor (private readonly host: string, private readonly specs: Listener[], opts: HttpServerOptions = {}) {
+    super()
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000
     this.answerLimitMs = opts.answerLimitMs ?? 300_000
   }
 
   port (name: string): number {
-    const i = this.listeners.findIndex(l => l.name === name)
+    const i = this.specs.findIndex(l => l.name === name)
     return (this.listening[i]?.address() as AddressInfo | null)?.port ?? 0
   }
 
-  async open (): Promise<void> {
-    for (const l of this.listeners) {
+  protected override async _open (): Promise<void> {
+    for (const l of this.specs) {
       const server = http.createServer({
         // Slow or stuck clients (a phone walking out of range) must not hold sockets forever.
         headersTimeout: 15_000,
@@ -97,7 +99,7 @@ export class HttpServer {
     })
   }
 
-  async close (): Promise<void> {
+  protected override async _close (): Promise<void> {
     for (const d of this.doors) d.close()
     await Promise.all(this.listening.map((listener, i) => new Promise<void>((resolve) => {
       const server = this.servers[i]

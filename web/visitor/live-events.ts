@@ -4,18 +4,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NodeContext } from '../../services/node/node-context.js'
 import { lanDrives } from './lan-drives.js'
+import { Resource } from '../../services/lifecycle/resource.js'
 
 const TICK_MS = 1_000
 const HEARTBEAT_MS = 20_000
 export const MAX_STREAMS = 100
 
-export class LiveEvents {
+export class LiveEvents extends Resource {
   private readonly streams = new Set<ServerResponse>()
   private timer: NodeJS.Timeout | null = null
   private last = ''
   private lastBeat = 0
 
-  constructor (private readonly ctx: NodeContext) {}
+  constructor (private readonly ctx: NodeContext) { super() }
 
   get count (): number { return this.streams.size }
 
@@ -44,7 +45,7 @@ export class LiveEvents {
     }
   }
 
-  close (): void {
+  protected override async _close (): Promise<void> {
     this.stop()
     for (const s of this.streams) s.end()
     this.streams.clear()

@@ -30,6 +30,7 @@ import { searchPage } from './search-page.js'
 import { LiveEvents } from './live-events.js'
 import { SearchIndex } from '../../services/search/search-index.js'
 import { Thumbnailer } from '../../services/media/thumbnailer.js'
+import type { Part } from '../../services/lifecycle/part-list.js'
 
 export interface VisitorOptions {
   search?: SearchIndex
@@ -48,7 +49,10 @@ export function renderPage (ctx: NodeContext, req: Request, res: Response, r: Re
 const wrap = (fn: (req: Request, res: Response) => Promise<void>) =>
   (req: Request, res: Response, next: NextFunction) => { fn(req, res).catch(next) }
 
-export function visitorRouter (ctx: NodeContext, opts: VisitorOptions = {}): Router {
+/** The visitor's routes and the long-lived parts behind them, which the composition root opens and closes. */
+export interface VisitorPages { router: Router, parts: Array<[string, Part]> }
+
+export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): VisitorPages {
   const router = Router()
   const sites = new SiteCheck(ctx.library)
   const live = new LiveEvents(ctx)
@@ -150,5 +154,5 @@ export function visitorRouter (ctx: NodeContext, opts: VisitorOptions = {}): Rou
     renderPage(ctx, req, res, { status, title: tr.t('notFound'), body: notFoundPage(tr) })
   })
 
-  return router
+  return { router, parts: [['live events', live]] }
 }

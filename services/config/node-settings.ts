@@ -1,8 +1,10 @@
 // Settings the organiser changes on the admin page, kept in `<data>/settings.json` so a restart keeps them.
-// They are applied over the loaded configuration at start (the organiser's latest choice wins over the
-// image's config file) and at run time through MirrorManager.updateSettings.
+// The configuration is read once and never changed; these are the only values that change at run time, and
+// this object is the one place that changes them: loaded over the configuration at start (the organiser's
+// latest choice wins over the image's config file), then changed by the admin page, which emits 'change'.
 import path from 'node:path'
 import type { Config } from './config.js'
+import { Resource } from '../lifecycle/resource.js'
 import { readJson, writeFileAtomic } from '../storage/atomic-file.js'
 import { BAD_REQUEST, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
@@ -52,21 +54,39 @@ export function checkCaps (s: Required<AdminSettings>): Required<AdminSettings> 
   return s
 }
 
-/** Overlays the saved settings on a loaded configuration (before the mirror opens). Returns what changed. */
-export async function applyAdminSettings (config: Config): Promise<AdminSettings> {
-  const saved = await loadAdminSettings(config.data)
-  const drive = saved.maxDriveBytes ?? config.maxDriveBytes
-  const total = saved.maxTotalBytes ?? config.maxTotalBytes
-  if (drive > total) {
-    log.warn(`${SETTINGS_FILE}: per-drive cap above the total cap; keeping the configured caps`)
-    return {}
+export class NodeSettings extends Resource {
+  private caps: Required<AdminSettings>
+
+  constructor (private readonly config: Readonly<Config>) {
+    super()
+    this.caps = { maxDriveBytes: config.maxDriveBytes, maxTotalBytes: config.maxTotalBytes }
   }
-  if (saved.maxDriveBytes !== undefined || saved.maxTotalBytes !== undefined) {
-    log.info(`caps from the admin page (${SETTINGS_FILE}) override the configured ones`)
+
+  get maxDriveBytes (): number { return this.caps.maxDriveBytes }
+  get maxTotalBytes (): number { return this.caps.maxTotalBytes }
+
+  /** Caps the organiser set survive restarts; they must hold before the mirror first reviews. */
+  protected override async _open (): Promise<void> {
+    const saved = await loadAdminSettings(this.config.data)
+    const drive = saved.maxDriveBytes ?? this.caps.maxDriveBytes
+    const total = saved.maxTotalBytes ?? this.caps.maxTotalBytes
+    if (drive > total) {
+      log.warn(`${SETTINGS_FILE}: per-drive cap above the total cap; keeping the configured caps`)
+      return
+    }
+    if (saved.maxDriveBytes !== undefined || saved.maxTotalBytes !== undefined) {
+      log.info(`caps from the admin page (${SETTINGS_FILE}) override the configured ones`)
+    }
+    this.caps = { maxDriveBytes: drive, maxTotalBytes: total }
   }
-  config.maxDriveBytes = drive
-  config.maxTotalBytes = total
-  return saved
+
+  /** Checks, saves (a full disk refuses the change), then applies and tells whoever listens for 'change'. */
+  async setCaps (caps: Required<AdminSettings>): Promise<void> {
+    const checked = checkCaps(caps)
+    await saveAdminSettings(this.config.data, checked)
+    this.caps = { ...checked }
+    this.emit('change', this)
+  }
 }
 
 function validSize (n: unknown): n is number {
