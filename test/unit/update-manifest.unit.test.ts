@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { compareVersions, parseManifest, parseVersion } from '../../services/update/release-manifest.js'
 import { latestReleaseVersion, verifyRelease, appFolder, manifestPath } from '../../services/update/verify-release.js'
+import { buildManifest } from '../../services/update/build-manifest.js'
 import { UpdateError, type UpdateErrorCode } from '../../services/update/update-error.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { appTree, manifestFor, publish, realDrive, FakeDrive, sha256 } from './update-fixtures.js'
@@ -182,5 +183,26 @@ describe('verifying a release from the drive', () => {
     await d.put('/releases/notes.txt', Buffer.from('not a version'))
     expect(await latestReleaseVersion(d)).toBe('1.10.0')
     expect((await verifyRelease(d, { releaseKey: d.key, runningVersion: '1.0.0' })).version).toBe('1.10.0')
+  })
+})
+
+describe('building a manifest from an app tree on disk', () => {
+  it('hashes every plain file, keeps the executable bit, leaves out links, and the result verifies once published', async () => {
+    const fs = await import('node:fs/promises')
+    const path = await import('node:path')
+    const dir = await tempDir('update-tree-')
+    const tree = appTree('1.1.0')
+    for (const [p, b] of tree) {
+      await fs.mkdir(path.dirname(path.join(dir, p)), { recursive: true })
+      await fs.writeFile(path.join(dir, p), b, { mode: p.startsWith('bin/') ? 0o755 : 0o644 })
+    }
+    await fs.mkdir(path.join(dir, 'node_modules/.bin'))
+    await fs.symlink('../some-dep/index.js', path.join(dir, 'node_modules/.bin/some-dep'))
+    const { manifest, skipped } = await buildManifest(dir, { version: '1.1.0', minVersion: '1.0.0', notes: 'Faster mirroring' })
+    expect(skipped).toEqual(['node_modules/.bin/some-dep'])
+    expect(manifest).toEqual(manifestFor('1.1.0', tree, { minVersion: '1.0.0', notes: 'Faster mirroring', files: manifestFor('1.1.0', tree).files.sort((a, b) => a.path < b.path ? -1 : 1) }))
+    const d = new FakeDrive()
+    await publish(d, '1.1.0', tree, manifest)
+    await expect(verifyRelease(d, { releaseKey: d.key, runningVersion: '1.0.0' })).resolves.toBeTruthy()
   })
 })
