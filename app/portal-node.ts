@@ -19,7 +19,7 @@ import { Resource } from '../services/lifecycle/resource.js'
 import { PartList, type Part } from '../services/lifecycle/part-list.js'
 import { logger, setLogLevel } from '../services/log.js'
 import { HttpServer, type Listener } from '../web/server/http-server.js'
-import { createHandler, type AppParts } from '../web/server/create-app.js'
+import { createHandler, type AppParts } from '../web/create-app.js'
 import { DriveFileRoute } from '../web/drive-files/drive-file-route.js'
 import { APP_VERSION } from './app-version.js'
 

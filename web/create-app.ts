@@ -1,12 +1,12 @@
 // The portal's HTTP application: drive files on their fast path, then express with the captive router, the
 // node's API and the drive-file route, the visitor pages and the admin page.
 import express, { type Express, type Router } from 'express'
-import type { NodeContext } from '../../services/node/node-context.js'
+import type { NodeContext } from '../services/node/node-context.js'
 import type { IncomingMessage, RequestListener } from 'node:http'
-import type { DriveFileRoute } from '../drive-files/drive-file-route.js'
-import { statusRoute } from '../api/status-route.js'
-import type { HotAnswer } from './front-door.js'
-import { errorHandler, sendError } from './error-handler.js'
+import type { DriveFileRoute } from './drive-files/drive-file-route.js'
+import { statusRoute } from './api/status-route.js'
+import type { HotAnswer } from './server/front-door.js'
+import { errorHandler, sendError } from './server/error-handler.js'
 
 export interface AppParts {
   /** Routers mounted before the node API (captive-portal redirects must see every request first). */
