@@ -54,7 +54,7 @@ export class InternetSwarm extends Resource {
 
   private join (d: LibraryDrive): void {
     if (!this.swarm || this.joined.has(d.id)) return
-    const discovery = this.swarm.join(d.drive.discoveryKey, { server: true, client: true })
+    const discovery = this.swarm.join(d.discoveryKey, { server: true, client: true })
     this.joined.set(d.id, discovery)
     discovery.flushed().catch(() => {})
   }

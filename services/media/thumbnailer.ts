@@ -54,10 +54,10 @@ export class Thumbnailer {
 
   /** A JPEG thumbnail of an image in a drive, or null when none can be made (the page shows an icon). */
   async thumbnail (d: LibraryDrive, name: string, size: ThumbSize): Promise<Buffer | null> {
-    const entry = await d.drive.entry(name, { wait: false }).catch(() => null)
+    const entry = await d.localEntry(name)
     const blob = entry?.value?.blob
     if (!blob) return null
-    const id = crypto.createHash('sha256').update(`${d.id}:${d.drive.core.fork}:${blob.blockOffset}:${blob.byteLength}:${size}`).digest('hex').slice(0, 32)
+    const id = crypto.createHash('sha256').update(`${d.id}:${d.fork}:${blob.blockOffset}:${blob.byteLength}:${size}`).digest('hex').slice(0, 32)
     if (this.failed.has(id)) return null
     const file = path.join(this.dir, id.slice(0, 2), `${id}.jpg`)
     const cached = await fs.readFile(file).catch(() => null)

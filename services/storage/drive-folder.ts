@@ -17,7 +17,7 @@ export async function readFolder (d: LibraryDrive, folder: string): Promise<{ it
   let truncated = false
   let any = false
   // Shallow listing: one entry per child, a file's own node or the first file inside a sub-folder.
-  for await (const node of d.drive.list(folder, { recursive: false, wait: false }) as AsyncIterable<{ key: string, value: { blob?: { byteLength: number } | null } }>) {
+  for await (const node of d.localList(folder) as AsyncIterable<{ key: string, value: { blob?: { byteLength: number } | null } }>) {
     any = true
     const rest = node.key.slice(base.length + 1)
     const slash = rest.indexOf('/')

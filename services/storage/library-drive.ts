@@ -1,10 +1,10 @@
 // One drive in the library: its Hyperdrive session, what it holds, and how much of it is local.
 // Figures are cached per version: recounting a drive's files on every status request would be a
 // Hyperbee scan on a slow SD card.
-import { EventEmitter } from 'node:events'
 import Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
+import { Resource } from '../lifecycle/resource.js'
 import { logger } from '../log.js'
 
 const log = logger('drive')
@@ -37,7 +37,7 @@ export interface LibraryDriveOptions {
   download?: boolean
 }
 
-export class LibraryDrive extends EventEmitter {
+export class LibraryDrive extends Resource {
   readonly own: boolean
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
@@ -55,7 +55,7 @@ export class LibraryDrive extends EventEmitter {
   private readonly entries = new Map<string, any>()
   private entriesVersion = -1
   private readonly wantDownload: boolean
-  private closed = false
+  private purging = false
 
   constructor (opts: LibraryDriveOptions) {
     super()
@@ -68,8 +68,29 @@ export class LibraryDrive extends EventEmitter {
   get key (): Buffer { return this.drive.key }
   get id (): string { return keyText(this.drive.key) }
   get version (): number { return this.drive.version }
+  get discoveryKey (): Buffer { return this.drive.discoveryKey }
+  /** Changes when the drive's history was truncated: the same name and offset may then hold other bytes. */
+  get fork (): number { return this.drive.core.fork }
+  /** The file-bytes store if it is loaded yet (it is, once any file was read or counted). */
+  get loadedBlobs (): any { return this.drive.blobs }
+  /** The file-bytes store, loaded on first use. */
+  fileBlobs (): Promise<any> { return this.drive.getBlobs() }
 
-  async open (): Promise<void> {
+  /**
+   * The entry for a path if its metadata is here now, or null: never waits for a peer. Lookups of an entry
+   * that is not here, or of a drive being closed, are answered null rather than thrown: the caller treats both
+   * as "no such file here".
+   */
+  localEntry (name: string): Promise<any | null> {
+    return this.drive.entry(name, { wait: false }).catch(() => null)
+  }
+
+  /** The entries directly in `folder` (or every one under it), from what is here now: never waits for a peer. */
+  localList (folder: string, opts: { recursive?: boolean } = {}): AsyncIterable<any> {
+    return this.drive.list(folder, { recursive: opts.recursive ?? false, wait: false })
+  }
+
+  protected override async _open (): Promise<void> {
     await this.drive.ready()
     this.drive.core.on('append', () => this.onAppend())
     this.drive.core.on('truncate', () => this.onAppend())
@@ -86,12 +107,17 @@ export class LibraryDrive extends EventEmitter {
     await this.refresh()
   }
 
-  async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  protected override async _close (): Promise<void> {
     if (this.localTimer) clearTimeout(this.localTimer)
     for (const d of this.downloads) d.destroy()
-    await this.drive.close()
+    if (!this.purging) { await this.drive.close(); return }
+    const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
+    // Blocks first, through the public API: even if what follows fails, the space is given back.
+    for (const core of cores) await core.clear(0, core.length).catch(() => {})
+    // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
+    const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
+    await this.drive.close().catch(() => {})
+    for (const st of stored) await st.store.deleteCore(st.core).catch(() => {})
   }
 
   /**
@@ -118,7 +144,7 @@ export class LibraryDrive extends EventEmitter {
 
   /** Waits until the figures describe the current version. */
   async refresh (): Promise<DriveFigures> {
-    while (this.countedVersion !== this.drive.version && !this.closed) {
+    while (this.countedVersion !== this.drive.version && !this.isClosing) {
       if (!this.recount) this.recount = this.count().finally(() => { this.recount = null })
       await this.recount
     }
@@ -221,7 +247,7 @@ export class LibraryDrive extends EventEmitter {
   }
 
   private scheduleLocalCount (): void {
-    if (this.localTimer || this.closed) return
+    if (this.localTimer || this.isClosing) return
     // Blocks arrive hundreds per second during a sync: recount at most twice a second.
     this.localTimer = setTimeout(() => {
       this.localTimer = null
@@ -230,7 +256,7 @@ export class LibraryDrive extends EventEmitter {
   }
 
   private countLocalNow (): void {
-    if (this.closed) return
+    if (this.isClosing) return
     if (this.localCounting) { this.scheduleLocalCount(); return }
     this.localCounting = true
     this.countLocal().then(async () => {
@@ -252,7 +278,7 @@ export class LibraryDrive extends EventEmitter {
     // Live ranges (end: -1) keep fetching every future version too, on both the metadata and the blobs core.
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
-      if (this.closed || !blobs) return
+      if (this.isClosing || !blobs) return
       this.downloads.push(blobs.core.download({ start: 0, end: -1 }))
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())
@@ -261,15 +287,7 @@ export class LibraryDrive extends EventEmitter {
 
   /** Removes this drive from the disk (block, eviction). The drive must not be used after. */
   async purge (): Promise<void> {
-    this.closed = true
-    if (this.localTimer) clearTimeout(this.localTimer)
-    for (const d of this.downloads) d.destroy()
-    const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
-    // Blocks first, through the public API: even if what follows fails, the space is given back.
-    for (const core of cores) await core.clear(0, core.length).catch(() => {})
-    // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
-    const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
-    await this.drive.close().catch(() => {})
-    for (const st of stored) await st.store.deleteCore(st.core).catch(() => {})
+    this.purging = true
+    await this.close()
   }
 }

@@ -42,7 +42,7 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
     const index = (name === '/' ? '' : name) + '/index.html'
     if (!parts.trailingSlash) {
       // A folder asked without its slash: redirect, so that its index.html's relative links work.
-      const hasIndex = await d.drive.entry(index, { wait: false }).catch(() => null)
+      const hasIndex = await d.localEntry(index)
       if (hasIndex) { res.writeHead(301, { ...SITE_HEADERS, Location: url.replace(/^([^?#]*)/, '$1/') }); res.end(); return }
       return plain(res, 404, 'Not found.')
     }

@@ -41,7 +41,7 @@ export async function findDriveFile (d: LibraryDrive, name: string): Promise<Dri
   if (!entry || !entry.value) return null
   const blob: BlobRef | null = entry.value.blob ?? null
   const size = blob ? blob.byteLength : 0
-  return { drive: d, version, name, blob, size, etag: `"${d.drive.core.fork}-${blob ? blob.blockOffset : 0}-${size}"`, type: contentType(name) }
+  return { drive: d, version, name, blob, size, etag: `"${d.fork}-${blob ? blob.blockOffset : 0}-${size}"`, type: contentType(name) }
 }
 
 /**
@@ -67,7 +67,7 @@ export class DriveFileSender {
     if (this.sendCached(req, res, file, opts)) return
     const range = writeHead(req, res, file, opts)
     if (!range) return
-    const blobs = await file.drive.drive.getBlobs()
+    const blobs = await file.drive.fileBlobs()
     await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
   }
 
@@ -84,7 +84,7 @@ export class DriveFileSender {
   }
 
   private cachedBlock (file: DriveFile): Buffer | undefined {
-    const core = file.drive.drive.blobs?.core
+    const core = file.drive.loadedBlobs?.core
     return core ? this.blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
   }
 }

@@ -12,7 +12,7 @@ export class SiteCheck {
     await Promise.all(this.library.list().map(async (d) => {
       const k = this.known.get(d.id)
       if (k && k.version === d.version) return
-      const entry = await d.drive.entry('/index.html', { wait: false }).catch(() => null)
+      const entry = await d.localEntry('/index.html')
       this.known.set(d.id, { version: d.version, site: !!entry?.value?.blob })
     }))
     for (const key of this.known.keys()) if (!this.library.has(key)) this.known.delete(key)

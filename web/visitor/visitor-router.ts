@@ -124,7 +124,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     const missing = () => renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
     if (isHidden(name + '/')) return missing()
     if (!parts.trailingSlash) {
-      const entry = await d.drive.entry(name, { wait: false }).catch(() => null)
+      const entry = await d.localEntry(name)
       if (entry?.value?.blob) {
         const size: number = entry.value.blob.byteLength
         const kind = fileKind(name)
