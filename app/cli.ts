@@ -1,44 +1,40 @@
 // `p2p-portal start [options]`: runs a node in the foreground until SIGTERM/SIGINT.
-import { loadConfig, readSystemdEnv } from '../services/config/config.js'
+import { loadConfig, readSystemdEnv, startOptionsUsage, wantsHelp } from '../services/config/config.js'
 import { PortalNode, APP_VERSION } from './portal-node.js'
-import { isPortalError } from '../services/errors.js'
+import { CONFIG_INVALID, isPortalError } from '../services/errors.js'
 import { logger } from '../services/log.js'
 import { portalWeb } from './portal-parts.js'
 import { auditStore } from '../services/storage/audit-store.js'
 import path from 'node:path'
+import fs from 'node:fs'
+import os from 'node:os'
+import { PASSWORD_FILE } from '../web/admin/admin-password.js'
 
 const log = logger('node')
 // systemd waits TimeoutStopSec; a stuck close must not turn a clean stop into a SIGKILL.
 const SHUTDOWN_DEADLINE_MS = 5_000
 
-const USAGE = `Usage: p2p-portal start [options]
-       p2p-portal audit --data DIR [--repair]   check stored drives for damage (exit 1 if any)
+const USAGE = () => `Usage: p2p-portal start [options]      run a node in the foreground until SIGTERM/SIGINT
+       p2p-portal audit [--data DIR] [--repair]   check stored drives for damage (exit 1 if any)
+       p2p-portal --version
 
-  --data DIR                 where the node keeps its drives (default ./data)
-  --port PORT                HTTP port for the portal and API (default 8080); drive content uses PORT+1
-  --share DIR                publish a folder as one of this node's drives (repeatable)
-  --name NAME                the name visitors and other nodes see
-  --no-internet              stay on the LAN: do not use the public DHT
-  --bootstrap HOST:PORT      use another DHT bootstrap node (repeatable)
-  --config FILE              read options from a "key = value" file (see README)
-  --max-drive-size SIZE      largest drive to mirror (default 4G)
-  --max-total-size SIZE      disk cap for all drives (default 16G)
-  --mirror all|followed      mirror every drive peers offer (default), or only followed ones
-  --follow KEY               always mirror this drive (repeatable)
-  --deny KEY                 never mirror this drive (repeatable)
-  --captive                  answer phones' connectivity checks as a captive portal (hotspot mode)
-  --portal-host HOST         the address phones are sent to in captive mode
-  --admin-password-file FILE the organiser's password for /admin
-  --log-level LEVEL          debug, info, warn, error or silent
+Options of start:
+${startOptionsUsage()}`
+
+const AUDIT_USAGE = `Usage: p2p-portal audit [--data DIR] [--repair]
+  Checks the drives stored in DIR (default ./data) for damage and prints a JSON report; exit code 1 if any
+  was found. --repair drops what is damaged so that it is fetched again from peers. Run it while no node
+  uses DIR.
 `
 
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   if (command === '--version' || command === 'version') { console.log(APP_VERSION); return }
   if (command === 'audit') return audit(rest)
-  if (command !== 'start') {
-    process.stdout.write(USAGE)
-    process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2
+  if (command !== 'start' || wantsHelp(rest)) {
+    const asked = command === undefined || command === '--help' || command === '-h' || command === 'help' || command === 'start'
+    ;(asked ? process.stdout : process.stderr).write((asked ? '' : `Unknown command "${command}".\n`) + USAGE())
+    process.exitCode = asked ? 0 : 2
     return
   }
   let node: PortalNode
@@ -63,16 +59,48 @@ export async function main (argv: string[]): Promise<void> {
   try {
     await node.open()
   } catch (err) {
-    await node.close().catch(() => {})
+    // The reason it failed is what the organiser needs; a second failure while undoing would only hide it.
+    await node.close().catch((closeErr: Error) => log.debug(`closing after a failed start: ${closeErr.message}`))
     fail(err)
+    return
   }
+  for (const line of whereToGo(node)) log.info(line)
+}
+
+/** First thing an organiser needs after start: addresses others can open, and how to reach the admin page. */
+function whereToGo (node: PortalNode): string[] {
+  const port = node.http.port('portal')
+  const suffix = port === 80 ? '' : `:${port}`
+  const host = node.config.host
+  const lan = host === '0.0.0.0' || host === '::'
+    ? Object.values(os.networkInterfaces()).flat().filter(a => a && a.family === 'IPv4' && !a.internal).map(a => a!.address)
+    : [host]
+  const urls = lan.map(ip => `http://${ip}${suffix}/`)
+  const lines = [urls.length
+    ? `open ${urls.join(' or ')} on a phone or laptop on this network`
+    : `no network address yet: on this machine open http://localhost${suffix}/`]
+  const passwordSet = node.config.adminPasswordFile !== null || fs.existsSync(path.join(node.config.data, PASSWORD_FILE))
+  lines.push(passwordSet
+    ? `organiser's page: ${urls[0] ?? `http://localhost${suffix}/`}admin`
+    : `organiser's page: no admin password yet: set one at http://localhost${suffix}/admin on this machine, or start with --admin-password-file FILE`)
+  return lines
 }
 
 async function audit (argv: string[]): Promise<void> {
-  const repair = argv.includes('--repair')
-  const i = argv.indexOf('--data')
-  const data = i === -1 ? './data' : argv[i + 1]
-  if (!data) { fail(new Error('--data needs a folder')); return }
+  if (wantsHelp(argv)) { process.stdout.write(AUDIT_USAGE); return }
+  let data = './data'
+  let repair = false
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--repair') repair = true
+    else if (argv[i] === '--data' && argv[i + 1] && !argv[i + 1].startsWith('--')) data = argv[++i]
+    else if (argv[i].startsWith('--data=')) data = argv[i].slice('--data='.length)
+    else { fail(CONFIG_INVALID(`audit: unknown or incomplete option "${argv[i]}". ${AUDIT_USAGE}`)); return }
+  }
+  // An audit only reads what is there: a mistyped folder must not become an empty, "healthy" store.
+  if (!fs.existsSync(path.join(data, 'store'))) {
+    fail(CONFIG_INVALID(`audit: ${path.resolve(data)} holds no p2p-portal store (no ${path.join(data, 'store')}): give the --data folder the node uses.`))
+    return
+  }
   try {
     const report = await auditStore(path.resolve(data), { repair })
     process.stdout.write(JSON.stringify(report) + '\n')

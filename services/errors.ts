@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'WIFI_UNAVAILABLE'
   | 'WIFI_FAILED'
   | 'NOT_FOUND'
+  | 'DATA_IN_USE'
+  | 'DATA_NOT_WRITABLE'
 
 export class PortalError extends Error {
   readonly code: ErrorCode
@@ -54,6 +56,8 @@ export const BAD_REQUEST = factory('BAD_REQUEST')
 export const WIFI_UNAVAILABLE = factory('WIFI_UNAVAILABLE')
 export const WIFI_FAILED = factory('WIFI_FAILED')
 export const NOT_FOUND = factory('NOT_FOUND')
+export const DATA_IN_USE = factory('DATA_IN_USE')
+export const DATA_NOT_WRITABLE = factory('DATA_NOT_WRITABLE')
 
 export function isPortalError (err: unknown, code?: ErrorCode): err is PortalError {
   return err instanceof PortalError && (code === undefined || err.code === code)

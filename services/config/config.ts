@@ -8,6 +8,7 @@ import { CONFIG_INVALID } from '../errors.js'
 import type { Level } from '../log.js'
 import { parseConfigText } from './config-file.js'
 import { parseSize } from './size.js'
+import { isKeyText, keyText, parseKey } from '../storage/drive-key.js'
 
 export interface HostPort { host: string, port: number }
 
@@ -72,30 +73,64 @@ export const DEFAULTS: Config = {
   logLevel: 'info'
 }
 
-type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'hostports' | 'enum' | 'path' | 'paths'
-interface KeySpec { key: keyof Config, kind: Kind, values?: readonly string[], fix: string }
+type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
+interface KeySpec {
+  key: keyof Config
+  kind: Kind
+  values?: readonly string[]
+  fix: string
+  /** The value's placeholder in the usage text (none for on/off switches). */
+  arg?: string
+  /** One line for `--help`; the usage text and the "known options" errors are both made from this table. */
+  help: string
+}
 
 // Keys as written in config files and on the command line (kebab-case), and what each means.
 const KEYS: Record<string, KeySpec> = {
-  data: { key: 'data', kind: 'path', fix: 'a folder the node may write, e.g. --data ./data' },
-  port: { key: 'port', kind: 'port', fix: 'a TCP port from 1 to 65535, e.g. --port 8080' },
-  host: { key: 'host', kind: 'string', fix: 'an address to listen on, e.g. 0.0.0.0' },
-  'content-port': { key: 'contentPort', kind: 'port', fix: 'a TCP port, or 0 for port + 1' },
-  'replication-port': { key: 'replicationPort', kind: 'port', fix: 'a TCP port, or 0 for any free port' },
-  name: { key: 'name', kind: 'string', fix: 'a short name such as "Library Pi"' },
-  share: { key: 'share', kind: 'paths', fix: 'an existing folder to publish, e.g. --share ./media or --share "Festival 2026=./media"' },
-  internet: { key: 'internet', kind: 'bool', fix: 'on or off (or use --no-internet)' },
-  bootstrap: { key: 'bootstrap', kind: 'hostports', fix: 'HOST:PORT, e.g. --bootstrap 10.0.0.1:49737' },
-  mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], fix: '"all" or "followed"' },
-  'max-drive-size': { key: 'maxDriveBytes', kind: 'size', fix: 'a size such as 500M, 4G or a byte count' },
-  'max-total-size': { key: 'maxTotalBytes', kind: 'size', fix: 'a size such as 16G or a byte count' },
-  follow: { key: 'follow', kind: 'list', fix: 'drive keys (z-base-32 or hex), separated by commas' },
-  deny: { key: 'deny', kind: 'list', fix: 'drive keys (z-base-32 or hex), separated by commas' },
-  captive: { key: 'captive', kind: 'bool', fix: 'on or off' },
-  'portal-host': { key: 'portalHost', kind: 'string', fix: 'the name or IP phones should open, e.g. portal.local' },
-  'admin-password-file': { key: 'adminPasswordFile', kind: 'path', fix: 'a file holding the admin password' },
-  'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', fix: 'interface names such as eth0,wlan0' },
-  'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], fix: 'debug, info, warn, error or silent' }
+  data: { key: 'data', kind: 'path', arg: 'DIR', help: 'where the node keeps its drives (default ./data)', fix: 'a folder the node may write, e.g. --data ./data' },
+  port: { key: 'port', kind: 'port', arg: 'PORT', help: 'HTTP port for the portal, admin page and API (default 8080)', fix: 'a TCP port from 1 to 65535, e.g. --port 8080' },
+  'content-port': { key: 'contentPort', kind: 'port', arg: 'PORT', help: 'port for drive websites, a separate origin (default PORT+1)', fix: 'a TCP port, or 0 for port + 1' },
+  host: { key: 'host', kind: 'string', arg: 'ADDRESS', help: 'address to listen on (default 0.0.0.0, every interface)', fix: 'an address to listen on, e.g. 0.0.0.0' },
+  'replication-port': { key: 'replicationPort', kind: 'port', arg: 'PORT', help: 'TCP port peers dial, announced over mDNS (default any free)', fix: 'a TCP port, or 0 for any free port' },
+  share: { key: 'share', kind: 'paths', arg: '[TITLE=]DIR', help: 'publish a folder as one of this node\'s drives (repeatable)', fix: 'an existing folder to publish, e.g. --share ./media or --share "Festival 2026=./media"' },
+  name: { key: 'name', kind: 'string', arg: 'NAME', help: 'the name visitors and other nodes see (default the host name)', fix: 'a short name such as "Library Pi"' },
+  internet: { key: 'internet', kind: 'bool', help: 'stay on the LAN: never use the public DHT (default: use it when there is Internet)', fix: 'on or off (or use --no-internet)' },
+  bootstrap: { key: 'bootstrap', kind: 'hostports', arg: 'HOST:PORT', help: 'use another DHT bootstrap node (repeatable)', fix: 'HOST:PORT, e.g. --bootstrap 10.0.0.1:49737' },
+  mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], arg: 'all|followed', help: 'mirror every drive peers offer (default), or only followed ones', fix: '"all" or "followed"' },
+  'max-drive-size': { key: 'maxDriveBytes', kind: 'size', arg: 'SIZE', help: 'largest drive to mirror (default 4G)', fix: 'a size such as 500M, 4G or a byte count' },
+  'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
+  follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
+  deny: { key: 'deny', kind: 'keys', arg: 'KEY', help: 'never mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
+  captive: { key: 'captive', kind: 'bool', help: 'answer phones\' connectivity checks as a captive portal (hotspot mode)', fix: 'on or off' },
+  'portal-host': { key: 'portalHost', kind: 'string', arg: 'HOST', help: 'the address phones are sent to in captive mode', fix: 'the name or IP phones should open, e.g. portal.local' },
+  'admin-password-file': { key: 'adminPasswordFile', kind: 'path', arg: 'FILE', help: 'the organiser\'s password for /admin', fix: 'a file holding the admin password' },
+  'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', arg: 'LIST', help: 'limit mDNS to these interfaces, e.g. eth0,wlan0 (default every IPv4 one)', fix: 'interface names such as eth0,wlan0' },
+  'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', fix: 'debug, info, warn, error or silent' }
+}
+
+/** How an option is written on the command line: on/off switches that default to on are shown as --no-X. */
+function flagOf (name: string): string {
+  const spec = KEYS[name]
+  if (spec.kind === 'bool') return DEFAULTS[spec.key] === true ? `--no-${name}` : `--${name}`
+  return `--${name} ${spec.arg}`
+}
+
+const KNOWN_FLAGS = () => [...Object.keys(KEYS).map(k => flagOf(k).split(' ')[0]), '--config', '--help'].join(', ')
+
+/** The `start` options as `--help` shows them: made from the same table that checks them. */
+export function startOptionsUsage (): string {
+  const rows: Array<[string, string]> = [
+    ...Object.keys(KEYS).map((k): [string, string] => [flagOf(k), KEYS[k].help]),
+    ['--config FILE', 'read these options from a "key = value" file (keys without --)'],
+    ['--help, -h', 'show this text']
+  ]
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2
+  return rows.map(([f, h]) => `  ${f.padEnd(width)}${h}\n`).join('')
+}
+
+/** True when `start`'s arguments ask for help instead of a node. */
+export function wantsHelp (argv: string[]): boolean {
+  return argv.some(a => a === '--help' || a === '-h')
 }
 
 const MULTI = new Set(['share', 'bootstrap', 'follow', 'deny'])
@@ -127,7 +162,7 @@ export function parseFlags (argv: string[]): { pairs: Array<[string, string]>, c
       continue
     }
     const spec = KEYS[name]
-    if (!spec) throw CONFIG_INVALID(`Unknown option --${name}. Known options: ${Object.keys(KEYS).map(k => '--' + k).join(', ')}, --config.`)
+    if (!spec) throw CONFIG_INVALID(`Unknown option --${name}. Known options: ${KNOWN_FLAGS()} (p2p-portal start --help explains each).`)
     if (spec.kind === 'bool' && value === undefined && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) {
       pairs.push([name, 'on'])
       continue
@@ -231,6 +266,12 @@ function parseValue (name: string, spec: KeySpec, raw: string, fileDir: string):
       return raw
     case 'list':
       return raw.split(',').map(s => s.trim()).filter(Boolean)
+    case 'keys':
+      // Every other bad value stops the node; a key that can never match would only be a warning, too late.
+      return raw.split(',').map(s => s.trim()).filter(Boolean).map(k => {
+        if (!isKeyText(k)) throw bad()
+        return keyText(parseKey(k))
+      })
     case 'hostports':
       return raw.split(',').map(s => s.trim()).filter(Boolean).map(hp => {
         const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(hp)

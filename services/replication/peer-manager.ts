@@ -174,6 +174,8 @@ export class PeerManager extends Resource {
   /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
   private async handshake (socket: net.Socket, initiator: boolean, expected: string | null): Promise<boolean> {
     this.pending++
+    // Read now: once the socket has closed, Node no longer knows where it came from.
+    const where = `${socket.remoteAddress ?? 'an unknown address'}:${socket.remotePort ?? '?'}`
     const stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
     stream.on('error', () => {})
     const timer = setTimeout(() => stream.destroy(), HANDSHAKE_MS)
@@ -186,7 +188,6 @@ export class PeerManager extends Resource {
       clearTimeout(timer)
       this.pending--
     }
-    const where = `${socket.remoteAddress}:${socket.remotePort}`
     if (!opened || !stream.remotePublicKey) {
       log.warn(`handshake with ${where} failed: not a p2p-portal node, or it closed the connection`)
       stream.destroy()

@@ -8,7 +8,7 @@ import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.j
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
 import { keyText, parseKey } from './drive-key.js'
-import { DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull } from '../errors.js'
+import { DATA_IN_USE, DATA_NOT_WRITABLE, DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull, type PortalError } from '../errors.js'
 import { logger } from '../log.js'
 
 const log = logger('library')
@@ -59,10 +59,12 @@ export class Library extends Resource {
   protected override async _open (): Promise<void> {
     try {
       await fs.mkdir(this.dataDir, { recursive: true })
+      // Checked first: RocksDB on a read-only folder reports a missing file, which points the organiser elsewhere.
+      await fs.access(this.dataDir, fs.constants.W_OK)
       await this.state.load()
       await this.store.ready()
     } catch (err) {
-      throw asDiskFull(err) ?? err
+      throw asDiskFull(err) ?? dataFolderError(this.dataDir, err) ?? err
     }
     // Derived from the corestore's primary key: the node keeps its identity as long as it keeps its data.
     this.keyPair = await this.store.createKeyPair('p2p-portal/node')
@@ -190,4 +192,17 @@ export class Library extends Resource {
     this.openingDrives.set(r.key, p)
     return p
   }
+}
+
+/** What the organiser can do about a data folder that cannot be opened, or null for any other failure. */
+function dataFolderError (dir: string, err: unknown): PortalError | null {
+  const e = err as { code?: string, message?: string }
+  // RocksDB's lock on the store: only one process may open it.
+  if (/could not be locked|lock hold by current process|resource temporarily unavailable/i.test(e?.message ?? '')) {
+    return DATA_IN_USE(`Another p2p-portal node is already using the data folder ${dir}: stop it first, or give this one its own folder with --data.`)
+  }
+  if (e?.code === 'EACCES' || e?.code === 'EROFS' || e?.code === 'EPERM') {
+    return DATA_NOT_WRITABLE(`The data folder ${dir} cannot be written (${e.code === 'EROFS' ? 'read-only file system' : 'permission denied'}): give a folder this user may write with --data.`)
+  }
+  return null
 }

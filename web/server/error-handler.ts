@@ -24,7 +24,9 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   WIFI_UNAVAILABLE: 503,
-  WIFI_FAILED: 502
+  WIFI_FAILED: 502,
+  DATA_IN_USE: 503,
+  DATA_NOT_WRITABLE: 503
 }
 
 export function httpStatus (err: unknown): number {
