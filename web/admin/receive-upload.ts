@@ -24,6 +24,8 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
         headers: req.headers,
         // Folder uploads send "folder/sub/file.jpg" as the file name.
         preservePath: true,
+        // Browsers send file names as raw UTF-8; busboy's default (latin1) turned “café” into “cafÃ©”.
+        defParamCharset: 'utf8',
         limits: { fields: 20, fieldSize: 8192, files: opts.maxFiles ?? 10_000, parts: (opts.maxFiles ?? 10_000) + 20, headerPairs: 100 }
       })
     } catch {
