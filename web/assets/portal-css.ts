@@ -11,6 +11,7 @@ main{padding:4px 12px 24px;max-width:960px;margin:0 auto}
 h1{font-size:1.4rem;line-height:1.25;margin:16px 0 6px;overflow-wrap:anywhere}
 h2{font-size:1.1rem;margin:22px 0 8px}
 p{margin:6px 0}
+[hidden]{display:none!important}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .skip{position:absolute;inset-inline-start:-999px}.skip:focus{inset-inline-start:8px;top:8px;background:var(--card);padding:8px;z-index:2}
 .top{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:10px 12px;border-bottom:1px solid var(--line);background:var(--card)}

@@ -1,5 +1,5 @@
 // The only script the portal pages load, and only as an improvement: live seeders and progress on the home
-// page (SSE), and copy buttons. Everything works without it.
+// page (SSE), copy buttons, and a word where a video or song cannot play. Everything works without it.
 export const PORTAL_JS = `(function(){
 'use strict';
 var RAYS=12;
@@ -44,6 +44,15 @@ function copy(){
     });
   })(bs[i])}
 }
-document.addEventListener('DOMContentLoaded',function(){live();copy()});
+function players(){
+  var ms=document.querySelectorAll('[data-cannot-play]');
+  for(var i=0;i<ms.length;i++){(function(m){
+    function show(){var n=m.parentNode.querySelector('.cannot-play');if(n){n.hidden=false;m.hidden=true}}
+    if(m.error)show();
+    m.addEventListener('error',show);
+    var s=m.querySelector('source');if(s)s.addEventListener('error',show);
+  })(ms[i])}
+}
+document.addEventListener('DOMContentLoaded',function(){live();copy();players()});
 })();
 `

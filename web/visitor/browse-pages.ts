@@ -54,10 +54,11 @@ export function filePage (tr: Translator, d: DriveRef, path: string, size: numbe
         : `<img src="${src}" alt="${esc(name)}">`
       break
     case 'video':
-      body = `<video controls playsinline preload="metadata" src="${src}"></video>`
-      break
     case 'audio':
-      body = `<audio controls preload="metadata" src="${src}"></audio>`
+      // A format the phone cannot decode (an AVI with MPEG-4 part 2, say) fails only once the browser tries:
+      // the page script then shows this note; it is visible by itself where no player exists at all.
+      body = `<${kind} controls${kind === 'video' ? ' playsinline' : ''} preload="metadata" src="${src}" data-cannot-play><p class="note">${esc(tr.t('cannotPlay'))}</p></${kind}>` +
+        `<p class="note cannot-play" role="status" hidden>${esc(tr.t('cannotPlay'))}</p>`
       break
     case 'pdf':
       body = `<iframe src="${esc(site)}" title="${esc(name)}"></iframe><p><a href="${esc(site)}">${esc(tr.t('openPdf'))}</a></p>`
