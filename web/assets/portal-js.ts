@@ -45,7 +45,7 @@ function copy(){
   })(bs[i])}
 }
 function players(){
-  var ms=document.querySelectorAll('[data-cannot-play]');
+  var ms=document.querySelectorAll('.preview video,.preview audio');
   for(var i=0;i<ms.length;i++){(function(m){
     function show(){var n=m.parentNode.querySelector('.cannot-play');if(n){n.hidden=false;m.hidden=true}}
     if(m.error)show();

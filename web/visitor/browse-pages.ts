@@ -57,7 +57,7 @@ export function filePage (tr: Translator, d: DriveRef, path: string, size: numbe
     case 'audio':
       // A format the phone cannot decode (an AVI with MPEG-4 part 2, say) fails only once the browser tries:
       // the page script then shows this note; it is visible by itself where no player exists at all.
-      body = `<${kind} controls${kind === 'video' ? ' playsinline' : ''} preload="metadata" src="${src}" data-cannot-play><p class="note">${esc(tr.t('cannotPlay'))}</p></${kind}>` +
+      body = `<${kind} controls${kind === 'video' ? ' playsinline' : ''} preload="metadata" src="${src}"><p class="note">${esc(tr.t('cannotPlay'))}</p></${kind}>` +
         `<p class="note cannot-play" role="status" hidden>${esc(tr.t('cannotPlay'))}</p>`
       break
     case 'pdf':
