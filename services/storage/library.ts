@@ -149,6 +149,13 @@ export class Library extends Resource {
     return drive
   }
 
+  setFollowed (key: string, followed: boolean): void {
+    const r = this.state.value.drives[key]
+    if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`)
+    r.followed = followed
+    this.state.changed()
+  }
+
   setPinned (key: string, pinned: boolean): void {
     const r = this.state.value.drives[key]
     if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`)

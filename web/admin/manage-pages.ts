@@ -62,6 +62,7 @@ ${d.pinned ? html`<span class="note">pinned</span> ` : ''}${d.followed ? html`<s
 <td data-sync="${d.key}"><meter min="0" max="100" value="${pct}" aria-label="synced"></meter>
 <span>${pct}% of ${formatSize(d.bytes)}</span></td><td class="num opt">${d.peers}</td>
 <td><form method="post" action="/admin/drives/${d.key}/${d.pinned ? 'unpin' : 'pin'}" class="inline">${csrfField(csrf)}<button class="quiet">${d.pinned ? 'Unpin' : 'Pin'}</button></form>
+${d.followed ? html`<form method="post" action="/admin/drives/${d.key}/unfollow" class="inline">${csrfField(csrf)}<button class="quiet">Unfollow</button></form>` : ''}
 <a href="/admin/drives/${d.key}/block">Block…</a> <a href="/admin/usb?drive=${d.key}">Export</a></td></tr>`
 }
 

@@ -26,6 +26,23 @@ export function manageRoutes (kit: AdminKit): Router {
     kit.done(req, res, `Following ${d.info.title ? `“${d.info.title}”` : key}: it syncs as soon as a peer has it.`, '/admin', { key })
   }))
 
+  router.post('/admin/drives/:key/unfollow', wrap(async (req, res) => {
+    const key = keyText(parseKey(String(req.params.key)))
+    const d = library.get(key)
+    const r = library.record(key)
+    if (!r || r.own) throw DRIVE_NOT_FOUND(`This node does not follow drive ${key}.`)
+    // A followed key whose drive never arrived holds nothing worth keeping; one that did becomes an ordinary
+    // mirror, kept or removed by the caps like any other.
+    if (!d?.snapshot().known && !r.pinned) {
+      await library.remove(key)
+      kit.done(req, res, 'Unfollowed: nothing had arrived for it, so it is gone.', '/admin')
+      return
+    }
+    library.setFollowed(key, false)
+    mirror.schedule()
+    kit.done(req, res, 'Unfollowed: it stays while there is room, like any mirrored drive.', '/admin')
+  }))
+
   const pin = (pinned: boolean) => wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
     library.setPinned(key, pinned)
