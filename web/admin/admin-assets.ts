@@ -39,9 +39,19 @@ export const ADMIN_JS = `
 document.querySelectorAll('form[data-upload]').forEach(function (form) {
   var bar = form.querySelector('progress')
   var status = form.querySelector('[data-status]')
+  var button = form.querySelector('button')
+  // While the bytes go out, leaving the page would cut the upload half-way: the browser asks first.
+  var stay = function (ev) { ev.preventDefault(); ev.returnValue = 'The upload is still running.'; return ev.returnValue }
+  var finished = function () { busy = false; button.disabled = false; window.removeEventListener('beforeunload', stay) }
+  var busy = false
   form.addEventListener('submit', function (ev) {
-    if (!window.FormData || !window.XMLHttpRequest) return
+    // A second press while the first upload runs would publish the same files twice.
+    if (busy) { ev.preventDefault(); return }
+    if (!window.FormData || !window.XMLHttpRequest) { busy = true; button.disabled = true; return }
     ev.preventDefault()
+    busy = true
+    button.disabled = true
+    window.addEventListener('beforeunload', stay)
     var xhr = new XMLHttpRequest()
     xhr.open('POST', form.action)
     xhr.setRequestHeader('Accept', 'application/json')
@@ -56,6 +66,7 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
     xhr.onload = function () {
       var res = {}
       try { res = JSON.parse(xhr.responseText) } catch (e) {}
+      finished()
       if (xhr.status >= 200 && xhr.status < 300) {
         status.textContent = 'Done: ' + res.files.length + ' file(s) published.'
         setTimeout(function () { location.reload() }, 600)
@@ -63,7 +74,7 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
         status.textContent = (res.error && res.error.message) || ('Upload failed (' + xhr.status + ')')
       }
     }
-    xhr.onerror = function () { status.textContent = 'The connection to the node was lost during the upload.' }
+    xhr.onerror = function () { finished(); status.textContent = 'The connection to the node was lost during the upload.' }
     status.textContent = 'Starting…'
     xhr.send(new FormData(form))
   })
