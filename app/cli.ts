@@ -63,7 +63,7 @@ export async function main (argv: string[]): Promise<void> {
   try {
     await node.open()
   } catch (err) {
-    await node.close().catch(() => {})
+    await node.close().catch(() => { /* the open error below is the one to report */ })
     fail(err)
   }
 }

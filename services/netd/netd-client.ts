@@ -33,7 +33,7 @@ export class NetdClient {
     this.timeoutMs = opts.timeoutMs ?? 150_000
   }
 
-  async open (): Promise<void> {}
+  async open (): Promise<void> { /* nothing to open: each request dials netd's socket */ }
 
   /** Abandons requests in flight (their replies are dropped; netd still finishes the change). */
   async close (): Promise<void> {

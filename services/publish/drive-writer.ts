@@ -108,7 +108,7 @@ export class DriveWriter {
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await blobs.core.clear(before, blobs.core.length).catch(() => {})
+        await blobs.core.clear(before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
       }
       return chunker.bytes
@@ -147,7 +147,7 @@ export class DriveWriter {
     return this.serial(d.id, async () => {
       if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`)
       // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
-      await d.drive.clear(name).catch(() => {})
+      await d.drive.clear(name).catch(() => { /* the entry is deleted anyway; a later clear can free the blocks */ })
       await wrap(() => d.drive.del(name))
       return name
     })
@@ -156,9 +156,10 @@ export class DriveWriter {
   private serial<T> (key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve()
     const next = prev.then(fn, fn)
-    const settled = next.catch(() => {})
+    const settled = next.catch(() => { /* the caller gets the error from next; the lock only orders */ })
     this.locks.set(key, settled)
-    settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
+    // settled never rejects and the callback cannot throw.
+    void settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
     return next
   }
 }

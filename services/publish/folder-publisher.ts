@@ -73,10 +73,11 @@ export class FolderPublisher {
   private schedule (): void {
     if (this.closed) return
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => { this.timer = null; this.sync().catch(() => {}) }, DEBOUNCE_MS)
+    // sync() never rejects: it logs a failure.
+    this.timer = setTimeout(() => { this.timer = null; void this.sync() }, DEBOUNCE_MS)
   }
 
-  /** Brings the drive in line with the folder: changed files written, removed files deleted. */
+  /** Brings the drive in line with the folder: changed files written, removed files deleted. Never rejects: a failure is logged. */
   sync (): Promise<void> {
     this.syncing = this.syncing.then(() => this.syncOnce()).catch((err) => {
       const full = asDiskFull(err)

@@ -129,7 +129,7 @@ export class SearchIndex {
       this.indexes.set(d.id, next)
       await this.save(d.id, next)
     } finally {
-      await snap.close().catch(() => {})
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
     }
   }
 

@@ -179,7 +179,7 @@ export class LibraryDrive extends EventEmitter {
       this.countedVersion = version
       this.figures.known = false
     } finally {
-      await snap.close().catch(() => {})
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
     }
   }
 
@@ -239,7 +239,7 @@ export class LibraryDrive extends EventEmitter {
         if (info) { this.info = info; this.infoPending = false; this.emit('counted', this.snapshot()) }
       }
       this.emit('progress', this.snapshot())
-    }, () => {}).finally(() => { this.localCounting = false })
+    }, (err: Error) => log.debug(`${this.id.slice(0, 8)}: counting local blocks failed: ${err.message}`)).finally(() => { this.localCounting = false })
   }
 
   private onBlobDownload (core: any): void {
@@ -266,10 +266,10 @@ export class LibraryDrive extends EventEmitter {
     for (const d of this.downloads) d.destroy()
     const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
     // Blocks first, through the public API: even if what follows fails, the space is given back.
-    for (const core of cores) await core.clear(0, core.length).catch(() => {})
+    for (const core of cores) await core.clear(0, core.length).catch(() => { /* best effort: deleting the core below frees it too */ })
     // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
     const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
-    await this.drive.close().catch(() => {})
-    for (const st of stored) await st.store.deleteCore(st.core).catch(() => {})
+    await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
+    for (const st of stored) await st.store.deleteCore(st.core).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: could not delete a stored core: ${err.message}`))
   }
 }

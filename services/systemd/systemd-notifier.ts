@@ -110,7 +110,8 @@ export class SystemdNotifier {
     // A ping still in flight (a slow barrier) is enough; piling up processes would not help a stuck systemd.
     if (this.watchdogBusy) return
     this.watchdogBusy = true
-    this.send('WATCHDOG=1', () => this.raw('WATCHDOG=1')).finally(() => { this.watchdogBusy = false })
+    // send() never rejects (it logs), and the callback cannot throw.
+    void this.send('WATCHDOG=1', () => this.raw('WATCHDOG=1')).finally(() => { this.watchdogBusy = false })
   }
 
   private flushStatus (): void {
@@ -120,6 +121,7 @@ export class SystemdNotifier {
     if (text === null || text === this.lastStatus) return
     this.lastStatus = text
     this.lastStatusAt = Date.now()
+    // send() never rejects: a failed notification is logged.
     void this.send('STATUS=', () => this.notify({ status: text }))
   }
 
@@ -140,6 +142,7 @@ export class SystemdNotifier {
       log.warn(`could not send ${what} to systemd: ${msg}`)
     })
     this.inflight.add(done)
+    // done never rejects (both outcomes are handled above).
     void done.finally(() => this.inflight.delete(done))
     return done
   }

@@ -171,6 +171,6 @@ function backTo (req: Request): string {
   try {
     const ref = new URL(req.headers.referer ?? '')
     if (ref.host === req.headers.host && ref.pathname.startsWith('/admin')) return ref.pathname + ref.search
-  } catch {}
+  } catch { /* no or a malformed Referer: back to the admin home */ }
   return '/admin'
 }

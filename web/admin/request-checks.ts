@@ -33,7 +33,7 @@ export function checkSameOrigin (req: Request): void {
   if (referer !== undefined) {
     try {
       if (allowed.includes(new URL(referer).origin)) return
-    } catch {}
+    } catch { /* a malformed Referer counts as none */ }
   }
   throw FORBIDDEN('This request did not say which page sent it (no Origin or Referer header), so it was refused. Use the admin page.')
 }
