@@ -3,7 +3,7 @@
 import express, { Router, type Request, type Response, type NextFunction } from 'express'
 import type { NodeContext } from '../../services/node/node-context.js'
 import { BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, isPortalError } from '../../services/errors.js'
-import { httpStatus } from '../server/error-handler.js'
+import { httpStatus, sendError } from '../server/error-handler.js'
 import { logger } from '../../services/log.js'
 import { AdminPassword, checkNew } from './admin-password.js'
 import { AdminSessions, type Session } from './admin-sessions.js'
@@ -150,14 +150,12 @@ export function adminRouter (ctx: NodeContext, opts: AdminRouterOptions = {}): R
   router.use('/admin', (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const status = httpStatus(err)
     if (status >= 500 && !isPortalError(err)) return next(err)
-    const message = (err as Error).message
+    const headers: Record<string, string> = { ...SECURITY_HEADERS }
     const retry = isPortalError(err) ? Number(err.details.retryAfterMs) : NaN
-    if (status === 429 && retry > 0) res.setHeader('Retry-After', String(Math.ceil(retry / 1000)))
-    if (res.headersSent) { res.destroy(); return }
+    if (status === 429 && retry > 0) headers['Retry-After'] = String(Math.ceil(retry / 1000))
     // An upload refused half-way: the rest of its body is discarded, and the connection not reused.
-    if (req.is('multipart/form-data')) res.setHeader('Connection', 'close')
-    if (wantsJson(req)) { res.status(status).json({ error: { code: isPortalError(err) ? err.code : 'BAD_REQUEST', message } }); return }
-    kit.render(res, 'Error', errorBody(status, message, backTo(req)), status)
+    if (req.is('multipart/form-data')) headers.Connection = 'close'
+    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, 'Error', errorBody(v.status, v.message, backTo(req)), v.status) })
   })
   return router
 }
