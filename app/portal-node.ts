@@ -6,6 +6,7 @@ import { PeerManager } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
 import { MirrorManager } from '../services/mirror/mirror-manager.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
+import { DriveWriter } from '../services/publish/drive-writer.js'
 import { HttpServer, type Listener } from '../web/server/http-server.js'
 import { createHandler, type AppParts } from '../web/server/create-app.js'
 import { MdnsDiscovery } from '../services/discovery/mdns-discovery.js'
@@ -85,8 +86,9 @@ export class PortalNode {
     this.library.list().forEach(watch)
     this.library.on('drive-added', watch)
 
+    const writer = new DriveWriter(this.library, config.data)
     for (const folder of config.share) {
-      const publisher = new FolderPublisher({ library: this.library, folder, title: config.shareTitles[folder] })
+      const publisher = new FolderPublisher({ library: this.library, folder, writer, title: config.shareTitles[folder] })
       await publisher.open()
       this.add({ name: `publish ${folder}`, close: () => publisher.close() })
     }

@@ -56,27 +56,38 @@ export function userPath (text: unknown): string {
   return name
 }
 
+/** Free bytes on the data disk, or null when it cannot be told. */
+export type FreeBytes = () => Promise<number | null>
+
 /** Passes blocks through, failing with DISK_FULL once the disk's free space falls below the margin. */
 class SpaceGuard extends Transform {
   private blocks = 0
 
-  constructor (private readonly dataDir: string) {
+  constructor (private readonly freeBytes: FreeBytes) {
     super()
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (++this.blocks % CHECK_EVERY_BLOCKS !== 0) return cb(null, chunk)
-    fs.statfs(this.dataDir).then((st) => {
-      if (st.bavail * st.bsize < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
+    this.freeBytes().then((free) => {
+      if (free !== null && free < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
       else cb(null, chunk)
     }, () => cb(null, chunk))
   }
 }
 
+export interface DriveWriterOptions {
+  /** How free space is measured; statfs of the data folder by default. */
+  freeBytes?: FreeBytes
+}
+
 export class DriveWriter {
   private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly freeBytes: FreeBytes
 
-  constructor (private readonly library: Library, private readonly dataDir: string) {}
+  constructor (private readonly library: Library, dataDir: string, opts: DriveWriterOptions = {}) {
+    this.freeBytes = opts.freeBytes ?? (() => fs.statfs(dataDir).then(st => st.bavail * st.bsize, () => null))
+  }
 
   /** An own drive the admin may change (not one that mirrors a --share folder, which would undo the change). */
   writable (key: string): LibraryDrive {
@@ -90,21 +101,21 @@ export class DriveWriter {
   /** Refuses an upload the disk cannot hold, before writing anything. */
   async checkSpace (bytes: number): Promise<void> {
     if (!(bytes > 0)) return
-    const st = await fs.statfs(this.dataDir).catch(() => null)
-    if (st && st.bavail * st.bsize < bytes + DISK_MARGIN) {
+    const free = await this.freeBytes()
+    if (free !== null && free < bytes + DISK_MARGIN) {
       throw DISK_FULL(`Not enough free space for this upload (${Math.round(bytes / 1048576)} MB): free space on the node first.`)
     }
   }
 
   /** Streams `source` into `name`; on failure no entry is written and the blocks written so far are cleared. */
-  writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}): Promise<number> {
+  writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}, opts: { executable?: boolean } = {}): Promise<number> {
     return this.serial(d.id, async () => {
       const drive = d.drive
       const blobs = await drive.getBlobs()
       const before: number = blobs.core.length
       const chunker = new Rechunker()
       try {
-        await pipeline(source, chunker, new SpaceGuard(this.dataDir), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata } }))
+        await pipeline(source, chunker, new SpaceGuard(this.freeBytes), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
@@ -123,8 +134,8 @@ export class DriveWriter {
     if (isPortalError(err)) return err
     const full = asDiskFull(err)
     if (full) return full
-    const st = await fs.statfs(this.dataDir).catch(() => null)
-    if (st && st.bavail * st.bsize < DISK_MARGIN) return asDiskFull({ code: 'ENOSPC' })
+    const free = await this.freeBytes()
+    if (free !== null && free < DISK_MARGIN) return asDiskFull({ code: 'ENOSPC' })
     return err
   }
 
