@@ -5,7 +5,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { drivePath } from '../storage/drive-path.js'
 import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../errors.js'
@@ -52,7 +52,7 @@ export function userPath (text: unknown): string {
   if (typeof text !== 'string' || text.trim() === '') throw BAD_PATH('Give a file name.')
   const name = drivePath(text.split('/').map(encodeURIComponent).join('/'))
   if (name === '/') throw BAD_PATH('Give a file name, not just "/".')
-  if ((name + '/').startsWith(HIDDEN_PREFIX)) throw BAD_PATH('That folder is reserved for the portal itself.')
+  if (isHidden(name)) throw BAD_PATH('That folder is reserved for the portal itself.')
   return name
 }
 
@@ -183,7 +183,7 @@ async function wrap<T> (fn: () => Promise<T>): Promise<T> {
 export async function listFiles (d: LibraryDrive, limit = 5000): Promise<{ files: Array<{ path: string, bytes: number }>, more: boolean }> {
   const files: Array<{ path: string, bytes: number }> = []
   for await (const entry of d.drive.list('/', { recursive: true, wait: false })) {
-    if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+    if (isHidden(entry.key)) continue
     if (files.length >= limit) return { files, more: true }
     files.push({ path: entry.key, bytes: entry.value.blob?.byteLength ?? 0 })
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { asDiskFull } from '../errors.js'
 import type { DriveWriter } from './drive-writer.js'
 import { walkFiles } from './walk-files.js'
@@ -96,7 +96,7 @@ export class FolderPublisher {
     const onDisk = await walkFiles(this.opts.folder, editorLitter)
     let changes = 0
     for await (const entry of drive.list('/', { recursive: true })) {
-      if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+      if (isHidden(entry.key)) continue
       const st = onDisk.get(entry.key)
       if (!st) { await drive.del(entry.key); changes++; continue }
       const meta = entry.value.metadata

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
@@ -133,7 +133,7 @@ export class UsbSticks {
     }
     const entries: Array<{ key: string, bytes: number }> = []
     for await (const e of d.drive.list('/', { recursive: true, wait: false })) {
-      if (e.key.startsWith(HIDDEN_PREFIX) || !e.value.blob) continue
+      if (isHidden(e.key) || !e.value.blob) continue
       entries.push({ key: e.key, bytes: e.value.blob.byteLength })
     }
     const job = this.job('export', `"${d.info.title || d.id.slice(0, 8)}" → ${s.name}/${name}`, entries.length)

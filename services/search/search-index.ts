@@ -9,7 +9,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { writeFileAtomic } from '../storage/atomic-file.js'
 import { fileKind } from '../media/file-kind.js'
-import { isHidden } from '../storage/drive-folder.js'
+import { isHidden } from '../storage/library-drive.js'
 import { readHead } from '../storage/read-head.js'
 import { logger } from '../log.js'
 

@@ -12,6 +12,11 @@ const log = logger('drive')
 /** Where a drive keeps its own title and description, so they travel with it to every mirror. */
 export const DRIVE_INFO_PATH = '/.p2p-portal/drive.json'
 export const HIDDEN_PREFIX = '/.p2p-portal/'
+
+/** The node's own files in a drive (its metadata), never shown, listed, written by a user or published from disk. */
+export function isHidden (path: string): boolean {
+  return path === HIDDEN_PREFIX.slice(0, -1) || path.startsWith(HIDDEN_PREFIX)
+}
 const MAX_CACHED_ENTRIES = 1000
 
 export interface DriveInfo { title: string, description: string }
@@ -164,7 +169,7 @@ export class LibraryDrive extends EventEmitter {
           this.infoPending = info === null
           continue
         }
-        if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+        if (isHidden(entry.key)) continue
         if (blob) { blobs.push(blob); bytes += blob.byteLength } else blobs.push({ blockOffset: 0, blockLength: 0, byteOffset: 0, byteLength: 0 })
       }
       if (info) this.info = info

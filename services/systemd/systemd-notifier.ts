@@ -8,14 +8,9 @@
 import { execFile } from 'node:child_process'
 import systemdNotify, { type NotifyOptions } from 'systemd-notify'
 import { logger } from '../log.js'
+import type { SystemdEnv } from '../config/config.js'
 
 const log = logger('systemd')
-
-export interface SystemdEnv {
-  NOTIFY_SOCKET?: string
-  WATCHDOG_USEC?: string
-  WATCHDOG_PID?: string
-}
 
 export interface SystemdNotifierOptions {
   /** The variables systemd gave the process; the composition root passes them from the config module. */

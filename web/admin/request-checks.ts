@@ -38,10 +38,6 @@ export function checkSameOrigin (req: Request): void {
   throw FORBIDDEN('This request did not say which page sent it (no Origin or Referer header), so it was refused. Use the admin page.')
 }
 
-export function clientIp (req: Request): string {
-  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '')
-}
-
 export function wantsJson (req: Request): boolean {
   return req.accepts(['text/html', 'application/json']) === 'application/json'
 }

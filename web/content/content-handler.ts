@@ -9,7 +9,7 @@ import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { serveDriveFile } from '../drive-files/serve-drive-file.js'
 import { sendError } from '../server/error-handler.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
-import { isHidden } from '../../services/storage/drive-folder.js'
+import { isHidden } from '../../services/storage/library-drive.js'
 
 export const SITE_CSP = 'sandbox allow-scripts allow-forms allow-popups'
 const SITE_HEADERS = { 'Content-Security-Policy': SITE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }

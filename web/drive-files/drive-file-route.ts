@@ -7,7 +7,7 @@ import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { findDriveFile, sendDriveFile, sendCachedDriveFile, type DriveFile, type ServeOptions } from './serve-drive-file.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { FILE_NOT_FOUND } from '../../services/errors.js'
-import { HIDDEN_PREFIX } from '../../services/storage/library-drive.js'
+import { isHidden } from '../../services/storage/library-drive.js'
 import type { HotAnswer, HotRequest } from '../server/front-door.js'
 
 // Content from any peer, shown on the portal's own origin: it may be displayed but never run there.
@@ -75,7 +75,7 @@ async function serveFromUrl (ctx: NodeContext, req: IncomingMessage, res: Server
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''
   const opts: ServeOptions = { headers: UNTRUSTED_HEADERS, download: /(^|&)download(=|&|$)/.test(query) }
   // The node's own metadata folder travels inside each drive but is not part of what visitors see.
-  if (name === '/' || name.startsWith(HIDDEN_PREFIX)) return false
+  if (name === '/' || isHidden(name)) return false
   const file = await findDriveFile(drive, name)
   if (!file) return false
   // Only files whose bytes can come from the block cache whole (one block, or none) are ever answered hot.
