@@ -11,6 +11,7 @@ import { libraryCatalogue } from '../services/replication/library-catalogue.js'
 import { MirrorManager } from '../services/mirror/mirror-manager.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
 import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
+import { DriveWriter } from '../services/publish/drive-writer.js'
 import { InternetSwarm } from '../services/internet/internet-swarm.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
 import type { NodeContext } from '../services/node/node-context.js'
@@ -92,8 +93,9 @@ export class PortalNode extends Resource {
     await parts.open('peers', peers)
     await parts.open('mirror', mirror)
 
+    const writer = new DriveWriter(library, config.data)
     for (const folder of config.share) {
-      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, title: config.shareTitles[folder] }))
+      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder] }))
     }
 
     const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION }

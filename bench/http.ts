@@ -122,7 +122,7 @@ http {
     console.log(`portal peak RSS: ${mb(peak)} (target ≤ 150 MB)`)
     await node.stop()
   } finally {
-    for (const c of children) { try { process.kill(-c.pid!, 'SIGKILL') } catch {} }
+    for (const c of children) { try { process.kill(-c.pid!, 'SIGKILL') } catch { /* already gone */ } }
     await lan.destroy()
     fs.rmSync(work, { recursive: true, force: true })
   }

@@ -50,7 +50,7 @@ async function mirrorAll (lan: LanNode, publisher: BenchNode, data: string, driv
         const status = JSON.parse(r.stdout)
         const done = status.drives.filter((d: any) => !d.own && d.complete && d.files > 0).length
         if (done >= drives) return Date.now() - started
-      } catch {}
+      } catch { /* not answering yet (curl printed nothing): poll again */ }
       if (Date.now() - started > 600_000) throw new Error(`the mirror did not get ${drives} drives in 10 minutes`)
       await new Promise(resolve => setTimeout(resolve, 250))
     }
@@ -65,7 +65,7 @@ export async function benchMemory (opts: MemoryOptions): Promise<void> {
   const work = await tempDir('p2p-bench-mem-')
   const notify = new NotifySocket(work)
   const cleanup = async () => { await notify.close(); await lan.destroy(); await removeTempDirs() }
-  process.once('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+  process.once('SIGINT', () => { cleanup().catch((err: Error) => console.error(`cleanup: ${err.message}`)).finally(() => process.exit(130)) })
   try {
     console.log(`\n# bench/memory — ${new Date().toISOString()}, ${opts.drives} drives, ${opts.runs} start(s) each, median shown${opts.nodeArgs.length ? `, node ${opts.nodeArgs.join(' ')}` : ''}`)
     await notify.open()

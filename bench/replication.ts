@@ -77,7 +77,7 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
   const watched = new Promise<{ at: number }>((resolve, reject) => {
     watch.once('exit', () => events.has('done') ? resolve(events.get('done')) : reject(new Error('status watcher stopped')))
   })
-  watched.catch(() => {})
+  watched.catch(() => { /* awaited below; this only keeps an early rejection from being unhandled */ })
   while (!events.has('watching')) await new Promise(resolve => setTimeout(resolve, 20))
 
   const node = new BenchNode(mirrorNs, { data, nodeArgs: opts.nodeArgs })
@@ -100,7 +100,7 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
       transferCpuMs: atDone.cpuMs - atConnect.cpuMs
     }
   } finally {
-    try { process.kill(-watch.pid!, 'SIGKILL') } catch {}
+    try { process.kill(-watch.pid!, 'SIGKILL') } catch { /* already gone */ }
     await node.stop()
     fs.rmSync(data, { recursive: true, force: true })
   }
@@ -128,7 +128,7 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
   const lan = await createLan({ nodes: 2 })
   const [pubNs, mirNs] = lan.nodes
   const cleanup = async () => { await lan.destroy(); await removeTempDirs() }
-  process.once('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+  process.once('SIGINT', () => { cleanup().catch((err: Error) => console.error(`cleanup: ${err.message}`)).finally(() => process.exit(130)) })
   try {
     console.log(`# bench/replication — ${new Date().toISOString()}, ${opts.runs} run(s) each, median shown`)
     const sets: Dataset[] = []

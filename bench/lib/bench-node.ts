@@ -64,7 +64,7 @@ export class BenchNode {
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
     const exited = once(proc, 'exit')
     proc.kill('SIGTERM')
-    const timer = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL') } catch {} }, 6000)
+    const timer = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL') } catch { /* already gone */ } }, 6000)
     await exited
     clearTimeout(timer)
   }

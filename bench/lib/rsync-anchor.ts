@@ -47,7 +47,7 @@ export class RsyncDaemon {
     const proc = this.proc
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
     const exited = once(proc, 'exit')
-    try { process.kill(-proc.pid!, 'SIGTERM') } catch {}
+    try { process.kill(-proc.pid!, 'SIGTERM') } catch { /* already gone */ }
     await exited
   }
 }

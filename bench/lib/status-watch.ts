@@ -24,6 +24,6 @@ while (!seen.has('done')) {
     if (d && d.files > 0) mark('drive', { files: d.files, bytes: d.bytes })
     if (d && d.localBytes > 0) mark('first', { localBytes: d.localBytes })
     if (d && d.files > 0 && d.localBytes >= d.bytes) mark('done', { files: d.files, bytes: d.bytes })
-  } catch {}
+  } catch { /* the node is not answering yet: poll again */ }
   await new Promise(resolve => setTimeout(resolve, every))
 }

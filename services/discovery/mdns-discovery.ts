@@ -7,11 +7,13 @@ import Bonjour from 'bonjour-service'
 import { BAD_KEY, CONFIG_INVALID } from '../errors.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
+import { Z32_ALPHABET } from '../storage/drive-key.js'
 
 const log = logger('mdns')
 
 export const SERVICE_TYPE = 'p2p-portal'
-const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{51}[yo]$/
+// 32 bytes in 52 characters: the last one carries a single bit, so it is y or o.
+const Z32_KEY = new RegExp(`^[${Z32_ALPHABET}]{51}[yo]$`)
 // One browser cache entry per service instance ever seen: a hostile LAN could grow it without end.
 const MAX_CACHED_SERVICES = 2000
 const MAX_PEERS = 1000

@@ -49,19 +49,19 @@ export class InternetSwarm extends Resource {
     const swarm = this.swarm
     this.swarm = null
     // The DHT may be unreachable: never let its goodbyes hold up shutdown.
-    if (swarm) await Promise.race([swarm.destroy(), new Promise(r => setTimeout(r, 1500))]).catch(() => {})
+    if (swarm) await Promise.race([swarm.destroy(), new Promise(r => setTimeout(r, 1500))]).catch((err: Error) => log.debug(`closing the swarm: ${err.message}`))
   }
 
   private join (d: LibraryDrive): void {
     if (!this.swarm || this.joined.has(d.id)) return
     const discovery = this.swarm.join(d.discoveryKey, { server: true, client: true })
     this.joined.set(d.id, discovery)
-    discovery.flushed().catch(() => {})
+    discovery.flushed().catch((err: Error) => log.debug(`announcing ${d.id}: ${err.message}`))
   }
 
   private leave (d: LibraryDrive): void {
     const discovery = this.joined.get(d.id)
     this.joined.delete(d.id)
-    if (discovery) discovery.destroy().catch(() => {})
+    if (discovery) discovery.destroy().catch((err: Error) => log.debug(`leaving ${d.id}: ${err.message}`))
   }
 }

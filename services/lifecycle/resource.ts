@@ -23,8 +23,8 @@ export abstract class Resource extends EventEmitter {
   /** True from the first close() call on: background work checks it before starting anything new. */
   get isClosing (): boolean { return this.#closing !== null }
 
-  protected async _open (): Promise<void> {}
-  protected async _close (): Promise<void> {}
+  protected async _open (): Promise<void> { /* a part with nothing to open overrides only _close */ }
+  protected async _close (): Promise<void> { /* a part with nothing to undo overrides only _open */ }
 
   private async closeOnce (): Promise<void> {
     // An open that failed has already said so to its caller; what it did open is undone below all the same.

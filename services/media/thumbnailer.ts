@@ -92,7 +92,7 @@ export class Thumbnailer {
     if (this.queued >= MAX_QUEUED) throw NOT_HERE
     this.queued++
     const job = this.queue.then(() => this.resize(d, name, bytes, size))
-    this.queue = job.catch(() => {})
+    this.queue = job.catch(() => { /* the caller gets the error from job; the queue only orders */ })
     try { return await job } finally { this.queued-- }
   }
 

@@ -60,7 +60,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
   try {
     const st = await fs.statfs(config.data)
     free = st.bavail * st.bsize
-  } catch {}
+  } catch { /* free space unknown: reported as null */ }
   return {
     node: {
       key: library.nodeKey,

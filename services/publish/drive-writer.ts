@@ -5,7 +5,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { drivePath } from '../storage/drive-path.js'
 import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../errors.js'
@@ -52,31 +52,42 @@ export function userPath (text: unknown): string {
   if (typeof text !== 'string' || text.trim() === '') throw BAD_PATH('Give a file name.')
   const name = drivePath(text.split('/').map(encodeURIComponent).join('/'))
   if (name === '/') throw BAD_PATH('Give a file name, not just "/".')
-  if ((name + '/').startsWith(HIDDEN_PREFIX)) throw BAD_PATH('That folder is reserved for the portal itself.')
+  if (isHidden(name)) throw BAD_PATH('That folder is reserved for the portal itself.')
   return name
 }
+
+/** Free bytes on the data disk, or null when it cannot be told. */
+export type FreeBytes = () => Promise<number | null>
 
 /** Passes blocks through, failing with DISK_FULL once the disk's free space falls below the margin. */
 class SpaceGuard extends Transform {
   private blocks = 0
 
-  constructor (private readonly dataDir: string) {
+  constructor (private readonly freeBytes: FreeBytes) {
     super()
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (++this.blocks % CHECK_EVERY_BLOCKS !== 0) return cb(null, chunk)
-    fs.statfs(this.dataDir).then((st) => {
-      if (st.bavail * st.bsize < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
+    this.freeBytes().then((free) => {
+      if (free !== null && free < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
       else cb(null, chunk)
     }, () => cb(null, chunk))
   }
 }
 
+export interface DriveWriterOptions {
+  /** How free space is measured; statfs of the data folder by default. */
+  freeBytes?: FreeBytes
+}
+
 export class DriveWriter {
   private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly freeBytes: FreeBytes
 
-  constructor (private readonly library: Library, private readonly dataDir: string) {}
+  constructor (private readonly library: Library, dataDir: string, opts: DriveWriterOptions = {}) {
+    this.freeBytes = opts.freeBytes ?? (() => fs.statfs(dataDir).then(st => st.bavail * st.bsize, () => null))
+  }
 
   /** An own drive the admin may change (not one that mirrors a --share folder, which would undo the change). */
   writable (key: string): LibraryDrive {
@@ -90,25 +101,25 @@ export class DriveWriter {
   /** Refuses an upload the disk cannot hold, before writing anything. */
   async checkSpace (bytes: number): Promise<void> {
     if (!(bytes > 0)) return
-    const st = await fs.statfs(this.dataDir).catch(() => null)
-    if (st && st.bavail * st.bsize < bytes + DISK_MARGIN) {
+    const free = await this.freeBytes()
+    if (free !== null && free < bytes + DISK_MARGIN) {
       throw DISK_FULL(`Not enough free space for this upload (${Math.round(bytes / 1048576)} MB): free space on the node first.`)
     }
   }
 
   /** Streams `source` into `name`; on failure no entry is written and the blocks written so far are cleared. */
-  writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}): Promise<number> {
+  writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}, opts: { executable?: boolean } = {}): Promise<number> {
     return this.serial(d.id, async () => {
       const drive = d.drive
       const blobs = await drive.getBlobs()
       const before: number = blobs.core.length
       const chunker = new Rechunker()
       try {
-        await pipeline(source, chunker, new SpaceGuard(this.dataDir), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata } }))
+        await pipeline(source, chunker, new SpaceGuard(this.freeBytes), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await blobs.core.clear(before, blobs.core.length).catch(() => {})
+        await blobs.core.clear(before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
       }
       return chunker.bytes
@@ -123,8 +134,8 @@ export class DriveWriter {
     if (isPortalError(err)) return err
     const full = asDiskFull(err)
     if (full) return full
-    const st = await fs.statfs(this.dataDir).catch(() => null)
-    if (st && st.bavail * st.bsize < DISK_MARGIN) return asDiskFull({ code: 'ENOSPC' })
+    const free = await this.freeBytes()
+    if (free !== null && free < DISK_MARGIN) return asDiskFull({ code: 'ENOSPC' })
     return err
   }
 
@@ -147,7 +158,7 @@ export class DriveWriter {
     return this.serial(d.id, async () => {
       if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`)
       // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
-      await d.drive.clear(name).catch(() => {})
+      await d.drive.clear(name).catch(() => { /* the entry is deleted anyway; a later clear can free the blocks */ })
       await wrap(() => d.drive.del(name))
       return name
     })
@@ -156,9 +167,10 @@ export class DriveWriter {
   private serial<T> (key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve()
     const next = prev.then(fn, fn)
-    const settled = next.catch(() => {})
+    const settled = next.catch(() => { /* the caller gets the error from next; the lock only orders */ })
     this.locks.set(key, settled)
-    settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
+    // settled never rejects and the callback cannot throw.
+    void settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
     return next
   }
 }
@@ -171,7 +183,7 @@ async function wrap<T> (fn: () => Promise<T>): Promise<T> {
 export async function listFiles (d: LibraryDrive, limit = 5000): Promise<{ files: Array<{ path: string, bytes: number }>, more: boolean }> {
   const files: Array<{ path: string, bytes: number }> = []
   for await (const entry of d.drive.list('/', { recursive: true, wait: false })) {
-    if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+    if (isHidden(entry.key)) continue
     if (files.length >= limit) return { files, more: true }
     files.push({ path: entry.key, bytes: entry.value.blob?.byteLength ?? 0 })
   }

@@ -1,12 +1,12 @@
 // Publishes a folder as one of the node's own drives and keeps publishing its changes as new versions.
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { asDiskFull } from '../errors.js'
+import type { DriveWriter } from './drive-writer.js'
+import { walkFiles } from './walk-files.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
 
@@ -21,6 +21,8 @@ const RESCAN_MS = 60_000
 export interface FolderPublisherOptions {
   library: Library
   folder: string
+  /** Writes the files: the admin upload's disk-full guard, and a failed file's blocks cleared. */
+  writer: DriveWriter
   title?: string
   description?: string
 }
@@ -32,6 +34,8 @@ export class FolderPublisher extends Resource {
   private interval: NodeJS.Timeout | null = null
   private syncing: Promise<void> = Promise.resolve()
   private again = false
+  /** What the last sync failed with (DISK_FULL when the disk is full); null after a good one. */
+  lastError: Error | null = null
 
   constructor (private readonly opts: FolderPublisherOptions) { super() }
 
@@ -72,13 +76,15 @@ export class FolderPublisher extends Resource {
   private schedule (): void {
     if (this.isClosing) return
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => { this.timer = null; this.sync().catch(() => {}) }, DEBOUNCE_MS)
+    // sync() never rejects: it logs a failure.
+    this.timer = setTimeout(() => { this.timer = null; void this.sync() }, DEBOUNCE_MS)
   }
 
-  /** Brings the drive in line with the folder: changed files written, removed files deleted. */
+  /** Brings the drive in line with the folder: changed files written, removed files deleted. Never rejects: a failure is logged. */
   sync (): Promise<void> {
-    this.syncing = this.syncing.then(() => this.syncOnce()).catch((err) => {
+    this.syncing = this.syncing.then(() => this.syncOnce()).then(() => { this.lastError = null }, (err) => {
       const full = asDiskFull(err)
+      this.lastError = full ?? err
       log.error(`publishing ${this.opts.folder} failed: ${(full ?? err).message}`)
     })
     return this.syncing
@@ -86,11 +92,10 @@ export class FolderPublisher extends Resource {
 
   private async syncOnce (): Promise<void> {
     const drive = this.drive!.drive
-    const onDisk = new Map<string, fs.Stats>()
-    await walk(this.opts.folder, '/', onDisk)
+    const onDisk = await walkFiles(this.opts.folder, editorLitter)
     let changes = 0
     for await (const entry of drive.list('/', { recursive: true })) {
-      if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+      if (isHidden(entry.key)) continue
       const st = onDisk.get(entry.key)
       if (!st) { await drive.del(entry.key); changes++; continue }
       const meta = entry.value.metadata
@@ -105,14 +110,12 @@ export class FolderPublisher extends Resource {
   }
 
   private async writeFile (name: string, st: fs.Stats): Promise<void> {
-    const drive = this.drive!.drive
     const source = path.join(this.opts.folder, ...name.split('/'))
     const metadata = { size: st.size, mtime: Math.floor(st.mtimeMs) }
+    const { writer } = this.opts
     try {
-      await pipeline(
-        fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }),
-        drive.createWriteStream(name, { metadata, executable: (st.mode & 0o111) !== 0 })
-      )
+      await writer.checkSpace(st.size)
+      await writer.writeStream(this.drive!, name, fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }), metadata, { executable: (st.mode & 0o111) !== 0 })
     } catch (err) {
       // A file removed or replaced while we read it: the next change event publishes its final state.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
@@ -121,17 +124,7 @@ export class FolderPublisher extends Resource {
   }
 }
 
-async function walk (dir: string, prefix: string, out: Map<string, fs.Stats>): Promise<void> {
-  let names: fs.Dirent[]
-  try { names = await fsp.readdir(dir, { withFileTypes: true }) } catch { return }
-  for (const d of names) {
-    // Editors' temp files and hidden folders (.git, .DS_Store) are not content.
-    if (d.name.startsWith('.') || d.name.endsWith('~')) continue
-    const full = path.join(dir, d.name)
-    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out)
-    else if (d.isFile()) {
-      const st = await fsp.stat(full).catch(() => null)
-      if (st) out.set(prefix + d.name, st)
-    }
-  }
+/** Editors' temp files and hidden folders (.git, .DS_Store) are not content. */
+function editorLitter (name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~')
 }

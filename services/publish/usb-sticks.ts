@@ -7,12 +7,13 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
 import { Resource } from '../lifecycle/resource.js'
+import { walkFiles } from './walk-files.js'
 
 const log = logger('usb')
 export const DEFAULT_USB_ROOTS = ['/media', '/run/media']
@@ -100,7 +101,7 @@ export class UsbSticks extends Resource {
     const st = await fsp.stat(source).catch(() => null)
     if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.')
     const files = new Map<string, number>()
-    await walk(source, '/', files)
+    for (const [name, st] of await walkFiles(source, stickLitter)) files.set(name, st.size)
     const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description })
     const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size)
     job.driveKey = d.id
@@ -136,7 +137,7 @@ export class UsbSticks extends Resource {
     }
     const entries: Array<{ key: string, bytes: number }> = []
     for await (const e of d.drive.list('/', { recursive: true, wait: false })) {
-      if (e.key.startsWith(HIDDEN_PREFIX) || !e.value.blob) continue
+      if (isHidden(e.key) || !e.value.blob) continue
       entries.push({ key: e.key, bytes: e.value.blob.byteLength })
     }
     const job = this.job('export', `"${d.info.title || d.id.slice(0, 8)}" → ${s.name}/${name}`, entries.length)
@@ -236,17 +237,7 @@ function safeSegment (name: string): string {
   return s
 }
 
-async function walk (dir: string, prefix: string, out: Map<string, number>): Promise<void> {
-  let names: fs.Dirent[]
-  try { names = await fsp.readdir(dir, { withFileTypes: true }) } catch { return }
-  for (const d of names) {
-    // Hidden files and the OS's stick litter (.Trashes, System Volume Information) are not content.
-    if (d.name.startsWith('.') || d.name === 'System Volume Information') continue
-    const full = path.join(dir, d.name)
-    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out)
-    else if (d.isFile()) {
-      const st = await fsp.lstat(full).catch(() => null)
-      if (st?.isFile()) out.set(prefix + d.name, st.size)
-    }
-  }
+/** Hidden files and the OS's stick litter (.Trashes, System Volume Information) are not content. */
+function stickLitter (name: string): boolean {
+  return name.startsWith('.') || name === 'System Volume Information'
 }

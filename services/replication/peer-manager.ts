@@ -124,7 +124,7 @@ export class PeerManager extends Resource {
 
   /** Adopts a connection that is already a Noise stream (hyperswarm over the Internet). */
   adopt (stream: any, initiator: boolean): void {
-    stream.on('error', () => {})
+    stream.on('error', () => { /* the stream closes after an error: 'close' cleans up */ })
     const remote = stream.remotePublicKey ? keyText(stream.remotePublicKey) : null
     if (!remote) { stream.destroy(); return }
     this.onOpen(stream, remote, initiator, 'internet', stream.rawStream?.remoteHost ?? 'dht')
@@ -164,11 +164,11 @@ export class PeerManager extends Resource {
   }
 
   private onInbound (socket: net.Socket): void {
-    socket.on('error', () => {})
+    socket.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
     socket.setNoDelay(true)
     coalesceWrites(socket)
     if (this.isClosing || this.pending >= MAX_PENDING || this.connections.size >= MAX_PEERS) { socket.destroy(); return }
-    this.handshake(socket, false, null).catch(() => {})
+    this.handshake(socket, false, null).catch((err: Error) => log.debug(`inbound handshake: ${err.message}`))
   }
 
   /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
@@ -177,7 +177,7 @@ export class PeerManager extends Resource {
     // Read now: once the socket has closed, Node no longer knows where it came from.
     const where = `${socket.remoteAddress ?? 'an unknown address'}:${socket.remotePort ?? '?'}`
     const stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
-    stream.on('error', () => {})
+    stream.on('error', () => { /* the stream closes after an error: 'close' cleans up */ })
     const timer = setTimeout(() => stream.destroy(), HANDSHAKE_MS)
     let opened = false
     try {
@@ -228,7 +228,7 @@ export class PeerManager extends Resource {
         if (++badMessages > 3) { log.warn(`${remote.slice(0, 8)} sent malformed catalogues: disconnected`); stream.destroy() }
       },
       onOpen: () => channel.send(this.opts.catalogue()),
-      onClose: () => {}
+      onClose: () => { /* the stream's 'close' below cleans up */ }
     })
     const conn: Connection = { peer, stream, channel, initiator, dialerKey }
     this.connections.set(remote, conn)

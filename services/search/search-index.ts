@@ -9,7 +9,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { writeFileAtomic } from '../storage/atomic-file.js'
 import { fileKind } from '../media/file-kind.js'
-import { isHidden } from '../storage/drive-folder.js'
+import { isHidden } from '../storage/library-drive.js'
 import { readHead } from '../storage/read-head.js'
 import { logger } from '../log.js'
 
@@ -129,7 +129,7 @@ export class SearchIndex {
       this.indexes.set(d.id, next)
       await this.save(d.id, next)
     } finally {
-      await snap.close().catch(() => {})
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
     }
   }
 

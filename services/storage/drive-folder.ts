@@ -1,14 +1,10 @@
 // One folder of a drive as the visitor sees it: folders first, then files, the node's own metadata hidden.
 import type { LibraryDrive } from './library-drive.js'
-import { HIDDEN_PREFIX } from './library-drive.js'
+import { isHidden } from './library-drive.js'
 
 export interface FolderItem { name: string, path: string, folder: boolean, size: number }
 
 export const MAX_ITEMS = 1000
-
-export function isHidden (path: string): boolean {
-  return path === HIDDEN_PREFIX.slice(0, -1) || path.startsWith(HIDDEN_PREFIX)
-}
 
 /** `folder` is "/" or "/a/b". Returns null when no such folder (nothing under it). */
 export async function readFolder (d: LibraryDrive, folder: string): Promise<{ items: FolderItem[], truncated: boolean } | null> {

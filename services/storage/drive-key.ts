@@ -2,7 +2,9 @@
 import * as id from 'hypercore-id-encoding'
 import { BAD_KEY } from '../errors.js'
 
-const Z32 = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/
+/** The z-base-32 alphabet (hypercore-id-encoding's), for patterns that check a key's text. */
+export const Z32_ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769'
+const Z32 = new RegExp(`^[${Z32_ALPHABET}]{52}$`)
 const HEX = /^[0-9a-f]{64}$/i
 
 export function parseKey (text: string): Buffer {

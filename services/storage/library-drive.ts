@@ -12,6 +12,11 @@ const log = logger('drive')
 /** Where a drive keeps its own title and description, so they travel with it to every mirror. */
 export const DRIVE_INFO_PATH = '/.p2p-portal/drive.json'
 export const HIDDEN_PREFIX = '/.p2p-portal/'
+
+/** The node's own files in a drive (its metadata), never shown, listed, written by a user or published from disk. */
+export function isHidden (path: string): boolean {
+  return path === HIDDEN_PREFIX.slice(0, -1) || path.startsWith(HIDDEN_PREFIX)
+}
 const MAX_CACHED_ENTRIES = 1000
 
 export interface DriveInfo { title: string, description: string }
@@ -113,11 +118,11 @@ export class LibraryDrive extends Resource {
     if (!this.purging) { await this.drive.close(); return }
     const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
     // Blocks first, through the public API: even if what follows fails, the space is given back.
-    for (const core of cores) await core.clear(0, core.length).catch(() => {})
+    for (const core of cores) await core.clear(0, core.length).catch(() => { /* best effort: deleting the core below frees it too */ })
     // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
     const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
-    await this.drive.close().catch(() => {})
-    for (const st of stored) await st.store.deleteCore(st.core).catch(() => {})
+    await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
+    for (const st of stored) await st.store.deleteCore(st.core).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: could not delete a stored core: ${err.message}`))
   }
 
   /**
@@ -190,7 +195,7 @@ export class LibraryDrive extends Resource {
           this.infoPending = info === null
           continue
         }
-        if (entry.key.startsWith(HIDDEN_PREFIX)) continue
+        if (isHidden(entry.key)) continue
         if (blob) { blobs.push(blob); bytes += blob.byteLength } else blobs.push({ blockOffset: 0, blockLength: 0, byteOffset: 0, byteLength: 0 })
       }
       if (info) this.info = info
@@ -205,7 +210,7 @@ export class LibraryDrive extends Resource {
       this.countedVersion = version
       this.figures.known = false
     } finally {
-      await snap.close().catch(() => {})
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
     }
   }
 
@@ -265,7 +270,7 @@ export class LibraryDrive extends Resource {
         if (info) { this.info = info; this.infoPending = false; this.emit('counted', this.snapshot()) }
       }
       this.emit('progress', this.snapshot())
-    }, () => {}).finally(() => { this.localCounting = false })
+    }, (err: Error) => log.debug(`${this.id.slice(0, 8)}: counting local blocks failed: ${err.message}`)).finally(() => { this.localCounting = false })
   }
 
   private onBlobDownload (core: any): void {

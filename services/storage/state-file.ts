@@ -25,7 +25,7 @@ export class StateFile<T> {
     } catch (err) {
       // A torn write cannot happen (atomic rename), but a hand-edited file can be broken: keep a copy, start clean.
       log.error(`${this.file} is unreadable (${(err as Error).message}); it was kept as ${this.file}.broken`)
-      await import('node:fs/promises').then(fs => fs.rename(this.file, this.file + '.broken')).catch(() => {})
+      await import('node:fs/promises').then(fs => fs.rename(this.file, this.file + '.broken')).catch(() => { /* starting clean matters; the copy is a courtesy */ })
       this.value = structuredClone(this.initial)
     }
   }
@@ -36,7 +36,7 @@ export class StateFile<T> {
     if (this.timer && this.timerDue <= due) return
     if (this.timer) clearTimeout(this.timer)
     this.timerDue = due
-    this.timer = setTimeout(() => { this.timer = null; this.flush().catch(() => {}) }, due - Date.now())
+    this.timer = setTimeout(() => { this.timer = null; this.flush().catch(() => { /* flush() logged it and stays dirty: the next change retries */ }) }, due - Date.now())
     this.timer.unref()
   }
 

@@ -9,14 +9,9 @@ import { execFile } from 'node:child_process'
 import systemdNotify, { type NotifyOptions } from 'systemd-notify'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
+import type { SystemdEnv } from '../config/config.js'
 
 const log = logger('systemd')
-
-export interface SystemdEnv {
-  NOTIFY_SOCKET?: string
-  WATCHDOG_USEC?: string
-  WATCHDOG_PID?: string
-}
 
 export interface SystemdNotifierOptions {
   /** The variables systemd gave the process; the composition root passes them from the config module. */
@@ -100,7 +95,8 @@ export class SystemdNotifier extends Resource {
     // A ping still in flight (a slow barrier) is enough; piling up processes would not help a stuck systemd.
     if (this.watchdogBusy) return
     this.watchdogBusy = true
-    this.send('WATCHDOG=1', () => this.raw('WATCHDOG=1')).finally(() => { this.watchdogBusy = false })
+    // send() never rejects (it logs), and the callback cannot throw.
+    void this.send('WATCHDOG=1', () => this.raw('WATCHDOG=1')).finally(() => { this.watchdogBusy = false })
   }
 
   private flushStatus (): void {
@@ -110,6 +106,7 @@ export class SystemdNotifier extends Resource {
     if (text === null || text === this.lastStatus) return
     this.lastStatus = text
     this.lastStatusAt = Date.now()
+    // send() never rejects: a failed notification is logged.
     void this.send('STATUS=', () => this.notify({ status: text }))
   }
 
@@ -130,6 +127,7 @@ export class SystemdNotifier extends Resource {
       log.warn(`could not send ${what} to systemd: ${msg}`)
     })
     this.inflight.add(done)
+    // done never rejects (both outcomes are handled above).
     void done.finally(() => this.inflight.delete(done))
     return done
   }

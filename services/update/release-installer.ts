@@ -106,7 +106,7 @@ export class ReleaseInstaller {
 
   private exclusive<T> (fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn)
-    this.queue = run.catch(() => {})
+    this.queue = run.catch(() => { /* the caller of run sees the failure; the queue only orders the work */ })
     return run
   }
 
@@ -221,7 +221,7 @@ export class ReleaseInstaller {
     try {
       await this.stage(manifest, source, partial)
     } catch (err) {
-      await this.fs.rm(partial).catch(() => {})
+      await this.fs.rm(partial).catch(() => { /* recover() removes a leftover .partial at the next start */ })
       const full = asDiskFull(err)
       if (full !== null) return refuse(new UpdateError('INSTALL_FAILED', `Release ${version} does not fit: ${full.message}`))
       return refuse(err)

@@ -134,7 +134,7 @@ export class WifiAdapter {
         await this.up('join', name, password)
       } catch (err) {
         // A profile with a wrong password would keep autoconnecting and failing on every boot.
-        await this.remove(name).catch(() => {})
+        await this.remove(name).catch((e: Error) => log.warn(`could not remove the profile ${name}: ${e.message}`))
         // The radio left the hotspot (or the previous network) to try this one. Go back: the organiser is
         // often on that hotspot, and would otherwise lose the node until it restarts.
         if (before !== null && before !== name) {
@@ -248,7 +248,7 @@ export class WifiAdapter {
 
   private serial<T> (task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task, task)
-    this.queue = next.catch(() => {})
+    this.queue = next.catch(() => { /* the caller gets the error from next; the queue only orders */ })
     return next
   }
 }

@@ -26,6 +26,6 @@ export async function startAdminNode (opts: { password?: string | null, data?: s
 const noWifi = {
   status: async () => ({ available: false, current: null }),
   scan: async () => [],
-  join: async () => {},
-  setHotspot: async () => {}
+  join: async () => { /* a fake radio: joins nothing */ },
+  setHotspot: async () => { /* a fake radio: no hotspot */ }
 }

@@ -12,4 +12,7 @@ const extra = await Promise.all(Array.from({ length: 4 }, async () => {
   return n
 }))
 console.log(`bootstrap ready on ${host}:${port} with ${extra.length + 1} nodes`)
-process.on('SIGTERM', async () => { for (const n of extra) await n.destroy(); await bootstrap.destroy(); process.exit(0) })
+process.on('SIGTERM', () => {
+  const stop = async () => { for (const n of extra) await n.destroy(); await bootstrap.destroy() }
+  stop().catch((err: Error) => console.error(`bootstrap: ${err.message}`)).finally(() => process.exit(0))
+})

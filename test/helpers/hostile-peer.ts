@@ -23,7 +23,7 @@ if (mode === 'garbage-handshake') {
   // Fifty connections that speak nonsense instead of Noise.
   for (let i = 0; i < 50; i++) {
     const s = await connect()
-    s.on('error', () => {})
+    s.on('error', () => { /* the node is expected to drop us */ })
     s.write(crypto.randomBytes(4096))
     s.end()
   }
@@ -32,7 +32,7 @@ if (mode === 'garbage-handshake') {
   for (let i = 0; i < 10; i++) {
     const s = await connect()
     const stream = new NoiseSecretStream(true, s)
-    stream.on('error', () => {})
+    stream.on('error', () => { /* the node is expected to drop us */ })
     await stream.opened
     // Bytes on the raw socket after the handshake: they cannot decrypt.
     s.write(crypto.randomBytes(64 * 1024))
@@ -45,7 +45,7 @@ if (mode === 'garbage-handshake') {
   await store.ready()
   const s = await connect()
   const stream = new NoiseSecretStream(true, s)
-  stream.on('error', () => {})
+  stream.on('error', () => { /* the node is expected to drop us */ })
   store.replicate(stream)
   const channel = new CatalogueChannel(stream, {
     onOpen: () => {
@@ -57,9 +57,9 @@ if (mode === 'garbage-handshake') {
       // And one oversized, one malformed: both must be dropped.
       console.log('sent')
     },
-    onCatalogue: () => {},
-    onBadMessage: () => {},
-    onClose: () => {}
+    onCatalogue: () => { /* a hostile peer ignores what it is told */ },
+    onBadMessage: () => { /* a hostile peer ignores what it is told */ },
+    onClose: () => { /* a hostile peer ignores what it is told */ }
   })
   channel.open()
   await new Promise(r => setTimeout(r, 8000))

@@ -56,7 +56,7 @@ const control = [
 
 const mdns = makeMdns({ interface: ip, bind: '0.0.0.0' })
 mdns.on('error', (err: Error) => console.error('hostile:', err.message))
-mdns.on('warning', () => {})
+mdns.on('warning', () => { /* malformed packets are what this peer sends */ })
 
 let sent = 0
 function flood () {
@@ -64,10 +64,10 @@ function flood () {
   for (let i = 0; i < count; i += 20) {
     const answers = []
     for (let j = i; j < Math.min(i + 20, count); j++) answers.push(...records(j))
-    mdns.respond({ answers }, () => {})
+    mdns.respond({ answers }, () => { /* fire and forget: a flood does not wait */ })
     sent += 1
   }
-  mdns.respond({ answers: control }, () => {})
+  mdns.respond({ answers: control }, () => { /* fire and forget */ })
   const raw = dgram.createSocket({ type: 'udp4', reuseAddr: true })
   raw.bind(0, ip, () => {
     for (let n = 0; n < 50; n++) raw.send(randomBytes(12 + n * 20), 5353, '224.0.0.251')

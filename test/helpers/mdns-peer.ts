@@ -22,11 +22,12 @@ const discovery = new MdnsDiscovery({
 discovery.on('peer', (peer: PeerRecord) => say('peer', { ...peer }))
 discovery.on('peer-gone', (key: string) => say('peer-gone', { key }))
 
-process.once('SIGTERM', async () => {
+process.once('SIGTERM', () => {
   const t = performance.now()
-  await discovery.close()
-  say('closed', { ms: Math.round(performance.now() - t) })
-  process.exit(0)
+  discovery.close().then(() => {
+    say('closed', { ms: Math.round(performance.now() - t) })
+    process.exit(0)
+  }, (err: Error) => { say('crash', { message: err.stack }); process.exit(70) })
 })
 
 await discovery.open()

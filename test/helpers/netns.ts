@@ -55,7 +55,7 @@ async function ip (args: string[]): Promise<void> {
 }
 
 async function tryRun (cmd: string, args: string[]): Promise<void> {
-  try { await run(cmd, args, { timeout: 10_000 }) } catch {}
+  try { await run(cmd, args, { timeout: 10_000 }) } catch { /* clean-up of what may not exist */ }
 }
 
 async function listNamespaces (): Promise<string[]> {
@@ -71,9 +71,9 @@ async function killNamespacePids (ns: string): Promise<void> {
   try {
     const { stdout } = await run('ip', ['netns', 'pids', ns])
     for (const pid of stdout.split('\n').map(Number).filter((n) => n > 0)) {
-      try { process.kill(pid, 'SIGKILL') } catch {}
+      try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
     }
-  } catch {}
+  } catch { /* the namespace is already gone */ }
 }
 
 async function removeLan (prefix: string): Promise<void> {
@@ -163,7 +163,7 @@ export async function createLan (opts: { name?: string, nodes?: number } = {}): 
     if (destroyed) return
     destroyed = true
     for (const child of children) {
-      try { process.kill(-child.pid!, 'SIGKILL') } catch {}
+      try { process.kill(-child.pid!, 'SIGKILL') } catch { /* already gone */ }
     }
     await removeLan(name)
   }
@@ -287,9 +287,9 @@ export async function startAvahi (node: LanNode, hostName = `avahi-${node.index}
       for (const c of [avahi, dbus]) {
         if (c.exitCode !== null || c.signalCode !== null) continue
         const exited = new Promise((r) => c.once('exit', r))
-        try { process.kill(-c.pid!, 'SIGTERM') } catch {}
+        try { process.kill(-c.pid!, 'SIGTERM') } catch { /* already gone */ }
         await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))])
-        try { process.kill(-c.pid!, 'SIGKILL') } catch {}
+        try { process.kill(-c.pid!, 'SIGKILL') } catch { /* already gone */ }
       }
       rmSync(dir, { recursive: true, force: true })
     }

@@ -24,8 +24,8 @@ function sweepStale (): void {
   for (const m of mounts) {
     const pid = Number(/\/p2p-small-disk-(\d+)-/.exec(m)?.[1])
     if (!pid || pid === process.pid) continue
-    try { process.kill(pid, 0); continue } catch {}
-    try { execFileSync('umount', ['-l', m]); fs.rmSync(m, { recursive: true, force: true }) } catch {}
+    try { process.kill(pid, 0); continue } catch { /* that run is gone: its disk is stale */ }
+    try { execFileSync('umount', ['-l', m]); fs.rmSync(m, { recursive: true, force: true }) } catch { /* another run swept it first */ }
   }
 }
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await n?.close().catch(() => {})
+  await n?.close().catch(() => { /* a node on a full disk may fail to close; the unmount below still runs */ })
   if (mountPoint) execFileSync('umount', ['-l', mountPoint])
   await removeTempDirs()
 })

@@ -121,9 +121,9 @@ describe('uploading', () => {
     const d = n.node.library.get(key)!
     const { stream } = generated(20 * MB)
     let sent = 0
-    const cut = new Readable({ read () {} })
+    const cut = new Readable({ read () { /* pushed by hand below */ } })
     stream.on('data', (chunk) => { sent += chunk.length; cut.push(chunk); if (sent > 5 * MB) { stream.pause(); cut.destroy(new Error('cable pulled')) } })
-    await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'cut.bin', source: cut }]).catch(() => {})
+    await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'cut.bin', source: cut }]).catch(() => { /* the cut upload is meant to fail */ })
     await new Promise(r => setTimeout(r, 300))
     expect(await d.drive.entry('/cut.bin')).toBeNull()
     // The drive is not left locked by the cut upload: the next one goes through at once.

@@ -54,7 +54,7 @@ describe('the portal port with its front door', () => {
     ;(async () => {
       for (const p of pieces) { s.write(p); await new Promise(r => setTimeout(r, 50)) }
       setTimeout(() => s.end(), waitMs)
-    })()
+    })().catch(reject)
   })
   const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`
 

@@ -3,7 +3,6 @@ import http from 'node:http'
 import { HttpServer } from '../../web/server/http-server.js'
 import { setLogLevel } from '../../services/log.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** GET / on the port; resolves with the status and body, or with the error that ended the connection. */
 function get (port: number): Promise<{ status: number, body: string } | { error: string, afterMs: number }> {
@@ -35,9 +34,8 @@ describe('HttpServer: idle sockets', () => {
   }
 
   it('keeps the socket of a request the portal is still answering past the idle time (a Wi-Fi join waits for the radio)', async () => {
-    const port = await serve(async (req, res) => {
-      await sleep(1200)
-      res.end('joined')
+    const port = await serve((req, res) => {
+      setTimeout(() => res.end('joined'), 1200)
     }, { idleTimeoutMs: 300 })
     expect(await get(port)).toEqual({ status: 200, body: 'joined' })
   })
@@ -54,7 +52,7 @@ describe('HttpServer: idle sockets', () => {
   })
 
   it('gives up on an answer that never starts after answerLimitMs', async () => {
-    const port = await serve(() => {}, { idleTimeoutMs: 200, answerLimitMs: 700 })
+    const port = await serve(() => { /* never answers */ }, { idleTimeoutMs: 200, answerLimitMs: 700 })
     const got = await get(port)
     expect(got).toMatchObject({ error: 'socket hang up' })
     expect((got as { afterMs: number }).afterMs).toBeGreaterThanOrEqual(650)

@@ -17,7 +17,7 @@ class FakeBrowser extends EventEmitter implements BrowserLike {
   services: unknown[] = []
   queries = 0
   update () { this.queries++ }
-  stop () {}
+  stop () { /* nothing to stop in a fake */ }
 }
 
 class FakeBonjour implements BonjourLike {

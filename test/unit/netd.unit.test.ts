@@ -146,7 +146,7 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
   })
 
   it('gives up on a netd that does not answer, as WIFI_FAILED', async () => {
-    const mute = net.createServer(() => {})
+    const mute = net.createServer(() => { /* never answers */ })
     const mutePath = path.join(dir, 'mute.sock')
     await new Promise<void>((resolve) => mute.listen(mutePath, resolve))
     const impatient = new NetdClient({ path: mutePath, timeoutMs: 200 })

@@ -205,7 +205,7 @@ function powerCut (n: number): { fs: InstallerFs, wrap (s: ServiceManager): Serv
   const cut = new Promise<string>(resolve => { signal = resolve })
   const step = async (what: string): Promise<void> => {
     if (--left === 0) signal(what)
-    if (left <= 0) await new Promise(() => {})
+    if (left <= 0) await new Promise(() => { /* the power is cut here: nothing after this step runs */ })
   }
   const mutating = ['mkdir', 'writeFile', 'syncDir', 'rename', 'symlink', 'rm', 'writeFileAtomic'] as const
   const cutFs: InstallerFs = { ...nodeInstallerFs }
@@ -283,7 +283,7 @@ describe('power cuts and recover()', () => {
       const dying: ServiceManager = {
         restart: (u) => services.restart(u),
         waitReady: (u, t) => services.waitReady(u, t),
-        isActive: async () => { if (++checks === 3) { signal(); await new Promise(() => {}) } return true }
+        isActive: async () => { if (++checks === 3) { signal(); await new Promise(() => { /* power cut */ }) } return true }
       }
       expect(await Promise.race([installer(dying).install(source('1.1.0')), cut])).toBe(CUT)
       expect(await fs.readlink(path.join(root, 'current'))).toBe('releases/1.1.0')

@@ -4,7 +4,8 @@ import type { NodeContext } from '../../services/node/node-context.js'
 import type { Session } from './admin-sessions.js'
 import type { Html } from './html.js'
 import { adminPage } from './admin-layout.js'
-import { clientIp, wantsJson } from './request-checks.js'
+import { wantsJson } from './request-checks.js'
+import { clientIp } from '../html/addresses.js'
 import { logger } from '../../services/log.js'
 
 const log = logger('admin')

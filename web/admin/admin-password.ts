@@ -99,7 +99,7 @@ export class AdminPassword {
   private hash (password: string, salt: Buffer, p: { N: number, r: number, p: number }): Promise<Buffer> {
     const run = () => scrypt(password.normalize('NFC'), salt, KEY_LEN, { ...p, maxmem: 64 * 1024 * 1024 })
     const next = this.queue.then(run, run)
-    this.queue = next.catch(() => {})
+    this.queue = next.catch(() => { /* the caller gets the error from next; the queue only orders */ })
     return next
   }
 }

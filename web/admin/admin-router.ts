@@ -3,12 +3,13 @@
 import express, { Router, type Request, type Response, type NextFunction } from 'express'
 import type { NodeContext } from '../../services/node/node-context.js'
 import { BAD_REQUEST, FORBIDDEN, UNAUTHORIZED, isPortalError } from '../../services/errors.js'
-import { httpStatus } from '../server/error-handler.js'
+import { httpStatus, sendError } from '../server/error-handler.js'
 import { logger } from '../../services/log.js'
 import { AdminPassword, checkNew } from './admin-password.js'
 import { AdminSessions, type Session } from './admin-sessions.js'
 import { LoginLimiter } from './login-limiter.js'
-import { checkSameOrigin, clientIp, fromLoopback, loopbackHost, wantsJson } from './request-checks.js'
+import { checkSameOrigin, fromLoopback, loopbackHost, wantsJson } from './request-checks.js'
+import { clientIp } from '../html/addresses.js'
 import { AdminKit, SECURITY_HEADERS, field, wrap } from './admin-kit.js'
 import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js'
 import { errorBody, loginBody, notSetBody, passwordBody, setupBody } from './auth-pages.js'
@@ -155,14 +156,12 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.use('/admin', (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const status = httpStatus(err)
     if (status >= 500 && !isPortalError(err)) return next(err)
-    const message = (err as Error).message
+    const headers: Record<string, string> = { ...SECURITY_HEADERS }
     const retry = isPortalError(err) ? Number(err.details.retryAfterMs) : NaN
-    if (status === 429 && retry > 0) res.setHeader('Retry-After', String(Math.ceil(retry / 1000)))
-    if (res.headersSent) { res.destroy(); return }
+    if (status === 429 && retry > 0) headers['Retry-After'] = String(Math.ceil(retry / 1000))
     // An upload refused half-way: the rest of its body is discarded, and the connection not reused.
-    if (req.is('multipart/form-data')) res.setHeader('Connection', 'close')
-    if (wantsJson(req)) { res.status(status).json({ error: { code: isPortalError(err) ? err.code : 'BAD_REQUEST', message } }); return }
-    kit.render(res, 'Error', errorBody(status, message, backTo(req)), status)
+    if (req.is('multipart/form-data')) headers.Connection = 'close'
+    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, 'Error', errorBody(v.status, v.message, backTo(req)), v.status) })
   })
   const parts: Array<[string, Part]> = [['usb jobs', usb]]
   if (netd) parts.push(['netd client', netd])
@@ -178,6 +177,6 @@ function backTo (req: Request): string {
   try {
     const ref = new URL(req.headers.referer ?? '')
     if (ref.host === req.headers.host && ref.pathname.startsWith('/admin')) return ref.pathname + ref.search
-  } catch {}
+  } catch { /* no or a malformed Referer: back to the admin home */ }
   return '/admin'
 }

@@ -83,7 +83,7 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
         if (failed) return
         if (!csrfOk) return fail(FORBIDDEN('The form was missing its security token: reload the admin page and try again.'))
         resolve({ files })
-      }, () => {})
+      }, () => { /* chain's own .catch already called fail() */ })
     })
     req.on('aborted', () => fail(BAD_REQUEST('The upload was interrupted.')))
     req.pipe(bb)

@@ -7,13 +7,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { NodeContext } from '../../services/node/node-context.js'
 import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import type { DriveFileSender } from '../drive-files/serve-drive-file.js'
-import { httpStatus } from '../server/error-handler.js'
-import { isPortalError } from '../../services/errors.js'
+import { sendError } from '../server/error-handler.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
-import { isHidden } from '../../services/storage/drive-folder.js'
-import { logger } from '../../services/log.js'
-
-const log = logger('content')
+import { isHidden } from '../../services/storage/library-drive.js'
 
 export const SITE_CSP = 'sandbox allow-scripts allow-forms allow-popups'
 const SITE_HEADERS = { 'Content-Security-Policy': SITE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
@@ -50,11 +46,6 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
     plain(res, 404, 'This folder has no index.html.')
   }
   return (req, res) => {
-    serve(req, res).catch((err) => {
-      const status = httpStatus(err)
-      if (status >= 500) log.error(`${req.method} ${req.url?.slice(0, 200)}: ${(err as Error)?.stack ?? err}`)
-      if (res.headersSent) { res.destroy(); return }
-      plain(res, status, isPortalError(err) || status < 500 ? (err as Error).message : 'Something went wrong on this node.')
-    })
+    serve(req, res).catch((err) => sendError(err, req, res, { json: false, headers: SITE_HEADERS }))
   }
 }

@@ -199,7 +199,7 @@ async function streamBlob (res: ServerResponse, blobs: any, blob: BlobRef, start
       const block = await current.block.catch(() => null)
       if (!block || closed) { inFlight.release(current.held); if (!closed) res.destroy(); return }
       next = i + 1 < last ? begin(i + 1, false) : null
-      next?.block.catch(() => {})
+      next?.block.catch(() => { /* seen when its turn comes, through current.block above */ })
       const from = Math.max(start - offset, 0)
       const to = Math.min(end - offset + 1, block.length)
       offset += block.length

@@ -36,19 +36,45 @@ export function httpStatus (err: unknown): number {
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500
 }
 
-/** JSON for /api (or when JSON is preferred), plain text elsewhere; never a stack trace. Plain Node objects. */
-export function sendError (err: unknown, req: IncomingMessage, res: ServerResponse): void {
+/** What a client is told about an error; an unexpected error is not described (the log has it). */
+export interface ErrorView { status: number, code: string, message: string }
+
+export interface SendErrorOptions {
+  /** The area's HTML page for the error (admin, visitor), used unless JSON is answered; it keeps the area's headers. */
+  page?: (view: ErrorView) => void
+  /** JSON or not; by default JSON for /api/ and for clients that prefer it. */
+  json?: boolean
+  /** Added to a JSON or text answer (the content host's sandbox headers, Retry-After). */
+  headers?: Record<string, string>
+}
+
+export function errorView (err: unknown): ErrorView {
   const status = httpStatus(err)
   const code = isPortalError(err) ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
   const message = isPortalError(err) || status < 500 ? (err as Error).message : 'Something went wrong on this node. The organiser can see details in its log.'
+  return { status, code, message }
+}
+
+/**
+ * The one error renderer: the area's page when it has one, else JSON for /api (or when JSON is preferred) and
+ * plain text elsewhere; never a stack trace. Plain Node objects.
+ */
+export function sendError (err: unknown, req: IncomingMessage, res: ServerResponse, opts: SendErrorOptions = {}): void {
+  const view = errorView(err)
+  const { status, code, message } = view
   const path = (req.url ?? '').split('?')[0]
   if (status >= 500) log.error(`${req.method} ${path}: ${(err as Error)?.stack ?? err}`)
   if (res.headersSent) { res.destroy(); return }
   const accept = String(req.headers.accept ?? '')
-  const json = path.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html'))
+  const json = opts.json ?? (path.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html')))
+  if (!json && opts.page) {
+    for (const [name, value] of Object.entries(opts.headers ?? {})) res.setHeader(name, value)
+    return opts.page(view)
+  }
   const body = json ? JSON.stringify({ error: { code, message } }) : `${message}\n`
   for (const name of res.getHeaderNames()) res.removeHeader(name)
   res.writeHead(status, {
+    ...opts.headers,
     'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',

@@ -57,7 +57,8 @@ export class HttpServer extends Resource {
       server.on('clientError', (err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
         else socket.destroy()
-        void err
+        // Phones that walk away and scanners send these all day: worth a debug line, not a warning.
+        log.debug(`client error: ${(err as NodeJS.ErrnoException).code ?? err.message}`)
       })
       this.closeIdleSockets(server)
       const door = l.hot ? new FrontDoor(server, l.hot) : null
@@ -105,7 +106,7 @@ export class HttpServer extends Resource {
       const server = this.servers[i]
       listener.close(() => resolve())
       // Not listening itself behind a front door: close() then only stops its connection checks.
-      if (listener !== server) server.close(() => {})
+      if (listener !== server) server.close(() => { /* the listener's close above is the one awaited */ })
       server.closeAllConnections()
     })))
     this.servers.length = 0

@@ -5,7 +5,7 @@ import { Router, type Request, type Response, type NextFunction } from 'express'
 import path from 'node:path'
 import type { NodeContext } from '../../services/node/node-context.js'
 import { isPortalError } from '../../services/errors.js'
-import { httpStatus } from '../server/error-handler.js'
+import { httpStatus, sendError } from '../server/error-handler.js'
 import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { UNTRUSTED_HEADERS } from '../drive-files/drive-file-route.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
@@ -22,7 +22,8 @@ import { lanDrives } from './lan-drives.js'
 import { SiteCheck } from './site-check.js'
 import { homePage } from './home-page.js'
 import { folderPage, filePage, notFoundPage, type FilePreview } from './browse-pages.js'
-import { readFolder, isHidden } from '../../services/storage/drive-folder.js'
+import { readFolder } from '../../services/storage/drive-folder.js'
+import { isHidden } from '../../services/storage/library-drive.js'
 import { fileKind } from '../../services/media/file-kind.js'
 import { readHead } from '../../services/storage/read-head.js'
 import { renderText, PREVIEW_BYTES } from './text-preview.js'
@@ -151,7 +152,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     const status = httpStatus(err)
     if (!isPortalError(err) || status >= 500 || req.accepts('html') !== 'html' || res.headersSent || req.path.startsWith('/api/')) return next(err)
     const tr = pickLanguage(req)
-    renderPage(ctx, req, res, { status, title: tr.t('notFound'), body: notFoundPage(tr) })
+    sendError(err, req, res, { json: false, page: (v) => renderPage(ctx, req, res, { status: v.status, title: tr.t('notFound'), body: notFoundPage(tr) }) })
   })
 
   return { router, parts: [['live events', live]] }
