@@ -97,10 +97,9 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.post('/admin/login', wrap(async (req, res) => {
     const ip = clientIp(req)
     const local = fromLoopback(req)
-    limiter.check(ip, local)
+    limiter.attempt(ip, local)
     if (!await password.isSet()) throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
     if (!await password.verify(field(req, 'password'))) {
-      limiter.failed(ip)
       log.warn(`failed admin login from ${ip}`)
       throw UNAUTHORIZED('Wrong password.')
     }
@@ -144,11 +143,11 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
 
   router.post('/admin/password', wrap(async (req, res) => {
     const ip = clientIp(req)
-    limiter.check(ip, fromLoopback(req))
+    limiter.attempt(ip, fromLoopback(req))
     if (!await password.verify(field(req, 'current'))) {
-      limiter.failed(ip)
       throw UNAUTHORIZED('The current password is wrong.')
     }
+    limiter.succeeded(ip)
     const pw = checkNew(field(req, 'password'))
     if (pw !== field(req, 'confirm')) throw BAD_REQUEST('The two new passwords differ: type the same password twice.')
     await password.set(pw)
