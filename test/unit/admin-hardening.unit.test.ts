@@ -191,3 +191,17 @@ describe('the login limiter across addresses', () => {
     expect(lockedOut(l, '10.0.0.10')).toMatch(/from this device/)
   })
 })
+
+describe('anonymous sessions from many addresses at once', () => {
+  it('evict from the addresses holding the most, so a phone with one pending login keeps it, and never a logged-in session', async () => {
+    const { AdminSessions } = await import('../../web/admin/admin-sessions.js')
+    const sessions = new AdminSessions()
+    const from = (ip: string) => ({ append: () => {}, req: { socket: { remoteAddress: ip } } }) as any
+    const alive = (id: string) => sessions.find({ headers: { cookie: `p2p_admin=${id}` } } as any) !== null
+    const organiser = sessions.start(from('10.0.9.1'), false)
+    const admin = sessions.start(from('10.0.9.2'), true)
+    for (let i = 0; i < 3000; i++) sessions.start(from(`10.1.${i % 200}.1`), false)
+    expect(alive(organiser.id)).toBe(true)
+    expect(alive(admin.id)).toBe(true)
+  })
+})
