@@ -9,9 +9,12 @@ export class AdminClient {
   cookie = ''
   csrf = ''
   origin: string
+  /** The address to connect from (127.0.0.2, 127.0.0.3, …): another device, as far as the node can tell. */
+  localAddress: string | undefined
 
-  constructor (readonly base: string, opts: { origin?: string } = {}) {
+  constructor (readonly base: string, opts: { origin?: string, localAddress?: string } = {}) {
     this.origin = opts.origin ?? base
+    this.localAddress = opts.localAddress
   }
 
   async get (path: string, headers: Record<string, string> = {}): Promise<AdminResponse> {
@@ -35,7 +38,7 @@ export class AdminClient {
   async request (method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<AdminResponse> {
     const url = new URL(this.base + path)
     const res = await new Promise<{ status: number, headers: Headers, text: string }>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...headers } }, (r) => {
+      const req = http.request({ host: url.hostname, port: url.port, localAddress: this.localAddress, path: url.pathname + url.search, method, headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...headers } }, (r) => {
         let text = ''
         r.setEncoding('utf8')
         r.on('data', (d) => { text += d })
@@ -73,6 +76,7 @@ export class AdminClient {
       const req = http.request({
         host: url.hostname,
         port: url.port,
+        localAddress: this.localAddress,
         path: url.pathname,
         method: 'POST',
         headers: {

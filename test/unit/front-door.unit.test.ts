@@ -100,6 +100,32 @@ describe('the portal port with its front door', () => {
     expect(out.split('hello world')).toHaveLength(2)
   })
 
+  /** Writes `text` on a new connection to `base` and resolves with the statuses once `count` heads came back. */
+  const answers = (base: string, text: string, count: number) => new Promise<string[]>((resolve, reject) => {
+    const u = new URL(base)
+    const s = net.connect(Number(u.port), u.hostname, () => s.write(text))
+    let out = ''
+    s.on('data', (d) => {
+      out += d.toString('latin1')
+      const statuses = [...out.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map(m => m[1])
+      if (statuses.length >= count) { s.destroy(); resolve(statuses) }
+    })
+    s.on('error', reject)
+    s.on('close', () => reject(new Error(`closed with ${JSON.stringify(out)}`)))
+  })
+
+  // Node 20's parser refuses bare-LF line endings with 400; the door must give the same answer, not silence.
+  it('answers requests whose lines end with a bare LF exactly as node:http does on the content port', async () => {
+    const heads = ['GET /api/status HTTP/1.1\nHost: x\n\n', 'GET /api/status HTTP/1.1\r\nHost: x\n\r\n', 'GET /api/status HTTP/1.1\nHost: x\r\n\r\n']
+    for (const head of heads) {
+      const viaHttp = await answers(t.contentUrl, head, 1)
+      expect(await answers(t.url, head, 1), JSON.stringify(head)).toEqual(viaHttp)
+    }
+    // After a request the door answered itself, on the same connection.
+    const viaHttp = await answers(t.contentUrl, heads[0], 1)
+    expect(await answers(t.url, get(`/d/${key}/hello.txt`) + heads[0], 2)).toEqual(['200', ...viaHttp])
+  })
+
   it('hands a head larger than node:http allows to node:http, which refuses it as before', async () => {
     const out = await exchange([get(`/d/${key}/hello.txt`, `X-Big: ${'a'.repeat(20_000)}\r\n`)])
     expect(out).toMatch(/^HTTP\/1\.1 400 /)

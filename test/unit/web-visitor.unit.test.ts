@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import zlib from 'node:zlib'
+import http from 'node:http'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs, until } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
@@ -215,5 +216,31 @@ describe('live view limits', () => {
         return false
       }, { what: 'a free slot' })
     } finally { for (const ac of open) ac.abort() }
+  })
+})
+
+describe('live view and HEAD', () => {
+  it('answers HEAD /events at once, without holding a live-view slot', async () => {
+    const ends: Array<Promise<void>> = []
+    const requests: http.ClientRequest[] = []
+    try {
+      for (let i = 0; i < MAX_STREAMS + 10; i++) {
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = http.request(t.url + '/events', { method: 'HEAD', agent: false }, resolve)
+          req.on('error', reject)
+          req.setTimeout(5000, () => reject(new Error(`HEAD /events number ${i + 1} got no answer`)))
+          req.end()
+          requests.push(req)
+        })
+        expect(res.statusCode).toBe(200)
+        expect(res.headers['content-type']).toContain('text/event-stream')
+        ends.push(new Promise(resolve => { res.on('end', resolve); res.resume() }))
+      }
+      const ac = new AbortController()
+      const r = await fetch(t.url + '/events', { signal: ac.signal })
+      ac.abort()
+      expect(r.status).toBe(200)
+      await Promise.all(ends)
+    } finally { for (const req of requests) req.destroy() }
   })
 })

@@ -24,6 +24,11 @@ import type { Part } from '../../services/lifecycle/part-list.js'
 
 const log = logger('admin')
 
+// The upload route's path under /admin (Express matches `/drives/:key/upload` in any case, with a trailing
+// slash). No other route answers a POST to such a path, so a multipart POST let through here meets the
+// upload's own token check or none at all.
+const UPLOAD_PATH = /^\/drives\/[^/]+\/upload\/?$/i
+
 export interface AdminRouterOptions {
   password?: AdminPassword
   sessions?: AdminSessions
@@ -64,12 +69,18 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     if (req.method === 'GET' || req.method === 'HEAD') return next()
     if (req.method !== 'POST') return next(FORBIDDEN('The admin page only accepts forms (POST).'))
     checkSameOrigin(req)
-    if (req.is('multipart/form-data')) return next()
+    const s = res.locals.adminSession as Session | null
+    const missing = () => FORBIDDEN('The form was missing its security token or it expired: reload the admin page and try again.')
+    if (req.is('multipart/form-data')) {
+      // Only the upload route reads a multipart body, and it checks the token from the first field before a
+      // byte of a file is written. Anywhere else the body is never parsed, so the header is the only place.
+      if (UPLOAD_PATH.test(req.path)) return next()
+      return next(s && AdminSessions.csrfMatches(s, req.get('x-csrf-token')) ? undefined : missing())
+    }
     forms(req, res, (err?: unknown) => {
       if (err) return next(err)
-      const s = res.locals.adminSession as Session | null
       const token = req.get('x-csrf-token') ?? field(req, '_csrf')
-      if (!s || !AdminSessions.csrfMatches(s, token)) return next(FORBIDDEN('The form was missing its security token or it expired: reload the admin page and try again.'))
+      if (!s || !AdminSessions.csrfMatches(s, token)) return next(missing())
       next()
     })
   })
@@ -87,10 +98,9 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.post('/admin/login', wrap(async (req, res) => {
     const ip = clientIp(req)
     const local = fromLoopback(req)
-    limiter.check(ip, local)
+    limiter.attempt(ip, local)
     if (!await password.isSet()) throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
     if (!await password.verify(field(req, 'password'))) {
-      limiter.failed(ip)
       log.warn(`failed admin login from ${ip}`)
       throw UNAUTHORIZED('Wrong password.')
     }
@@ -134,11 +144,11 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
 
   router.post('/admin/password', wrap(async (req, res) => {
     const ip = clientIp(req)
-    limiter.check(ip, fromLoopback(req))
+    limiter.attempt(ip, fromLoopback(req))
     if (!await password.verify(field(req, 'current'))) {
-      limiter.failed(ip)
       throw UNAUTHORIZED('The current password is wrong.')
     }
+    limiter.succeeded(ip)
     const pw = checkNew(field(req, 'password'))
     if (pw !== field(req, 'confirm')) throw BAD_REQUEST('The two new passwords differ: type the same password twice.')
     await password.set(pw)

@@ -1,14 +1,22 @@
 // Admin sessions, in memory (a restart logs the organiser out, which is fine on a Pi). Every visitor of
 // /admin gets a session with a CSRF token, so even the login form is protected; logging in replaces it
 // with a fresh id (no session fixation). Cookies: HttpOnly, SameSite=Strict, Path=/admin.
+// Anonymous sessions cost a stranger one GET each, so they are bounded per client address: a phone that
+// asks for the login page again and again only pushes out its own, never the organiser's half-done login
+// from another phone, and never a logged-in session.
 import crypto from 'node:crypto'
 import type { Request, Response } from 'express'
+import { clientIp } from './request-checks.js'
 
 export const COOKIE = 'p2p_admin'
 const ANON_IDLE_MS = 30 * 60_000
 const ADMIN_IDLE_MS = 2 * 60 * 60_000
 const ADMIN_MAX_MS = 12 * 60 * 60_000
-const MAX_SESSIONS = 500
+/** A browser's tabs and retries fit; a flood from one address does not. */
+const ANON_PER_CLIENT = 20
+const MAX_ANON = 2000
+/** Only the right password makes these. */
+const MAX_ADMIN = 100
 
 export interface Flash { kind: 'ok' | 'error', text: string }
 
@@ -16,6 +24,8 @@ export interface Session {
   id: string
   csrf: string
   admin: boolean
+  /** The client address that made it: anonymous sessions are counted per address. */
+  ip: string
   createdAt: number
   seenAt: number
   flash: Flash | null
@@ -25,6 +35,9 @@ export interface AdminSessionsOptions { now?: () => number }
 
 export class AdminSessions {
   private readonly sessions = new Map<string, Session>()
+  /** Anonymous session ids per client address, oldest first. */
+  private readonly anonByIp = new Map<string, Set<string>>()
+  private anonCount = 0
   private readonly now: () => number
 
   constructor (opts: AdminSessionsOptions = {}) {
@@ -38,7 +51,7 @@ export class AdminSessions {
     const s = this.sessions.get(id)
     if (!s) return null
     const now = this.now()
-    if (this.expired(s, now)) { this.sessions.delete(id); return null }
+    if (this.expired(s, now)) { this.drop(s); return null }
     s.seenAt = now
     return s
   }
@@ -50,22 +63,33 @@ export class AdminSessions {
 
   /** A new session replacing the old one (login, logout). */
   start (res: Response, admin: boolean, old?: Session | null): Session {
-    if (old) this.sessions.delete(old.id)
-    if (this.sessions.size >= MAX_SESSIONS) this.sweep()
+    if (old) this.drop(old)
     const now = this.now()
-    const s: Session = { id: token(), csrf: token(), admin, createdAt: now, seenAt: now, flash: old?.flash ?? null }
+    const ip = res.req ? clientIp(res.req) : ''
+    const s: Session = { id: token(), csrf: token(), admin, ip, createdAt: now, seenAt: now, flash: old?.flash ?? null }
+    this.makeRoom(s)
     this.sessions.set(s.id, s)
+    if (!admin) {
+      let mine = this.anonByIp.get(ip)
+      if (!mine) this.anonByIp.set(ip, mine = new Set())
+      mine.add(s.id)
+      this.anonCount++
+    }
     res.append('Set-Cookie', `${COOKIE}=${s.id}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=${Math.floor((admin ? ADMIN_MAX_MS : ANON_IDLE_MS) / 1000)}`)
     return s
   }
 
   end (res: Response, s: Session | null): void {
-    if (s) this.sessions.delete(s.id)
+    if (s) this.drop(s)
     res.append('Set-Cookie', `${COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0`)
   }
 
   /** Logs every session out (the password changed). */
-  endAll (): void { this.sessions.clear() }
+  endAll (): void {
+    this.sessions.clear()
+    this.anonByIp.clear()
+    this.anonCount = 0
+  }
 
   /** Constant-time comparison of a submitted CSRF token with the session's. */
   static csrfMatches (s: Session, submitted: unknown): boolean {
@@ -80,14 +104,40 @@ export class AdminSessions {
     return now - s.seenAt > ANON_IDLE_MS
   }
 
+  private drop (s: Session): void {
+    if (!this.sessions.delete(s.id) || s.admin) return
+    const mine = this.anonByIp.get(s.ip)
+    mine?.delete(s.id)
+    if (mine?.size === 0) this.anonByIp.delete(s.ip)
+    this.anonCount--
+  }
+
+  /** Evicts what the new session `s` pushes out: an anonymous one only ever evicts anonymous ones. */
+  private makeRoom (s: Session): void {
+    if (s.admin) {
+      if (this.sessions.size - this.anonCount < MAX_ADMIN) return
+      this.sweep()
+      for (const old of this.sessions.values()) {
+        if (this.sessions.size - this.anonCount < MAX_ADMIN) break
+        if (old.admin) this.drop(old)
+      }
+      return
+    }
+    const mine = this.anonByIp.get(s.ip)
+    if (mine && mine.size >= ANON_PER_CLIENT) this.drop(this.sessions.get(mine.values().next().value!)!)
+    if (this.anonCount < MAX_ANON) return
+    this.sweep()
+    // Many addresses at once: the one holding the most gives up its oldest, so a phone with one session keeps it.
+    while (this.anonCount >= MAX_ANON) {
+      let most: Set<string> | null = null
+      for (const ids of this.anonByIp.values()) if (!most || ids.size > most.size) most = ids
+      this.drop(this.sessions.get(most!.values().next().value!)!)
+    }
+  }
+
   private sweep (): void {
     const now = this.now()
-    for (const [id, s] of this.sessions) if (this.expired(s, now)) this.sessions.delete(id)
-    // Anonymous sessions are cheap to make: under a flood, drop the oldest of them, never a logged-in one.
-    for (const [id, s] of this.sessions) {
-      if (this.sessions.size < MAX_SESSIONS) break
-      if (!s.admin) this.sessions.delete(id)
-    }
+    for (const s of this.sessions.values()) if (this.expired(s, now)) this.drop(s)
   }
 }
 

@@ -80,6 +80,8 @@ export class FrontDoor {
       pending = null
       while (data.length) {
         const end = data.indexOf('\r\n\r\n')
+        // node:http also takes lines ending in a bare LF, which this door's parser does not look for.
+        if (bareLf(data, end === -1 ? data.length : end)) return handOff(data)
         if (end === -1) {
           if (data.length > maxHead) return handOff(data)
           pending = data
@@ -140,6 +142,14 @@ export function parseHead (head: string): HotRequest | null {
   // HTTP/1.1 without Host is an error node:http answers.
   if (!headers.host) return null
   return { method: m[1], url: m[2], headers }
+}
+
+/** A LF not preceded by CR before `limit`. */
+function bareLf (data: Buffer, limit: number): boolean {
+  for (let i = data.indexOf(10); i !== -1 && i < limit; i = data.indexOf(10, i + 1)) {
+    if (i === 0 || data[i - 1] !== 13) return true
+  }
+  return false
 }
 
 let dateSecond = 0

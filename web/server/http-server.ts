@@ -21,6 +21,12 @@ export interface HttpServerOptions {
   idleTimeoutMs?: number
   /** The longest the portal may take to start an answer before the idle rule applies again. */
   answerLimitMs?: number
+  /**
+   * While the portal reads a request body, at least minBodyBytes must arrive in every bodyWindowMs, or the
+   * socket is closed: a body dripping in a byte at a time keeps the idle rule from ever firing.
+   */
+  bodyWindowMs?: number
+  minBodyBytes?: number
 }
 
 export class HttpServer extends Resource {
@@ -30,11 +36,16 @@ export class HttpServer extends Resource {
   private readonly doors: FrontDoor[] = []
   private readonly idleTimeoutMs: number
   private readonly answerLimitMs: number
+  private readonly bodyWindowMs: number
+  private readonly minBodyBytes: number
 
   constructor (private readonly host: string, private readonly specs: Listener[], opts: HttpServerOptions = {}) {
     super()
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000
     this.answerLimitMs = opts.answerLimitMs ?? 300_000
+    // About 550 bytes a second: far below any Wi-Fi that carries an upload at all, with room for a stall.
+    this.bodyWindowMs = opts.bodyWindowMs ?? 30_000
+    this.minBodyBytes = opts.minBodyBytes ?? 16 * 1024
   }
 
   port (name: string): number {
@@ -61,6 +72,7 @@ export class HttpServer extends Resource {
         log.debug(`client error: ${(err as NodeJS.ErrnoException).code ?? err.message}`)
       })
       this.closeIdleSockets(server)
+      this.closeSlowBodies(server)
       const door = l.hot ? new FrontDoor(server, l.hot) : null
       const listener = door ? door.netServer : server
       await new Promise<void>((resolve, reject) => {
@@ -97,6 +109,35 @@ export class HttpServer extends Resource {
         return
       }
       socket.destroy()
+    })
+  }
+
+  /**
+   * A body must keep arriving while the portal reads it. It is a rate over windows, not a total time, so a 2 GB
+   * upload over slow Wi-Fi takes as long as it needs; and the clock stops while the portal is not reading (an
+   * upload waiting for the disk pauses the request, and then the client cannot send).
+   */
+  private closeSlowBodies (server: http.Server): void {
+    const windowMs = this.bodyWindowMs
+    const minBytes = this.minBodyBytes
+    server.on('request', (req: http.IncomingMessage) => {
+      if (req.complete || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) return
+      const socket = req.socket
+      let since = Date.now()
+      let base = socket.bytesRead
+      const restart = () => { since = Date.now(); base = socket.bytesRead }
+      const stop = () => { clearInterval(timer); req.removeListener('resume', restart) }
+      const timer = setInterval(() => {
+        if (req.complete || socket.destroyed) return stop()
+        if (req.readableFlowing !== true) return restart()
+        if (Date.now() - since < windowMs) return
+        if (socket.bytesRead - base < minBytes) { stop(); socket.destroy(); return }
+        restart()
+      }, Math.max(10, windowMs / 4))
+      timer.unref()
+      req.on('resume', restart)
+      req.once('end', stop)
+      req.once('close', stop)
     })
   }
 

@@ -32,6 +32,8 @@ export class LiveEvents extends Resource {
       'X-Content-Type-Options': 'nosniff',
       Connection: 'keep-alive'
     })
+    // A HEAD gets the headers and nothing to wait for: a stream it cannot read would hold a slot for nothing.
+    if (req.method === 'HEAD') { res.end(); return }
     // The browser reconnects after this long if the node restarts.
     res.write(`retry: 5000\n\nevent: drives\ndata: ${this.snapshot()}\n\n`)
     this.streams.add(res)
