@@ -196,7 +196,7 @@ describe('anonymous sessions from many addresses at once', () => {
   it('evict from the addresses holding the most, so a phone with one pending login keeps it, and never a logged-in session', async () => {
     const { AdminSessions } = await import('../../web/admin/admin-sessions.js')
     const sessions = new AdminSessions()
-    const from = (ip: string) => ({ append: () => {}, req: { socket: { remoteAddress: ip } } }) as any
+    const from = (ip: string) => ({ append: () => { /* the cookie header is not read here */ }, req: { socket: { remoteAddress: ip } } }) as any
     const alive = (id: string) => sessions.find({ headers: { cookie: `p2p_admin=${id}` } } as any) !== null
     const organiser = sessions.start(from('10.0.9.1'), false)
     const admin = sessions.start(from('10.0.9.2'), true)

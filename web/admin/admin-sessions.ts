@@ -6,7 +6,7 @@
 // from another phone, and never a logged-in session.
 import crypto from 'node:crypto'
 import type { Request, Response } from 'express'
-import { clientIp } from './request-checks.js'
+import { clientIp } from '../html/addresses.js'
 
 export const COOKIE = 'p2p_admin'
 const ANON_IDLE_MS = 30 * 60_000
