@@ -14,6 +14,7 @@ import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-disco
 import { DriveWriter } from '../services/publish/drive-writer.js'
 import { InternetSwarm } from '../services/internet/internet-swarm.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
+import { ReleaseWatcher, type ReleaseInstallerSeam } from '../services/update/release-watcher.js'
 import type { NodeContext } from '../services/node/node-context.js'
 import { statusLine } from '../services/node/node-status.js'
 import { Resource } from '../services/lifecycle/resource.js'
@@ -44,6 +45,8 @@ export interface PortalNodeOptions {
   config: Config
   systemd?: SystemdEnv
   web?: WebParts
+  /** The appliance's hand-off of a verified release to the root update helper; without it updates are only reported. */
+  installer?: ReleaseInstallerSeam | null
 }
 
 export class PortalNode extends Resource {
@@ -52,6 +55,7 @@ export class PortalNode extends Resource {
   library!: Library
   peers!: PeerManager
   mirror!: MirrorManager
+  updates: ReleaseWatcher | null = null
   http!: HttpServer
   context!: NodeContext
   private readonly parts = new PartList()
@@ -92,13 +96,23 @@ export class PortalNode extends Resource {
     this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); peers.announce() })
     await parts.open('peers', peers)
     await parts.open('mirror', mirror)
+    if (config.releaseKey !== null) {
+      // The release drive is followed like any drive (outside the caps); its state is in /api/status from the start.
+      this.updates = await parts.open('updates', new ReleaseWatcher({
+        library,
+        releaseKey: config.releaseKey,
+        runningVersion: APP_VERSION,
+        installer: this.opts.installer ?? null,
+        bundleFolders: config.releaseImport.length > 0 ? async () => config.releaseImport : undefined
+      }))
+    }
 
     const writer = new DriveWriter(library, config.data)
     for (const folder of config.share) {
       await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder] }))
     }
 
-    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION }
+    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updates }
     const files = await parts.open('drive files', new DriveFileRoute(ctx))
     const web = this.opts.web?.(ctx, files) ?? {}
     for (const [name, part] of web.parts ?? []) await parts.open(name, part)

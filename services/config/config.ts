@@ -48,6 +48,10 @@ export interface Config {
   /** Restrict mDNS to these interface names (empty = every IPv4 interface that is up). */
   mdnsInterfaces: string[]
   logLevel: Level
+  /** The release drive this node follows for its own updates (z-base-32), or null. */
+  releaseKey: string | null
+  /** Folders checked for release bundles (p2p-portal-release-<version>.tar); empty = USB sticks under /media and /run/media. */
+  releaseImport: string[]
 }
 
 export const DEFAULTS: Config = {
@@ -70,10 +74,12 @@ export const DEFAULTS: Config = {
   portalHost: '',
   adminPasswordFile: null,
   mdnsInterfaces: [],
-  logLevel: 'info'
+  logLevel: 'info',
+  releaseKey: null,
+  releaseImport: []
 }
 
-type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
+type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'key' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
 interface KeySpec {
   key: keyof Config
   kind: Kind
@@ -105,6 +111,8 @@ const KEYS: Record<string, KeySpec> = {
   'portal-host': { key: 'portalHost', kind: 'string', arg: 'HOST', help: 'the address phones are sent to in captive mode', fix: 'the name or IP phones should open, e.g. portal.local' },
   'admin-password-file': { key: 'adminPasswordFile', kind: 'path', arg: 'FILE', help: 'the organiser\'s password for /admin', fix: 'a file holding the admin password' },
   'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', arg: 'LIST', help: 'limit mDNS to these interfaces, e.g. eth0,wlan0 (default every IPv4 one)', fix: 'interface names such as eth0,wlan0' },
+  'release-key': { key: 'releaseKey', kind: 'key', arg: 'KEY', help: 'follow this release drive for updates of p2p-portal itself (shown in /api/status)', fix: 'the release key printed by "p2p-portal release" (52 z-base-32 characters or 64 hex digits)' },
+  'release-import': { key: 'releaseImport', kind: 'paths', arg: 'DIR', help: 'look for release bundles (p2p-portal-release-*.tar) in this folder (repeatable; default USB sticks)', fix: 'a folder, e.g. --release-import /media/stick' },
   'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', fix: 'debug, info, warn, error or silent' }
 }
 
@@ -133,7 +141,7 @@ export function wantsHelp (argv: string[]): boolean {
   return argv.some(a => a === '--help' || a === '-h')
 }
 
-const MULTI = new Set(['share', 'bootstrap', 'follow', 'deny'])
+const MULTI = new Set(['share', 'bootstrap', 'follow', 'deny', 'release-import'])
 
 export interface LoadOptions {
   argv?: string[]
@@ -224,6 +232,7 @@ export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd()
     }
     return path.resolve(cwd, s)
   })
+  cfg.releaseImport = cfg.releaseImport.map(d => path.resolve(cwd, d))
   if (!cfg.name) cfg.name = defaultName()
   if (cfg.contentPort === 0) cfg.contentPort = cfg.port === 65535 ? 0 : cfg.port + 1
   if (cfg.contentPort === cfg.port) throw CONFIG_INVALID('content-port must differ from port: drive content needs its own origin.')
@@ -266,6 +275,9 @@ function parseValue (name: string, spec: KeySpec, raw: string, fileDir: string):
       return raw
     case 'list':
       return raw.split(',').map(s => s.trim()).filter(Boolean)
+    case 'key':
+      if (!isKeyText(raw)) throw bad()
+      return keyText(parseKey(raw))
     case 'keys':
       // Every other bad value stops the node; a key that can never match would only be a warning, too late.
       return raw.split(',').map(s => s.trim()).filter(Boolean).map(k => {

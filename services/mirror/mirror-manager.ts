@@ -103,7 +103,7 @@ export class MirrorManager extends Resource {
     const held = library.records().map(r => {
       const d = library.get(r.key)
       const f = d?.snapshot()
-      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt }
+      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
     })
     const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: o.entry.bytes, peers: o.peers.size }))
     const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now })

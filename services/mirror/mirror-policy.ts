@@ -13,6 +13,8 @@ export interface HeldDrive {
   /** Metadata has arrived, so `bytes` is the verified size. */
   known: boolean
   addedAt: number
+  /** The release drive: the node's own updates, outside the caps and never evicted. */
+  system?: boolean
 }
 
 export interface OfferedDrive { key: string, bytes: number, peers: number }
@@ -53,7 +55,9 @@ function charge (d: HeldDrive): number { return Math.max(d.bytes, d.localBytes) 
 export function decide (input: PolicyInput): PolicyDecision {
   const { settings: s, now } = input
   const decision: PolicyDecision = { mirror: [], evict: [], skipped: [] }
-  const held = new Map(input.held.map(d => [d.key, d]))
+  // System drives are not library content: they neither count toward the caps nor can be evicted.
+  const held = new Map(input.held.filter(d => d.system !== true).map(d => [d.key, d]))
+  const system = new Set(input.held.filter(d => d.system === true).map(d => d.key))
   const blocked = new Set(input.blocked)
   const deny = new Set(s.deny)
   const follow = new Set(s.follow)
@@ -86,7 +90,7 @@ export function decide (input: PolicyInput): PolicyDecision {
   const offers = [...input.offered].sort((a, b) =>
     Number(follow.has(b.key)) - Number(follow.has(a.key)) || b.peers - a.peers || a.bytes - b.bytes)
   for (const o of offers) {
-    if (held.has(o.key)) continue
+    if (held.has(o.key) || system.has(o.key)) continue
     const followed = follow.has(o.key)
     const skip = (reason: SkipReason) => decision.skipped.push({ key: o.key, reason })
     if (blocked.has(o.key)) { skip('blocked'); continue }

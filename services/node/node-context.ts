@@ -4,6 +4,7 @@ import type { Library } from '../storage/library.js'
 import type { PeerManager } from '../replication/peer-manager.js'
 import type { MirrorManager } from '../mirror/mirror-manager.js'
 import type { NodeSettings } from '../config/node-settings.js'
+import type { UpdateStatus } from '../update/release-watcher.js'
 
 export interface NodeContext {
   /** Read once at start; never changed (what changes at run time is in `settings`). */
@@ -14,4 +15,6 @@ export interface NodeContext {
   mirror: MirrorManager
   startedAt: number
   appVersion: string
+  /** The release watcher, when the node follows a release drive (`--release-key`). */
+  updates?: { readonly update: UpdateStatus } | null
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import type { NodeContext } from './node-context.js'
 import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { formatSize } from '../config/size.js'
+import type { UpdateStatus } from '../update/release-watcher.js'
 
 export interface DriveStatus {
   key: string
@@ -18,6 +19,8 @@ export interface DriveStatus {
   complete: boolean
   peers: number
   lastUsed: number
+  /** Present (true) on the release drive only: app updates, outside the disk caps, not shown to visitors. */
+  release?: true
 }
 
 export interface NodeStatus {
@@ -27,6 +30,7 @@ export interface NodeStatus {
   available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
   disk: { used: number, cap: number, perDriveCap: number, free: number | null }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
+  update: UpdateStatus
 }
 
 export function driveStatuses (ctx: NodeContext): DriveStatus[] {
@@ -47,7 +51,8 @@ export function driveStatuses (ctx: NodeContext): DriveStatus[] {
       localBytes: f.localBytes,
       complete: f.known && f.localBytes >= f.bytes,
       peers: mirror.seeders(d.id),
-      lastUsed: r?.lastUsed ?? 0
+      lastUsed: r?.lastUsed ?? 0,
+      ...(r?.release === true ? { release: true as const } : {})
     }
   })
 }
@@ -80,8 +85,9 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       peers: o.peers.size,
       reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
     })),
-    disk: { used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: ctx.settings.maxTotalBytes, perDriveCap: ctx.settings.maxDriveBytes, free },
-    evictions: mirror.evictions.slice(-10)
+    disk: { used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: ctx.settings.maxTotalBytes, perDriveCap: ctx.settings.maxDriveBytes, free },
+    evictions: mirror.evictions.slice(-10),
+    update: ctx.updates?.update ?? { current: ctx.appVersion, available: null, state: 'none', lastResult: null }
   }
 }
 

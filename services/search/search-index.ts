@@ -59,7 +59,7 @@ export class SearchIndex {
   async search (query: string): Promise<Hit[]> {
     const terms = words(query.slice(0, 200))
     if (!terms.length) return []
-    const drives = this.library.list().filter(d => !this.library.isBlocked(d.id))
+    const drives = this.library.list().filter(d => !this.library.isBlocked(d.id) && !this.library.isRelease(d.id))
     const updates = Promise.all(drives.map(d => this.update(d)))
     await Promise.race([updates, new Promise(r => setTimeout(r, WAIT_MS).unref())])
     const hits: Hit[] = []

@@ -30,6 +30,11 @@ export interface DriveRecord {
   addedAt: number
   lastUsed: number
   title?: string
+  /**
+   * The release drive (app updates, `--release-key`): kept outside the disk caps and never evicted, not shown
+   * to visitors and not offered in catalogues; it still replicates to every peer that opens it.
+   */
+  release?: boolean
 }
 
 interface LibraryState { drives: Record<string, DriveRecord>, blocked: string[] }
@@ -89,6 +94,7 @@ export class Library extends Resource {
   get (key: string): LibraryDrive | undefined { return this.drives.get(key) }
   has (key: string): boolean { return this.drives.has(key) }
   isBlocked (key: string): boolean { return this.state.value.blocked.includes(key) }
+  isRelease (key: string): boolean { return this.state.value.drives[key]?.release === true }
   blockedKeys (): string[] { return [...this.state.value.blocked] }
 
   /** A drive that must exist here; `touch` records the use for least-recently-used eviction. */
@@ -123,6 +129,36 @@ export class Library extends Resource {
     return drive
   }
 
+  /**
+   * The release drive written with the maintainer's key pair (from the `release` command's key file, not from this
+   * store's primary key, so the key file alone can publish). Opened if it is already here.
+   */
+  async ownReleaseDrive (keyPair: { publicKey: Buffer, secretKey: Buffer }, info: DriveInfo): Promise<LibraryDrive> {
+    // Corestore derives the core's key from this key pair's manifest and, for a core it already holds, adds the
+    // secret key to its header: the drive is writable from here on, opened by key like a mirror.
+    const core = this.store.get({ keyPair })
+    await core.ready()
+    const key = keyText(core.key)
+    await core.close()
+    const existing = this.drives.get(key)
+    const r = this.state.value.drives[key]
+    if (existing && r?.own) return existing
+    if (existing) {
+      // Mirrored here so far (a data folder rebuilt from a peer's copy): reopened below as writable, data kept.
+      this.drives.delete(key)
+      await existing.close()
+    }
+    const now = Date.now()
+    const record: DriveRecord = { ...(r ?? { addedAt: now, lastUsed: now }), key, own: true, release: true, pinned: true, followed: false, title: info.title }
+    this.state.value.drives[key] = record
+    await this.state.flush()
+    const drive = await this.openDrive(record)
+    if (!drive.drive.writable) throw new Error(`release drive ${key} is not writable with this key pair`)
+    if (await drive.localEntry(DRIVE_INFO_PATH) === null || drive.info.description !== info.description) await this.writeInfo(drive, info)
+    this.emit('drive-added', drive)
+    return drive
+  }
+
   async writeInfo (drive: LibraryDrive, info: DriveInfo): Promise<void> {
     const body = JSON.stringify({ title: info.title, description: info.description })
     await drive.drive.put(DRIVE_INFO_PATH, Buffer.from(body))
@@ -132,7 +168,7 @@ export class Library extends Resource {
   }
 
   /** Starts mirroring a drive offered by a peer (or followed by key). */
-  async addMirror (keyInput: string, opts: { followed?: boolean, pinned?: boolean, title?: string } = {}): Promise<LibraryDrive> {
+  async addMirror (keyInput: string, opts: { followed?: boolean, pinned?: boolean, release?: boolean, title?: string } = {}): Promise<LibraryDrive> {
     const key = keyText(parseKey(keyInput))
     if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node: unblock it first.`)
     const existing = this.drives.get(key) ?? await this.openingDrives.get(key)
@@ -140,6 +176,7 @@ export class Library extends Resource {
     const r = this.state.value.drives[key] ?? { key, own: false, pinned: false, followed: false, addedAt: now, lastUsed: now }
     if (opts.followed) r.followed = true
     if (opts.pinned) r.pinned = true
+    if (opts.release) r.release = true
     if (opts.title && !r.title) r.title = opts.title.slice(0, 120)
     this.state.value.drives[key] = r
     this.state.changed()
@@ -187,8 +224,9 @@ export class Library extends Resource {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
+      // An own drive without a namespace was made from a key pair kept elsewhere (the release drive): open it by key.
       const drive = r.own
-        ? new LibraryDrive({ store: this.store, namespace: r.namespace, own: true })
+        ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true })
         : new LibraryDrive({ store: this.store, key: parseKey(r.key), own: false, download: true })
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)

@@ -23,7 +23,7 @@ const MAX_OFFERED = 200
 export function lanDrives (ctx: NodeContext, sites: (key: string) => boolean = () => false): LanDrive[] {
   // A drive whose metadata never arrived (followed by a key no peer has) has no title or files to show.
   const known = (key: string) => ctx.library.get(key)?.snapshot().known === true
-  const held = driveStatuses(ctx).filter(d => !ctx.library.isBlocked(d.key) && known(d.key)).map(d => ({
+  const held = driveStatuses(ctx).filter(d => !ctx.library.isBlocked(d.key) && !d.release && known(d.key)).map(d => ({
     key: d.key,
     title: d.title || d.key.slice(0, 8),
     description: d.description,
