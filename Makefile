@@ -1,5 +1,5 @@
 # The front door: each target is a thin call into package.json scripts or scripts/.
-.PHONY: setup run test test-unit test-integration lint typecheck bench build clean
+.PHONY: setup run test test-unit test-integration lint typecheck bench build clean release
 setup:
 	npm ci
 build:
@@ -20,5 +20,11 @@ bench:
 	npm run bench
 clean:
 	rm -rf dist
+# A signed update of this build, served by `p2p-portal start --data $(RELEASE_DATA)`; prints the release key.
+# make release [RELEASE_KEY_FILE=FILE] [RELEASE_DATA=DIR] [RELEASE_ARGS='--version 0.2.0 --notes "…" --from DIR']
+RELEASE_KEY_FILE ?= $(HOME)/p2p-portal-release.key
+RELEASE_DATA ?= release-data
+release:
+	@npm run --silent release -- --key-file "$(RELEASE_KEY_FILE)" --data "$(RELEASE_DATA)" $(RELEASE_ARGS)
 
 -include image/image.mk
