@@ -17,6 +17,7 @@ import { UpdateError, type UpdateErrorCode } from '../../services/update/update-
 import { Library } from '../../services/storage/library.js'
 import { libraryCatalogue } from '../../services/replication/library-catalogue.js'
 import { decide } from '../../services/mirror/mirror-policy.js'
+import { buildConfig } from '../../services/config/config.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { appTree, type Tree } from './update-fixtures.js'
 
@@ -222,6 +223,16 @@ describe('USB bundle', () => {
     const long = `node_modules/${'a'.repeat(120)}/${'b'.repeat(120)}/index.js`
     await writeTar(file, [{ path: long, size: 3, executable: false, open: () => Buffer.from('abc') }, { path: 'x'.repeat(100), size: 0, executable: true, open: () => Buffer.alloc(0) }])
     expect((await indexTar(file, { maxEntries: 10 })).map(e => [e.path, e.size, e.executable])).toEqual([[long, 3, false], ['x'.repeat(100), 0, true]])
+  })
+})
+
+describe('release-key option', () => {
+  it('accepts a drive key (z-base-32 or hex, kept as z-base-32) and stops on anything else naming the key', () => {
+    const key = encodeKey(releaseKeyOf(pair(1).publicKey))
+    expect(buildConfig([['release-key', key]]).releaseKey).toBe(key)
+    expect(buildConfig([['release-key', releaseKeyOf(pair(1).publicKey).toString('hex')]]).releaseKey).toBe(key)
+    expect(buildConfig([]).releaseKey).toBeNull()
+    expect(() => buildConfig([['release-key', 'not-a-key']])).toThrow(/release-key.*release key printed by "p2p-portal release"/)
   })
 })
 
