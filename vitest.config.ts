@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
 // Tiers are file suffixes, so one filter picks a tier:
-// - *.unit.test.ts (test/unit/): in memory, in this process: no listening socket, no network namespace, no
-//   browser. Piped streams, objects with fake collaborators, at most a short-lived helper process.
+// - *.unit.test.ts (test/unit/): one part (or a few wired by hand) in this process, driven directly: no whole
+//   node, no namespace, no browser. A real socket only where the socket is what is tested (HttpServer's idle
+//   rules, two PeerManagers on 127.0.0.1); helper processes only as stand-ins for the OS (a fake nmcli on PATH,
+//   systemd's NOTIFY_SOCKET end).
 // - *.integration.test.ts: the real thing, in two projects that `npm run test:integration` runs together:
 //   - integration-local (test/integration/local/): whole nodes or servers on 127.0.0.1 and unix sockets, real
 //     child processes; no root needed (a few tests mount a tmpfs when root and skip otherwise). Files share

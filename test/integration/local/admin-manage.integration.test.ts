@@ -135,7 +135,8 @@ describe('Wi-Fi end to end: admin page → NetdClient → p2p-portal-netd → nm
     nmcli.install()
     const server = new NetdServer({ path: socket, wifi: new WifiAdapter({ secretDir: dir }) })
     await server.open()
-    const n = await startAdminNode({ admin: { wifi: new NetdClient({ path: socket, timeoutMs: 10_000 }) } })
+    // Every fake nmcli call is a node process: on a loaded host a join (several calls) took over 10 s.
+    const n = await startAdminNode({ admin: { wifi: new NetdClient({ path: socket, timeoutMs: 60_000 }) } })
     try {
       const c = new AdminClient(n.url)
       await c.login(PASSWORD)

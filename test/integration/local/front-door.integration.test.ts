@@ -17,17 +17,25 @@ describe('the portal port with its front door', () => {
   })
   afterAll(async () => { await t?.close(); await removeTempDirs() })
 
-  /** Writes `text` in the given pieces on one connection and returns everything the node sent back. */
-  const exchange = (pieces: string[], waitMs = 300) => new Promise<string>((resolve, reject) => {
+  /**
+   * Writes the pieces on one connection, 50 ms apart so each arrives on its own, and returns everything the node
+   * sent back: once `answered(out)` holds we hang up, or else when the node does (e.g. after Connection: close).
+   */
+  const exchange = (pieces: string[], answered: (out: string) => boolean = () => false) => new Promise<string>((resolve, reject) => {
     const u = new URL(t.url)
     const s = net.connect(Number(u.port), u.hostname)
     let out = ''
-    s.on('data', (d) => { out += d.toString('latin1') })
+    let written = false
+    s.on('data', (d) => {
+      out += d.toString('latin1')
+      if (written && answered(out)) s.end()
+    })
     s.on('error', reject)
     s.on('close', () => resolve(out))
     ;(async () => {
       for (const p of pieces) { s.write(p); await new Promise(r => setTimeout(r, 50)) }
-      setTimeout(() => s.end(), waitMs)
+      written = true
+      if (answered(out)) s.end()
     })()
   })
   const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`
@@ -51,31 +59,33 @@ describe('the portal port with its front door', () => {
       get(`/d/${key}/hello.txt`) + get(`/d/${key}/hello.txt`, 'Range: bytes=0-4\r\n') +
       `POST /d/${key}/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc` +
       get(`/d/${key}/hello.txt`)
-    ])
+    ], (out) => [...out.matchAll(/HTTP\/1\.1 \d{3}/g)].length === 4 && out.endsWith('hello world'))
     const statuses = [...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map(m => Number(m[1]))
     expect(statuses).toEqual([200, 206, 404, 200])
     expect(out).toMatch(/\r\n\r\nhello worldHTTP\/1\.1 206 [^]*\r\n\r\nhelloHTTP\/1\.1 404 /)
   })
 
   it('joins a request head that arrives in pieces', async () => {
-    const out = await exchange([`GET /d/${key}/hel`, 'lo.txt HTTP/1.1\r\nHo', 'st: 127.0.0.1\r\n', '\r\n'])
+    const out = await exchange([`GET /d/${key}/hel`, 'lo.txt HTTP/1.1\r\nHo', 'st: 127.0.0.1\r\n', '\r\n'], (out) => out.endsWith('hello world'))
     expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello world$/)
   })
 
   it('lets node:http close a connection that asks to be closed', async () => {
-    const out = await exchange([get(`/d/${key}/hello.txt`, 'Connection: close\r\n')], 2000)
+    // We never hang up here: the exchange ends only if the node closes the connection.
+    const out = await exchange([get(`/d/${key}/hello.txt`, 'Connection: close\r\n')])
     expect(out).toMatch(/^HTTP\/1\.1 200 OK/)
     expect(out).toMatch(/\r\nConnection: close\r\n/i)
   })
 
   it('answers HEAD without a body and keeps the connection for the next request', async () => {
-    const out = await exchange([`HEAD /d/${key}/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` + get(`/d/${key}/hello.txt`)])
+    const out = await exchange([`HEAD /d/${key}/hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` + get(`/d/${key}/hello.txt`)],
+      (out) => [...out.matchAll(/^HTTP\/1\.1 200 OK/gm)].length === 2 && out.endsWith('hello world'))
     expect([...out.matchAll(/^HTTP\/1\.1 200 OK/gm)]).toHaveLength(2)
     expect(out.split('hello world')).toHaveLength(2)
   })
 
   it('hands a head larger than node:http allows to node:http, which refuses it as before', async () => {
-    const out = await exchange([get(`/d/${key}/hello.txt`, `X-Big: ${'a'.repeat(20_000)}\r\n`)])
+    const out = await exchange([get(`/d/${key}/hello.txt`, `X-Big: ${'a'.repeat(20_000)}\r\n`)], (out) => /\r\n\r\n/.test(out))
     expect(out).toMatch(/^HTTP\/1\.1 400 /)
     expect(out).not.toContain('hello world')
   })

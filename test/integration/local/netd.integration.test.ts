@@ -15,12 +15,18 @@ import { createFakeNmcli, type FakeNmcli } from '../../helpers/fake-nmcli.js'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const SECRET = 'open sesame 123'
 
-/** Sends raw bytes on one connection; resolves every reply line received until netd closes or `lines` arrive. */
-function exchange (socketPath: string, bytes: string | Buffer, lines = 1, halfClose = false): Promise<{ replies: any[], closed: boolean }> {
+/**
+ * Sends raw bytes on one connection and collects the reply lines. With `hangUp` it then waits (up to 10 s) for
+ * netd to close the connection (closed: true); without, it hangs up itself once `lines` replies are in.
+ */
+function exchange (socketPath: string, bytes: string | Buffer, opts: { lines?: number, halfClose?: boolean, hangUp?: boolean } = {}): Promise<{ replies: any[], closed: boolean }> {
+  const { lines = 1, halfClose = false, hangUp = false } = opts
   return new Promise((resolve, reject) => {
     const socket = net.connect({ path: socketPath, allowHalfOpen: true })
     const replies: any[] = []
     let buffered = ''
+    let bound: NodeJS.Timeout | null = null
+    const finish = (closed: boolean) => { if (bound) clearTimeout(bound); socket.destroy(); resolve({ replies, closed }) }
     socket.on('error', reject)
     socket.on('connect', () => halfClose ? socket.end(bytes) : socket.write(bytes))
     socket.on('data', (chunk) => {
@@ -30,9 +36,11 @@ function exchange (socketPath: string, bytes: string | Buffer, lines = 1, halfCl
         replies.push(JSON.parse(buffered.slice(0, end)))
         buffered = buffered.slice(end + 1)
       }
-      if (replies.length >= lines) setTimeout(() => { socket.destroy(); resolve({ replies, closed: false }) }, 50)
+      if (replies.length < lines || bound) return
+      if (hangUp) bound = setTimeout(() => finish(false), 10_000)
+      else finish(false)
     })
-    socket.on('end', () => resolve({ replies, closed: true }))
+    socket.on('end', () => finish(true))
   })
 }
 
@@ -54,7 +62,8 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
     nmcli.install()
     server = new NetdServer({ path: socketPath, wifi: new WifiAdapter({ secretDir: dir }) })
     await server.open()
-    client = new NetdClient({ path: socketPath, timeoutMs: 5000 })
+    // Every fake nmcli call is a node process, slow on a loaded host; the timeout itself has its own test below.
+    client = new NetdClient({ path: socketPath, timeoutMs: 60_000 })
   })
 
   afterEach(async () => {
@@ -108,7 +117,7 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
       '{"op": "join", "ssid": 5}',
       '{"op": "join", "ssid": "Home", "password": null}',
       '{"op": "status"}'
-    ].join('\n') + '\n', 7)
+    ].join('\n') + '\n', { lines: 7 })
     expect(replies.slice(0, 6).map((r) => [r.ok, r.code])).toEqual(Array(6).fill([false, 'BAD_REQUEST']))
     expect(replies[2].message).toMatch(/Unknown op "reboot"/)
     expect(replies[3].message).toMatch(/Unknown field "iface"/)
@@ -118,19 +127,19 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
   })
 
   it('answers a client that ends its side right after the request (nc -U style)', async () => {
-    const { replies, closed } = await exchange(socketPath, '{"op":"scan"}\n{"op":"status"}\n', 2, true)
+    const { replies, closed } = await exchange(socketPath, '{"op":"scan"}\n{"op":"status"}\n', { lines: 2, halfClose: true, hangUp: true })
     expect(replies.map((r) => r.ok)).toEqual([true, true])
     expect(replies[0].networks).toHaveLength(2)
     expect(closed).toBe(true)
   })
 
   it('refuses a request line over 4 KiB with one error reply, hangs up, and stays up for others', async () => {
-    const noNewline = await exchange(socketPath, 'x'.repeat(5000))
+    const noNewline = await exchange(socketPath, 'x'.repeat(5000), { hangUp: true })
     expect(noNewline.replies).toEqual([{ ok: false, code: 'BAD_REQUEST', message: 'The request line is longer than 4096 bytes.' }])
     expect(noNewline.closed).toBe(true)
 
     const big = JSON.stringify({ op: 'join', ssid: 'Home', password: 'p'.repeat(5000) }) + '\n'
-    const withNewline = await exchange(socketPath, big)
+    const withNewline = await exchange(socketPath, big, { hangUp: true })
     expect(withNewline.replies[0]).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(withNewline.closed).toBe(true)
 
@@ -196,9 +205,9 @@ describe('netd main under socket activation', () => {
     child.stderr.on('data', (d) => { output += d })
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     try {
-      const client = new NetdClient({ path: socketPath, timeoutMs: 10_000 })
+      const client = new NetdClient({ path: socketPath, timeoutMs: 60_000 })
       // The socket accepts connections as soon as it is bound, before node has even started: as with systemd.
-      await expect.poll(() => fs.stat(socketPath).then(() => true, () => false), { timeout: 5000 }).toBe(true)
+      await expect.poll(() => fs.stat(socketPath).then(() => true, () => false), { timeout: 20_000 }).toBe(true)
       expect(await client.status()).toEqual({ available: true, current: null })
       const started = Date.now()
       expect(await exited).toBe(0)
@@ -210,5 +219,5 @@ describe('netd main under socket activation', () => {
       await nmcli.remove()
       await fs.rm(dir, { recursive: true, force: true })
     }
-  }, 20_000)
+  }, 90_000)
 })
