@@ -82,5 +82,10 @@ mdns.on('ready', () => {
   flood()
   process.stdout.write(JSON.stringify({ event: 'flooding', packets: sent }) + '\n')
 })
-setInterval(flood, 1000)
+// One line per timed round, so a test can wait for the nodes to take several more floods instead of sleeping.
+let rounds = 0
+setInterval(() => {
+  flood()
+  process.stdout.write(JSON.stringify({ event: 'round', n: ++rounds, packets: sent }) + '\n')
+}, 1000)
 process.once('SIGTERM', () => mdns.destroy(() => process.exit(0)))

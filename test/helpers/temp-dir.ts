@@ -14,15 +14,5 @@ export async function removeTempDirs (): Promise<void> {
   await Promise.all(made.splice(0).map(d => fs.rm(d, { recursive: true, force: true })))
 }
 
-export async function until<T> (fn: () => T | Promise<T>, { timeout = 10_000, every = 50, what = 'condition' } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeout
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v) return v as NonNullable<T>
-    } catch (err) { last = err }
-    await new Promise(r => setTimeout(r, every))
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-}
+// Older tests import the waiting helper from here; it lives in until.ts.
+export { until } from './until.js'

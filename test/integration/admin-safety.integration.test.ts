@@ -32,8 +32,13 @@ function hostile (portal: string, victimKey: string): string {
 <iframe name="sink"></iframe><iframe id="frame" src="${portal}/admin"></iframe>
 <form id="f" method="post" action="${portal}/admin/drives" target="sink"><input name="title" value="pwned-by-form"><input name="_csrf" value="guess"></form>
 <script>
+document.title = 'running'
 const P = ${JSON.stringify(portal)}
 const out = []
+// Listening before the first await: neither frame can have answered yet.
+const loadOf = (el) => new Promise(r => { el.addEventListener('load', r, { once: true }); setTimeout(r, 20000) })
+const frameLoaded = loadOf(document.getElementById('frame'))
+const sinkLoaded = loadOf(document.getElementsByName('sink')[0])
 const attempt = async (name, fn) => { try { out.push(name + ': ' + await fn()) } catch (e) { out.push(name + ': refused (' + e.name + ')') } }
 ;(async () => {
   await attempt('read /admin', async () => { const r = await fetch(P + '/admin', { credentials: 'include' }); const t = await r.text(); return r.status + (t.includes('_csrf') ? ' GOT-TOKEN' : '') })
@@ -43,7 +48,8 @@ const attempt = async (name, fn) => { try { out.push(name + ': ' + await fn()) }
   await attempt('caps', async () => (await fetch(P + '/admin/caps', { method: 'POST', mode: 'no-cors', credentials: 'include', body: new URLSearchParams({ maxDrive: '1K', maxTotal: '1K' }) })).type)
   await attempt('cookie', async () => JSON.stringify(document.cookie))
   document.getElementById('f').submit()
-  await new Promise(r => setTimeout(r, 1500))
+  await sinkLoaded
+  await frameLoaded
   await attempt('frame', async () => document.getElementById('frame').contentDocument ? 'READABLE' : 'not readable')
   document.getElementById('out').textContent = out.join('\\n')
   document.title = 'done'
@@ -94,10 +100,11 @@ afterAll(async () => {
   await removeTempDirs()
 })
 
-async function run (url: string, wait = 10_000): Promise<{ title: string, out: string }> {
+/** Opens the hostile page and, unless `wait` is false, waits for its script to finish (title "done"). */
+async function run (url: string, wait = true): Promise<{ title: string, out: string }> {
   const page = await ctx.newPage()
   await page.goto(url)
-  await page.waitForFunction(() => document.title === 'done', null, { timeout: wait }).catch(() => { /* a page that never finishes is judged by its title and #out below */ })
+  if (wait) await page.waitForFunction(() => document.title === 'done', null, { timeout: 60_000 }).catch(() => { /* a page that never finishes is judged by its title and #out below */ })
   const res = { title: await page.title(), out: await page.locator('#out').textContent() ?? '' }
   await page.close()
   return res
@@ -141,7 +148,8 @@ describe('a hostile drive against an open admin session', () => {
 
   it('as a file on the portal (/d/), its scripts do not run at all', async () => {
     seen.length = 0
-    const { title } = await run(`${n.url}/d/${key}/index.html`, 2000)
+    // goto() returns after the load event: a script allowed to run would have retitled the page by then.
+    const { title } = await run(`${n.url}/d/${key}/index.html`, false)
     expect(title).toBe('hostile')
     expect(seen.filter(s => s.method === 'POST')).toEqual([])
     await untouched()

@@ -6,11 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import id from 'hypercore-id-encoding'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createLan, startAvahi, sweepLans, type Avahi, type Lan, type LanNode } from '../helpers/netns.js'
-import { until } from '../helpers/temp-dir.js'
+import { until, holdsFor } from '../helpers/until.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 
-interface Event { event: string, at: number, key?: string, host?: string, port?: number, version?: number, name?: string, ms?: number, message?: string }
+interface Event { event: string, at: number, key?: string, host?: string, port?: number, version?: number, name?: string, ms?: number, message?: string, n?: number }
 
 interface Peer {
   key: string
@@ -193,7 +193,8 @@ describe('mDNS discovery on a LAN with no default route', () => {
     const b = await startPeer(lan.nodes[1], 'B', 4001)
     await a.waitFor(sees(a, b), 3000, 'A to see B during the flood')
     await b.waitFor(sees(b, a), 3000, 'B to see A during the flood')
-    await new Promise((r) => setTimeout(r, 3000))
+    const floods = hostileOut.filter((e) => e.event === 'round').length
+    await waiter(hostileOut, [])((e) => e.event === 'round' && (e.n ?? 0) >= floods + 3, 15_000, 'three more rounds of the flood')
 
     for (const p of [a, b]) {
       expect(crashed(p)).toBeUndefined()
@@ -215,7 +216,8 @@ describe('mDNS discovery on a LAN with no default route', () => {
     try {
       const a = await startPeer(lan.nodes[0], 'A', 4000)
       const d = await startPeer(late, 'D', 4004, { RESCAN_MS: '500' })
-      await new Promise((r) => setTimeout(r, 700))
+      // No event marks a rescan: stay without peers through one rescan period and a margin.
+      await holdsFor(() => !d.events.some((e) => e.event === 'peer'), 700, { what: 'no peer without an address' })
       expect(d.events.filter((e) => e.event === 'peer')).toEqual([])
       const plugged = Date.now()
       await run('addr', 'add', `${late.ip}/24`, 'dev', 'eth0')
@@ -252,8 +254,9 @@ describe('mDNS discovery on a LAN with no default route', () => {
       expect(await h.waitFor(sees(h, f), 5000, 'Hub to see Far')).toMatchObject({ host: `${other}.2` })
       expect(await a.waitFor(sees(a, h), 5000, 'A to see Hub')).toMatchObject({ host: hub.ip })
       expect(await f.waitFor(sees(f, h), 5000, 'Far to see Hub')).toMatchObject({ host: `${other}.1` })
-      await new Promise((r) => setTimeout(r, 1500))
-      // mDNS is link-local: nothing is relayed from one LAN to the other.
+      // mDNS is link-local: nothing is relayed from one LAN to the other. No event marks "nothing relayed": watch
+      // through more than one announcement round.
+      await holdsFor(() => !a.events.some(sees(a, f)) && !f.events.some(sees(f, a)), 1500, { what: 'no relay across LANs' })
       expect(a.events.some(sees(a, f))).toBe(false)
       expect(f.events.some(sees(f, a))).toBe(false)
       expect(h.events.filter((e) => e.event === 'peer')).toHaveLength(2)

@@ -1,9 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import http from 'node:http'
 import net from 'node:net'
+import { once } from 'node:events'
 import { HttpServer } from '../../web/server/http-server.js'
 import { setLogLevel } from '../../services/log.js'
-
 
 /** GET / on the port; resolves with the status and body, or with the error that ended the connection. */
 function get (port: number): Promise<{ status: number, body: string } | { error: string, afterMs: number }> {
@@ -36,7 +36,8 @@ describe('HttpServer: idle sockets', () => {
 
   it('keeps the socket of a request the portal is still answering past the idle time (a Wi-Fi join waits for the radio)', async () => {
     const port = await serve((req, res) => {
-      setTimeout(() => res.end('joined'), 1200)
+      // Answer only after the idle timeout has fired twice on this socket, however slow the host is.
+      once(req.socket, 'timeout').then(() => once(req.socket, 'timeout')).then(() => res.end('joined'), () => res.destroy())
     }, { idleTimeoutMs: 300 })
     expect(await get(port)).toEqual({ status: 200, body: 'joined' })
   })

@@ -2,19 +2,14 @@ import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import systemdNotify, { type NotifyOptions } from 'systemd-notify'
 import { SystemdNotifier } from '../../services/systemd/systemd-notifier.js'
 import { setLogLevel } from '../../services/log.js'
 import { startReceiver, assignments, type Receiver } from '../helpers/notify-receiver.js'
+import { until as untilValue, holdsFor } from '../helpers/until.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until (check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await sleep(10)
-  }
-}
+// Each notification is a systemd-notify process: on a loaded host one takes far longer than on a quiet one.
+const until = (check: () => boolean) => untilValue(check, { timeout: 15_000, every: 10 })
 
 describe('SystemdNotifier', () => {
   let dir: string
@@ -36,9 +31,11 @@ describe('SystemdNotifier', () => {
   })
 
   it('sends READY=1 only when ready() is called, with our pid as MAINPID', async () => {
-    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket } })
+    const asked: NotifyOptions[] = []
+    notifier = new SystemdNotifier({ env: { NOTIFY_SOCKET: receiver.socket }, notify: (o) => { asked.push(o); return systemdNotify(o) } })
     await notifier.open()
-    await sleep(200)
+    expect(asked).toEqual([])
+    await receiver.drain()
     expect(assignments(receiver)).not.toContain('READY=1')
 
     await notifier.ready()
@@ -70,10 +67,13 @@ describe('SystemdNotifier', () => {
     expect(notifier.watchdogIntervalMs).toBe(100)
     await notifier.open()
     await until(() => assignments(receiver).filter((l) => l === 'WATCHDOG=1').length >= 4)
+    // close() waits for the pings in flight; drain() for the receiver to print them.
     await notifier.close()
-    await sleep(50)
+    await receiver.drain()
     const count = assignments(receiver).filter((l) => l === 'WATCHDOG=1').length
-    await sleep(300)
+    // Nothing marks "no more pings": watch for three intervals.
+    await holdsFor(() => assignments(receiver).filter((l) => l === 'WATCHDOG=1').length === count, 300, { what: 'no ping after close' })
+    await receiver.drain()
     expect(assignments(receiver).filter((l) => l === 'WATCHDOG=1').length).toBe(count)
   })
 
@@ -84,7 +84,10 @@ describe('SystemdNotifier', () => {
     expect(notifier.watchdogIntervalMs).toBe(0)
     await notifier.open()
     await notifier.ready()
-    await sleep(250)
+    // A watchdog pings at once on open(); close() waits for every send in flight, drain() for the receiver.
+    await notifier.close()
+    await receiver.drain()
+    expect(assignments(receiver)).toContain('READY=1')
     expect(assignments(receiver)).not.toContain('WATCHDOG=1')
   })
 
@@ -107,7 +110,9 @@ describe('SystemdNotifier', () => {
     await notifier.ready()
     notifier.status('hello')
     await notifier.stopping()
-    await sleep(150)
+    // A watchdog would ping at once on open(); close() waits for every send in flight.
+    await notifier.close()
+    await receiver.drain()
     expect(calls).toBe(0)
     expect(receiver.messages).toEqual([])
   })
@@ -117,13 +122,18 @@ describe('SystemdNotifier', () => {
     const lines: string[] = []
     setLogLevel('info')
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { lines.push(String(chunk)); return true })
+    // The real binary, behind a wrapper that counts its runs, so the test can wait for repeated failures.
+    const runs = path.join(dir, 'runs')
+    const command = path.join(dir, 'systemd-notify')
+    await fs.writeFile(command, `#!/bin/sh\necho run >> '${runs}'\nexec systemd-notify "$@"\n`, { mode: 0o755 })
+    const ran = async () => (await fs.readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length
     notifier = new SystemdNotifier({
-      env: { NOTIFY_SOCKET: path.join(dir, 'nobody-listens.sock'), WATCHDOG_USEC: '40000' }
+      env: { NOTIFY_SOCKET: path.join(dir, 'nobody-listens.sock'), WATCHDOG_USEC: '40000' }, command
     })
     await notifier.open()
     await expect(notifier.ready()).resolves.toBeUndefined()
+    await untilValue(async () => await ran() >= 3, { timeout: 15_000, every: 10, what: 'three failed watchdog pings' })
     await expect(notifier.stopping()).resolves.toBeUndefined()
-    await sleep(100)
     await notifier.close()
     spy.mockRestore()
     expect(process.env.NOTIFY_SOCKET).toBe(before)

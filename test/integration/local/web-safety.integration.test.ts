@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import net from 'node:net'
-import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
-import { sampleDrive } from '../helpers/portal-drive.js'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
+import { sampleDrive } from '../../helpers/portal-drive.js'
 
 let t: TestNode
 let key: string
@@ -13,8 +13,8 @@ beforeAll(async () => {
 })
 afterAll(async () => { await t?.close(); await removeTempDirs() })
 
-/** Sends raw bytes and returns what came back (until the server closes or `ms` passes). */
-function raw (base: string, data: string, ms = 3000): Promise<{ text: string, closed: boolean }> {
+/** Sends raw bytes and returns what came back: every request here ends with the server closing; `ms` is a bound. */
+function raw (base: string, data: string, ms = 15_000): Promise<{ text: string, closed: boolean }> {
   const u = new URL(base)
   return new Promise((resolve) => {
     const s = net.connect(Number(u.port), u.hostname)

@@ -1,8 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest'
-import { startTestNode } from '../helpers/test-node.js'
-import { libraryCatalogue } from '../../services/replication/library-catalogue.js'
-import { removeTempDirs, until } from '../helpers/temp-dir.js'
-import { setLogLevel } from '../../services/log.js'
+import { startTestNode } from '../../helpers/test-node.js'
+import { libraryCatalogue } from '../../../services/replication/library-catalogue.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
+import { until, holdsFor } from '../../helpers/until.js'
+import { setLogLevel } from '../../../services/log.js'
 
 setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
 
@@ -40,9 +41,15 @@ describe('replication between two nodes', () => {
 
   it('keeps one connection per pair even when both nodes dial at once', async () => {
     const a = await makeNode(); const b = await makeNode(); nodes.push(a, b)
+    const closed: string[] = []
+    a.peers.on('peer-close', () => closed.push('a'))
+    b.peers.on('peer-close', () => closed.push('b'))
     connect(a, b)
     await until(() => a.peers.peers().length === 1 && b.peers.peers().length === 1)
-    await new Promise(r => setTimeout(r, 4000))
+    // The higher key's own dial comes 3 s after discovery (FALLBACK_DIAL_MS) and no event marks that it has
+    // been dropped: watch one connection per side, with no churn, through that moment.
+    const one = () => a.peers.peers().length === 1 && b.peers.peers().length === 1 && closed.length === 0
+    await holdsFor(one, 4000, { what: 'one connection per side' })
     expect(a.peers.peers()).toHaveLength(1)
     expect(b.peers.peers()).toHaveLength(1)
   })
@@ -74,8 +81,10 @@ describe('blocking a drive', () => {
     expect(libraryCatalogue(b.library).refuses).toEqual([drive.id])
     // The publisher keeps offering it: the blocked node never takes it back.
     await drive.drive.put('/y.bin', Buffer.from('more'))
+    // Each review rebuilds `skipped` from scratch: seeing 'blocked' again means a review ran after the new version.
+    b.mirror.skipped.delete(drive.id)
     b.mirror.schedule()
-    await new Promise(r => setTimeout(r, 1000))
+    await until(() => b.mirror.skipped.get(drive.id), { what: 'a review after the new version' })
     expect(b.library.get(drive.id)).toBeUndefined()
     expect(b.mirror.skipped.get(drive.id)).toBe('blocked')
     await expect(b.library.addMirror(drive.id)).rejects.toMatchObject({ code: 'DRIVE_BLOCKED' })

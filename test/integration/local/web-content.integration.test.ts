@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import http from 'node:http'
-import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
-import { sampleDrive, SITE_INDEX } from '../helpers/portal-drive.js'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
+import { sampleDrive, SITE_INDEX } from '../../helpers/portal-drive.js'
 
 let t: TestNode
 let key: string

@@ -2,12 +2,12 @@
 // serial ones, no encoding skips the CSRF token, and no phone on the hotspot can keep the organiser out.
 // Other devices are other loopback addresses (127.0.0.2, 127.0.0.3): to the node they are distinct clients.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startAdminNode, PASSWORD } from '../helpers/admin-node.js'
-import { AdminClient, type AdminResponse } from '../helpers/admin-client.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
-import type { TestNode } from '../helpers/test-node.js'
-import { LoginLimiter } from '../../web/admin/login-limiter.js'
-import { isPortalError } from '../../services/errors.js'
+import { startAdminNode, PASSWORD } from '../../helpers/admin-node.js'
+import { AdminClient, type AdminResponse } from '../../helpers/admin-client.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
+import type { TestNode } from '../../helpers/test-node.js'
+import { LoginLimiter } from '../../../web/admin/login-limiter.js'
+import { isPortalError } from '../../../services/errors.js'
 
 afterAll(removeTempDirs)
 
@@ -194,7 +194,7 @@ describe('the login limiter across addresses', () => {
 
 describe('anonymous sessions from many addresses at once', () => {
   it('evict from the addresses holding the most, so a phone with one pending login keeps it, and never a logged-in session', async () => {
-    const { AdminSessions } = await import('../../web/admin/admin-sessions.js')
+    const { AdminSessions } = await import('../../../web/admin/admin-sessions.js')
     const sessions = new AdminSessions()
     const from = (ip: string) => ({ append: () => { /* the cookie header is not read here */ }, req: { socket: { remoteAddress: ip } } }) as any
     const alive = (id: string) => sessions.find({ headers: { cookie: `p2p_admin=${id}` } } as any) !== null

@@ -3,11 +3,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { Readable } from 'node:stream'
 import crypto from 'node:crypto'
-import { startAdminNode, PASSWORD } from '../helpers/admin-node.js'
-import { AdminClient } from '../helpers/admin-client.js'
-import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
-import type { TestNode } from '../helpers/test-node.js'
-import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
+import { startAdminNode, PASSWORD } from '../../helpers/admin-node.js'
+import { AdminClient } from '../../helpers/admin-client.js'
+import { removeTempDirs, tempDir } from '../../helpers/temp-dir.js'
+import type { TestNode } from '../../helpers/test-node.js'
+import { BLOCK_SIZE } from '../../../services/publish/folder-publisher.js'
 
 const MB = 1024 * 1024
 let n: TestNode
@@ -124,11 +124,11 @@ describe('uploading', () => {
     const cut = new Readable({ read () { /* pushed by hand below */ } })
     stream.on('data', (chunk) => { sent += chunk.length; cut.push(chunk); if (sent > 5 * MB) { stream.pause(); cut.destroy(new Error('cable pulled')) } })
     await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'cut.bin', source: cut }]).catch(() => { /* the cut upload is meant to fail */ })
-    await new Promise(r => setTimeout(r, 300))
-    expect(await d.drive.entry('/cut.bin')).toBeNull()
-    // The drive is not left locked by the cut upload: the next one goes through at once.
+    // The drive is not left locked by the cut upload: the next one goes through. Writes to a drive queue behind
+    // its lock, so once this one is done the cut one has settled too, and nothing of it may remain.
     const next = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'after-cut.txt', source: Buffer.from('ok') }])
     expect(next.status).toBe(200)
+    expect(await d.drive.entry('/cut.bin')).toBeNull()
   })
 })
 

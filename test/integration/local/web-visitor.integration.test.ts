@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import zlib from 'node:zlib'
 import http from 'node:http'
-import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs, until } from '../helpers/temp-dir.js'
-import { sampleDrive, put } from '../helpers/portal-drive.js'
-import { MAX_STREAMS } from '../../web/visitor/live-events.js'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { removeTempDirs, until } from '../../helpers/temp-dir.js'
+import { sampleDrive, put } from '../../helpers/portal-drive.js'
+import { MAX_STREAMS } from '../../../web/visitor/live-events.js'
 
 let t: TestNode
 let key: string

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import http from 'node:http'
-import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
 
 let t: TestNode
 let key: string

@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import crypto from 'node:crypto'
 import http from 'node:http'
-import { startTestNode, type TestNode } from '../helpers/test-node.js'
-import { removeTempDirs } from '../helpers/temp-dir.js'
-import { BLOCK_SIZE } from '../../services/publish/folder-publisher.js'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { removeTempDirs } from '../../helpers/temp-dir.js'
+import { BLOCK_SIZE } from '../../../services/publish/folder-publisher.js'
 
 let t: TestNode
 let key: string
