@@ -52,7 +52,7 @@ meter{width:100%;height:10px}
 pre.text{white-space:pre-wrap;font-size:.9rem}
 .text>:first-child{margin-top:0}
 .text img{max-width:100%}
-.text table{border-collapse:collapse;margin:8px 0}.text th,.text td{border:1px solid var(--line);padding:4px 8px;text-align:start}
+.text table{border-collapse:collapse;margin:8px 0}.text th,.text td{border:1px solid var(--line);padding:4px 8px}
 .note{color:var(--muted);font-size:.9rem}
 .qr{background:#fff;padding:8px;border-radius:8px;display:inline-block;line-height:0}
 .qr svg{width:180px;height:180px}
