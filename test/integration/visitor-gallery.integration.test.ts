@@ -78,10 +78,10 @@ describe('photos as a gallery, at 360×740', () => {
     // Thirty photos in rows: far shorter than a list of thirty 65 px rows.
     const height = await page.evaluate(() => document.querySelector('ul.grid')!.getBoundingClientRect().height)
     expect(height).toBeLessThan(Math.ceil(PHOTOS / perRow) * 130)
-    await shot(page, 'gallery-grid')
     expect(await seriousViolations(page)).toEqual([])
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('ul.grid img')].every(i => i.complete && i.naturalWidth > 0))
+    await shot(page, 'gallery-grid')
     const thumbs = requests.filter(r => r.startsWith(`/thumb/${key}/gallery/`))
     expect(thumbs.length).toBe(PHOTOS)
     for (const r of thumbs) expect(r).toMatch(/\?size=medium$/)

@@ -30,9 +30,10 @@ describe('home page', () => {
     expect(html).toContain(`href="/drive/${key}/"`)
   })
 
-  it('offers a drive with an index.html as a website on the content port', async () => {
+  it('offers a drive with an index.html as a website: the portal\'s frame page around the content port', async () => {
     const html = await page('/')
-    expect(html).toContain(`href="${t.contentUrl}/${key}/">Open as website`)
+    expect(html).toContain(`href="/site/${key}/">Open as website`)
+    expect(await page(`/site/${key}/`)).toContain(`<iframe class="site" src="${t.contentUrl}/${key}/"`)
   })
 
   it('shows a QR code of the node address in venue mode', async () => {
