@@ -1,6 +1,7 @@
 // The adapter to ffmpeg: one frame and the duration of a video, from the first bytes of the file only. The
 // bytes come from a drive (untrusted), so ffmpeg reads them on stdin (it never opens a path or a URL), runs
-// one thread, and is killed at its deadline; a node without ffmpeg simply has no posters.
+// one thread, may open nothing but that pipe (a playlist or concat file in a drive must not make it fetch a URL
+// or read a local file), and is killed at its deadline; a node without ffmpeg simply has no posters.
 import { spawn } from 'node:child_process'
 
 export interface VideoFrame {
@@ -42,7 +43,7 @@ export class FfmpegFrames implements FrameGrabber {
 
   grab (head: Buffer, timeoutMs: number): Promise<VideoFrame> {
     return new Promise((resolve, reject) => {
-      const p = spawn(this.bin, ['-hide_banner', '-nostats', '-threads', '1', '-i', 'pipe:0', '-map', '0:v:0', '-frames:v', '1',
+      const p = spawn(this.bin, ['-hide_banner', '-nostats', '-threads', '1', '-protocol_whitelist', 'pipe', '-i', 'pipe:0', '-map', '0:v:0', '-frames:v', '1',
         '-vf', "scale='min(1024,iw)':-2", '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] })
       const out: Buffer[] = []
       let outBytes = 0

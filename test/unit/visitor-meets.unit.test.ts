@@ -15,6 +15,8 @@ import { folderPage, formatDuration } from '../../web/visitor/browse-pages.js'
 import { translator } from '../../web/i18n/language.js'
 import { LANGUAGES } from '../../web/i18n/strings.js'
 import fs from 'node:fs'
+import http from 'node:http'
+import { FfmpegFrames } from '../../services/media/video-frame.js'
 
 let t: TestNode
 let key: string
@@ -213,6 +215,19 @@ describe('video posters', () => {
     expect(html).toContain('<svg class="play"')
     expect(html).not.toContain('/thumb/')
     expect(html).not.toContain('🎬')
+  })
+
+  it.runIf(hasFfmpeg())('ffmpeg opens nothing but its pipe: a playlist in a drive cannot make it fetch a URL', async () => {
+    let asked = 0
+    const server = http.createServer((req, res) => { asked++; res.end() })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (server.address() as { port: number }).port
+      const playlist = `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/x.ts\n#EXT-X-ENDLIST\n`
+      const frame = await new FfmpegFrames().grab(Buffer.from(playlist), 10_000)
+      expect(frame.jpeg).toBeNull()
+      expect(asked).toBe(0)
+    } finally { server.close() }
   })
 
   it.runIf(hasFfmpeg())('with ffmpeg: the listing and the video page show a real poster, then the duration', async () => {
