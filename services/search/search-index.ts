@@ -12,6 +12,7 @@ import { fileKind } from '../media/file-kind.js'
 import { isHidden } from '../storage/library-drive.js'
 import { readHead } from '../storage/read-head.js'
 import { logger } from '../log.js'
+import { snippet, type Snippet } from './snippet.js'
 
 const log = logger('search')
 
@@ -24,7 +25,10 @@ const MAX_HITS = 100
 // A search answers within this even while a big drive is still being indexed (it then covers what is done).
 const WAIT_MS = 3_000
 
-export interface Hit { key: string, title: string, path: string, inText: boolean }
+// Snippets reread the head of a matching file: only for the first results, and only blocks already here.
+const SNIPPET_HITS = 20
+
+export interface Hit { key: string, title: string, path: string, inText: boolean, snippet?: Snippet }
 
 interface FileWords { name: string, words: Set<string> }
 interface DriveIndex { version: number, local: number, files: Map<string, FileWords> }
@@ -79,10 +83,30 @@ export class SearchIndex {
           return false
         })
         if (all) hits.push({ key: d.id, title: d.info.title || d.id.slice(0, 8), path: p, inText })
-        if (hits.length >= MAX_HITS) return hits
+        if (hits.length >= MAX_HITS) break
       }
+      if (hits.length >= MAX_HITS) break
     }
+    const byKey = new Map(drives.map(d => [d.id, d]))
+    await Promise.all(hits.filter(h => h.inText).slice(0, SNIPPET_HITS).map(async (h) => {
+      const text = await this.text(byKey.get(h.key)!.drive, h.path).catch(() => null)
+      if (text) h.snippet = snippet(text, terms)
+    }))
     return hits
+  }
+
+  /** The indexed part of a file's text (the same head, HTML without its tags); null when not here. */
+  private async text (drive: Hyperdrive, p: string): Promise<string | null> {
+    const kind = fileKind(p)
+    if (kind !== 'text' && kind !== 'markdown' && kind !== 'html') return null
+    const entry = await drive.entry(p, { wait: false }).catch(() => null)
+    const size = entry?.value?.blob?.byteLength ?? 0
+    if (!size) return null
+    // Only blocks already here: a search never waits on the network.
+    const head = await readHead(drive, p, size, TEXT_BYTES, 0)
+    if (!head) return null
+    const text = head.toString('utf8')
+    return kind === 'html' ? htmlText(text) : text
   }
 
   /** Brings one drive's index to its current version (one build per drive at a time). */
@@ -134,16 +158,8 @@ export class SearchIndex {
   }
 
   private async fileWords (snap: Hyperdrive, p: string): Promise<Set<string>> {
-    const kind = fileKind(p)
-    if (kind !== 'text' && kind !== 'markdown' && kind !== 'html') return new Set()
-    const entry = await snap.entry(p, { wait: false }).catch(() => null)
-    const size = entry?.value?.blob?.byteLength ?? 0
-    if (!size) return new Set()
-    // Only blocks already here: indexing never waits on the network.
-    const head = await readHead(snap, p, size, TEXT_BYTES, 0)
-    if (!head) return new Set()
-    let text = head.toString('utf8')
-    if (kind === 'html') text = htmlText(text)
+    const text = await this.text(snap, p)
+    if (!text) return new Set()
     const set = new Set<string>()
     for (const w of words(text)) { set.add(w); if (set.size >= WORDS_PER_FILE) break }
     return set

@@ -40,8 +40,19 @@ meter{width:100%;height:10px}
 .list{list-style:none;padding:0;margin:0;border-top:1px solid var(--line)}
 .list li{border-bottom:1px solid var(--line)}
 .list a{display:flex;gap:10px;align-items:center;padding:8px 4px;text-decoration:none;color:var(--fg);min-height:48px;overflow-wrap:anywhere}
-.list .icon{flex:0 0 48px;height:48px;display:flex;align-items:center;justify-content:center;font-size:1.6rem;border-radius:6px;background:var(--line);overflow:hidden}
+.list .icon{flex:0 0 48px;height:48px;display:flex;align-items:center;justify-content:center;font-size:1.6rem;border-radius:6px;background:var(--line);overflow:hidden;position:relative}
 .list img{width:48px;height:48px;object-fit:cover}
+.list .play+img{position:absolute;inset:0}
+.play{fill:var(--muted)}
+.grid{list-style:none;padding:0;margin:8px 0;display:grid;grid-template-columns:repeat(auto-fill,minmax(78px,1fr));gap:4px}
+.grid a{display:block;aspect-ratio:1;background:var(--line);border-radius:4px;overflow:hidden}
+.grid img{display:block;width:100%;height:100%;object-fit:cover}
+.pager{display:flex;justify-content:space-between;align-items:center;gap:8px;margin:10px 0}
+.pager .pos{color:var(--muted);font-size:.9rem;text-align:center}
+.photo{display:block;touch-action:pan-y pinch-zoom}
+.desc{color:var(--muted);overflow-wrap:anywhere}
+.sitebar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:10px 0}
+iframe.site{display:block;width:100%;height:calc(100vh - 150px);min-height:320px;border:1px solid var(--line);border-radius:8px;background:#fff}
 .list .name{flex:1;min-width:0}
 .list .size{color:var(--muted);font-size:.9rem;white-space:nowrap}
 .preview{margin:12px 0}
@@ -52,6 +63,7 @@ meter{width:100%;height:10px}
 pre.text{white-space:pre-wrap;font-size:.9rem}
 .text>:first-child{margin-top:0}
 .text img{max-width:100%}
+.text table{border-collapse:collapse;margin:8px 0}.text th,.text td{border:1px solid var(--line);padding:4px 8px}
 .note{color:var(--muted);font-size:.9rem}
 .qr{background:#fff;padding:8px;border-radius:8px;display:inline-block;line-height:0}
 .qr svg{width:180px;height:180px}
@@ -61,5 +73,7 @@ footer{border-top:1px solid var(--line);padding:12px;margin-top:24px}
 .langs{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:0;justify-content:center}
 .langs a,.langs span{display:inline-block;padding:10px 4px}
 .langs span{font-weight:700}
-.hits{list-style:none;padding:0}.hits li{padding:8px 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+.hits{list-style:none;padding:0}.hits li{padding:8px 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere;display:flex;gap:10px;align-items:flex-start}
+.hits .icon{flex:0 0 auto;font-size:1.4rem;line-height:1.5}.hits .snip{display:block;font-size:.9rem}
+mark{background:#ffe27a;color:#1d1c1a}
 `

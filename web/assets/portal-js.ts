@@ -1,5 +1,6 @@
 // The only script the portal pages load, and only as an improvement: live seeders and progress on the home
-// page (SSE), copy buttons, and a word where a video or song cannot play. Everything works without it.
+// page (SSE), copy buttons, a word where a video or song cannot play, and swipes and arrow keys between the
+// photos of a folder (the page's own previous/next links). Everything works without it.
 export const PORTAL_JS = `(function(){
 'use strict';
 var RAYS=12;
@@ -53,6 +54,27 @@ function players(){
     var s=m.querySelector('source');if(s)s.addEventListener('error',show);
   })(ms[i])}
 }
-document.addEventListener('DOMContentLoaded',function(){live();copy();players()});
+function gallery(){
+  var photo=document.querySelector('.photo'),prev=document.querySelector('a[rel=prev]'),next=document.querySelector('a[rel=next]');
+  if(!photo||(!prev&&!next))return;
+  var rtl=document.documentElement.dir==='rtl';
+  function go(a){if(a)location.href=a.href}
+  document.addEventListener('keydown',function(e){
+    if(e.defaultPrevented||e.altKey||e.ctrlKey||e.metaKey||e.shiftKey)return;
+    var t=e.target;if(t&&/^(INPUT|TEXTAREA|SELECT|VIDEO|AUDIO)$/.test(t.tagName))return;
+    if(e.key==='ArrowLeft')go(rtl?next:prev);else if(e.key==='ArrowRight')go(rtl?prev:next);
+  });
+  var x0=null,y0=0;
+  photo.addEventListener('touchstart',function(e){if(e.touches.length!==1){x0=null;return}x0=e.touches[0].clientX;y0=e.touches[0].clientY},{passive:true});
+  photo.addEventListener('touchcancel',function(){x0=null});
+  photo.addEventListener('touchend',function(e){
+    if(x0===null||!e.changedTouches.length)return;
+    var t=e.changedTouches[0],dx=t.clientX-x0,dy=t.clientY-y0;x0=null;
+    if(Math.abs(dx)<50||Math.abs(dx)<1.5*Math.abs(dy))return;
+    /* The next photo comes in from the side the text runs to, as in a phone's own gallery. */
+    e.preventDefault();go((dx<0)!==rtl?next:prev);
+  });
+}
+document.addEventListener('DOMContentLoaded',function(){live();copy();players();gallery()});
 })();
 `

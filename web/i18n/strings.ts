@@ -51,7 +51,16 @@ const en = {
   browseHere: 'Browse here instead',
   notFound: 'Not found',
   notFoundText: 'There is nothing at this address. It may have been removed.',
-  sizeLabel: 'Size'
+  sizeLabel: 'Size',
+  photos: 'Photos',
+  previous: 'Previous',
+  next: 'Next',
+  photoPosition: 'Photo {i} of {n}',
+  duration: 'Duration',
+  backToLibrary: 'Back to the library',
+  fullScreen: 'Open full screen',
+  publishedBy: 'Published by {name}',
+  publishedNearby: 'Published by a nearby device'
 }
 
 export type Key = keyof typeof en
@@ -102,7 +111,16 @@ const es: Strings = {
   browseHere: 'Explorar aquí',
   notFound: 'No encontrado',
   notFoundText: 'No hay nada en esta dirección. Puede que se haya eliminado.',
-  sizeLabel: 'Tamaño'
+  sizeLabel: 'Tamaño',
+  photos: 'Fotos',
+  previous: 'Anterior',
+  next: 'Siguiente',
+  photoPosition: 'Foto {i} de {n}',
+  duration: 'Duración',
+  backToLibrary: 'Volver a la biblioteca',
+  fullScreen: 'Abrir en pantalla completa',
+  publishedBy: 'Publicado por {name}',
+  publishedNearby: 'Publicado por un dispositivo cercano'
 }
 
 const fr: Strings = {
@@ -150,7 +168,16 @@ const fr: Strings = {
   browseHere: 'Parcourir ici',
   notFound: 'Introuvable',
   notFoundText: 'Il n’y a rien à cette adresse. Elle a peut-être été supprimée.',
-  sizeLabel: 'Taille'
+  sizeLabel: 'Taille',
+  photos: 'Photos',
+  previous: 'Précédente',
+  next: 'Suivante',
+  photoPosition: 'Photo {i} sur {n}',
+  duration: 'Durée',
+  backToLibrary: 'Retour à la bibliothèque',
+  fullScreen: 'Ouvrir en plein écran',
+  publishedBy: 'Publié par {name}',
+  publishedNearby: 'Publié par un appareil à proximité'
 }
 
 const ar: Strings = {
@@ -198,7 +225,16 @@ const ar: Strings = {
   browseHere: 'تصفّح هنا',
   notFound: 'غير موجود',
   notFoundText: 'لا يوجد شيء على هذا العنوان. ربما حُذف.',
-  sizeLabel: 'الحجم'
+  sizeLabel: 'الحجم',
+  photos: 'الصور',
+  previous: 'السابقة',
+  next: 'التالية',
+  photoPosition: 'الصورة {i} من {n}',
+  duration: 'المدة',
+  backToLibrary: 'العودة إلى المكتبة',
+  fullScreen: 'فتح بملء الشاشة',
+  publishedBy: 'نشره {name}',
+  publishedNearby: 'نشره جهاز قريب'
 }
 
 export const STRINGS: Record<Lang, Strings> = { en, es, fr, ar }

@@ -16,11 +16,11 @@ function stateText (tr: Translator, d: LanDrive): string {
   return tr.t('copying', { pct: Math.floor(100 * d.local / Math.max(1, d.bytes)) })
 }
 
-function card (tr: Translator, d: LanDrive, contentOrigin: string): string {
+function card (tr: Translator, d: LanDrive): string {
   const label = seedersLabel(tr, d.seeders)
   const id = `d-${d.key.slice(0, 12)}`
   const acts = d.held
-    ? `<div class="acts"><a class="btn" href="/drive/${d.key}/">${esc(tr.t('browse'))}<span class="vh">: ${esc(d.title)}</span></a>${d.site ? `<a class="btn alt" href="${esc(contentOrigin)}/${d.key}/">${esc(tr.t('openSite'))}<span class="vh">: ${esc(d.title)}</span></a>` : ''}</div>`
+    ? `<div class="acts"><a class="btn" href="/drive/${d.key}/">${esc(tr.t('browse'))}<span class="vh">: ${esc(d.title)}</span></a>${d.site ? `<a class="btn alt" href="/site/${d.key}/">${esc(tr.t('openSite'))}<span class="vh">: ${esc(d.title)}</span></a>` : ''}</div>`
     : ''
   const pct = d.bytes > 0 ? d.local / d.bytes : (d.complete ? 1 : 0)
   return `<li class="card" data-key="${d.key}" data-one="${esc(tr.t('seeders1'))}" data-many="${esc(tr.t('seeders'))}" data-complete="${esc(tr.t('complete'))}" data-copying="${esc(tr.t('copying'))}" aria-labelledby="${id}">
@@ -36,7 +36,7 @@ export function homePage (tr: Translator, drives: LanDrive[], opts: { contentOri
     : ''
   return `<p class="lead">${esc(tr.t('tagline'))}</p>
 <h2 id="here">${esc(tr.t('drives'))}</h2>
-${held.length ? `<ul class="cards" aria-labelledby="here">${held.map(d => card(tr, d, opts.contentOrigin)).join('\n')}</ul>` : `<p>${esc(tr.t('noDrives'))}</p>`}
-${offered.length ? `<h2 id="near">${esc(tr.t('offered'))}</h2><ul class="cards" aria-labelledby="near">${offered.map(d => card(tr, d, opts.contentOrigin)).join('\n')}</ul>` : ''}
+${held.length ? `<ul class="cards" aria-labelledby="here">${held.map(d => card(tr, d)).join('\n')}</ul>` : `<p>${esc(tr.t('noDrives'))}</p>`}
+${offered.length ? `<h2 id="near">${esc(tr.t('offered'))}</h2><ul class="cards" aria-labelledby="near">${offered.map(d => card(tr, d)).join('\n')}</ul>` : ''}
 ${share}`
 }

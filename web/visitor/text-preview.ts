@@ -1,6 +1,8 @@
 // Text and Markdown shown inside a portal page: Markdown through micromark, which escapes raw HTML and drops
-// javascript:/data: links by default; plain text escaped. Only the first part of a long file is read.
+// javascript:/data: links by default, with GitHub's tables (people write their schedules and price lists as
+// tables); plain text escaped. Only the first part of a long file is read.
 import { micromark } from 'micromark'
+import { gfmTable, gfmTableHtml } from 'micromark-extension-gfm-table'
 import { esc } from '../html/escape.js'
 
 export const PREVIEW_BYTES = 256 * 1024
@@ -14,5 +16,5 @@ export function renderText (buf: Buffer, markdown: boolean, imageBase = ''): str
   const text = buf.toString('utf8')
   if (!markdown) return esc(text)
   // micromark's output is well-formed and its attributes escaped, so a src is always `src="…"` here.
-  return micromark(text).replace(/<img src="(?![a-z][a-z0-9+.-]*:|\/|#)([^"]*)"/gi, (m, src: string) => `<img src="${imageBase}${src}"`)
+  return micromark(text, { extensions: [gfmTable()], htmlExtensions: [gfmTableHtml()] }).replace(/<img src="(?![a-z][a-z0-9+.-]*:|\/|#)([^"]*)"/gi, (m, src: string) => `<img src="${imageBase}${src}"`)
 }

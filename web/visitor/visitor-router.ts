@@ -21,7 +21,10 @@ import { qrSvg } from '../qr/qr-svg.js'
 import { lanDrives } from './lan-drives.js'
 import { SiteCheck } from './site-check.js'
 import { homePage } from './home-page.js'
-import { folderPage, filePage, notFoundPage, type FilePreview } from './browse-pages.js'
+import { folderPage, filePage, notFoundPage, type FilePreview, type FolderView } from './browse-pages.js'
+import { galleryItems, neighbours } from './photo-gallery.js'
+import { siteFramePage } from './site-frame-page.js'
+import { publisherName } from './drive-publisher.js'
 import { readFolder } from '../../services/storage/drive-folder.js'
 import { isHidden } from '../../services/storage/library-drive.js'
 import { fileKind } from '../../services/media/file-kind.js'
@@ -30,7 +33,7 @@ import { renderText, PREVIEW_BYTES } from './text-preview.js'
 import { searchPage } from './search-page.js'
 import { LiveEvents } from './live-events.js'
 import { SearchIndex } from '../../services/search/search-index.js'
-import { Thumbnailer } from '../../services/media/thumbnailer.js'
+import { Thumbnailer, type ThumbSize } from '../../services/media/thumbnailer.js'
 import type { Part } from '../../services/lifecycle/part-list.js'
 
 export interface VisitorOptions {
@@ -104,7 +107,8 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     const d = ctx.library.require(keyText(parseKey(parts.key)), false)
     const name = drivePath(parts.rest)
     if (isHidden(name)) { res.status(404).end(); return }
-    const img = await thumbs.thumbnail(d, name, req.query.size === 'large' ? 'large' : 'small')
+    const size: ThumbSize = req.query.size === 'large' || req.query.size === 'medium' ? req.query.size : 'small'
+    const img = await thumbs.thumbnail(d, name, size)
     if (!img) { res.status(404).setHeader('Cache-Control', 'no-store'); res.end(); return }
     res.setHeader('Content-Type', 'image/jpeg')
     res.setHeader('Cache-Control', 'private, max-age=3600')
@@ -135,6 +139,15 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
           if (!head) preview.missing = true
           else { preview.html = renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
         }
+        if (kind === 'image') {
+          const parent = name.slice(0, name.lastIndexOf('/')) || '/'
+          const siblings = await readFolder(d, parent).catch(() => null)
+          if (siblings) preview.gallery = neighbours(galleryItems(siblings.items), name)
+        }
+        if (kind === 'video') {
+          preview.poster = await thumbs.posters()
+          preview.duration = await thumbs.duration(d, name)
+        }
         renderPage(ctx, req, res, { title: `${name.split('/').pop()} · ${ref.title}`, body: filePage(tr, ref, name, size, preview, contentOrigin(req, ctx.config)) })
         return
       }
@@ -144,7 +157,30 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     if (folder === 'later') return renderPage(ctx, req, res, { status: 503, title: tr.t('notFound'), body: `<p>${esc(tr.t('notHere'))}</p>` })
     if (!folder) return missing()
     if (!parts.trailingSlash) { res.redirect(301, `/drive/${key}${req.originalUrl.slice(`/drive/${parts.key}`.length).replace(/([^?#]*)/, '$1/')}`); return }
-    renderPage(ctx, req, res, { title: name === '/' ? ref.title : `${name.split('/').pop()} · ${ref.title}`, body: folderPage(tr, ref, name, folder.items, folder.truncated) })
+    const view: FolderView = { posters: await thumbs.posters(), durations: new Map() }
+    // Only durations already cached beside a poster: a listing never waits on ffmpeg.
+    await Promise.all(folder.items.filter(it => !it.folder && fileKind(it.name) === 'video').map(async (it) => {
+      const s = await thumbs.duration(d, it.path)
+      if (s) view.durations!.set(it.path, s)
+    }))
+    if (name === '/') view.about = { description: d.info.description, publisher: publisherName(ctx, key) }
+    renderPage(ctx, req, res, { title: name === '/' ? ref.title : `${name.split('/').pop()} · ${ref.title}`, body: folderPage(tr, ref, name, folder.items, folder.truncated, view) })
+  }))
+
+  router.get(/^\/site\//, wrap(async (req, res) => {
+    const tr = pickLanguage(req)
+    const parts = splitDriveUrl(req.originalUrl, '/site/')
+    if (!parts) return renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
+    const key = keyText(parseKey(parts.key))
+    const d = ctx.library.require(key)
+    const name = drivePath(parts.rest || '/')
+    const file = !parts.trailingSlash && name !== '/' && !!(await d.localEntry(name))?.value?.blob
+    const index = file ? null : await d.localEntry((name === '/' ? '' : name) + '/index.html')
+    if (isHidden(name + (file ? '' : '/')) || (!file && !index?.value?.blob) || (file && fileKind(name) !== 'html')) {
+      return renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
+    }
+    const title = `${name === '/' ? '' : `${name.split('/').pop()} · `}${d.info.title || key.slice(0, 8)}`
+    renderPage(ctx, req, res, { title, body: siteFramePage(tr, key, title, name, !file, contentOrigin(req, ctx.config)) })
   }))
 
   // Bad keys, bad paths and unknown drives get a page in the visitor's language, not a bare text line.

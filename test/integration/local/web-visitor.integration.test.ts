@@ -30,9 +30,10 @@ describe('home page', () => {
     expect(html).toContain(`href="/drive/${key}/"`)
   })
 
-  it('offers a drive with an index.html as a website on the content port', async () => {
+  it('offers a drive with an index.html as a website: the portal\'s frame page around the content port', async () => {
     const html = await page('/')
-    expect(html).toContain(`href="${t.contentUrl}/${key}/">Open as website`)
+    expect(html).toContain(`href="/site/${key}/">Open as website`)
+    expect(await page(`/site/${key}/`)).toContain(`<iframe class="site" src="${t.contentUrl}/${key}/"`)
   })
 
   it('shows a QR code of the node address in venue mode', async () => {
@@ -94,11 +95,11 @@ describe('languages', () => {
 })
 
 describe('browsing', () => {
-  it('lists folders first, then files with sizes; image files with small thumbnails', async () => {
+  it('lists folders first, then files with sizes; image files as a grid of thumbnails', async () => {
     const html = await page(`/drive/${key}/`)
     expect(html.indexOf('docs/')).toBeLessThan(html.indexOf('index.html'))
     const pics = await page(`/drive/${key}/pics/`)
-    expect(pics).toContain(`<img src="/thumb/${key}/pics/camera.jpg"`)
+    expect(pics).toContain(`<img src="/thumb/${key}/pics/camera.jpg?size=medium"`)
     expect(pics).toContain(`/pics/odd%20name%20%231.jpg`)
   })
 
@@ -133,7 +134,7 @@ describe('browsing', () => {
 
   it('shows text escaped, video and audio as players on the Range-capable /d/ URL, PDF from the content origin', async () => {
     expect(await page(`/drive/${key}/docs/notes.txt`)).toContain('giraffes &amp; &lt;b&gt;tags&lt;/b&gt;')
-    expect(await page(`/drive/${key}/media/talk.webm`)).toContain(`<video controls playsinline preload="metadata" src="/d/${key}/media/talk.webm">`)
+    expect(await page(`/drive/${key}/media/talk.webm`)).toMatch(new RegExp(`<video controls playsinline( poster="/thumb/${key}/media/talk.webm\\?size=large")? preload="metadata" src="/d/${key}/media/talk.webm">`))
     expect(await page(`/drive/${key}/media/song.mp3`)).toContain(`<audio controls preload="metadata" src="/d/${key}/media/song.mp3">`)
     expect(await page(`/drive/${key}/docs/guide.pdf`)).toContain(`<iframe src="${t.contentUrl}/${key}/docs/guide.pdf"`)
   })
