@@ -290,3 +290,27 @@ describe('exporting to a USB stick', () => {
     }
   })
 })
+
+describe('the admin page in the organiser\'s language', () => {
+  it('follows Accept-Language, and the visitor pages\' lang cookie over it, upload texts included', async () => {
+    const n = await startAdminNode()
+    try {
+      const c = new AdminClient(n.url)
+      await c.login(PASSWORD)
+      const es = await c.get('/admin', { 'accept-language': 'es-ES,es;q=0.9' })
+      expect(es.text).toMatch(/<html lang="es" dir="ltr">/)
+      expect(es.text).toContain('<h1>Resumen</h1>')
+      const fr = await c.get('/admin', { 'accept-language': 'es', cookie: `${c.cookie}; lang=fr` })
+      expect(fr.text).toContain('<h1>Vue d’ensemble</h1>')
+      const key = (await c.post('/admin/drives', { title: 'Fotos' }, { accept: 'application/json' })).json().key
+      const drive = await c.get(`/admin/drives/${key}`, { 'accept-language': 'es' })
+      expect(drive.text).toContain('data-sent="{n} % enviado"')
+      const js = await (await fetch(`${n.url}/admin/admin.js`)).text()
+      expect(js).not.toMatch(/% sent|Starting…|Done: /)
+      const caps = await c.post('/admin/caps', { maxDrive: '1G', maxTotal: '16' }, { 'accept-language': 'es' })
+      expect(errorFor(caps.text, 'maxTotal')).toBe('16 no tiene unidad: escribe 16G para gigabytes o 16M para megabytes.')
+    } finally {
+      await n.close()
+    }
+  })
+})

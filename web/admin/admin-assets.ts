@@ -19,7 +19,8 @@ td.num{text-align:end;white-space:nowrap}
 .flash.error{border-color:#b3261e}
 .field-error{display:block;color:#b3261e;font-size:.9rem;margin:2px 0 6px}
 @media (prefers-color-scheme:dark){.field-error{color:#ffb4ab}}
-.top .site,td,th,li{overflow-wrap:anywhere}
+.top .site,td,li{overflow-wrap:anywhere}
+th{overflow-wrap:normal;word-break:keep-all}
 .top form.logout{margin-inline-start:auto}
 .crumbs{margin:4px 0 8px;overflow-wrap:anywhere}
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
