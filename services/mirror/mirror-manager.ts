@@ -3,7 +3,7 @@ import type { Library } from '../storage/library.js'
 import type { Peer } from '../replication/peer-manager.js'
 import type { CatalogueEntry } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
-import { decide, type PolicySettings, type SkipReason } from './mirror-policy.js'
+import { decide, type HeldDrive, type PolicySettings, type SkipReason } from './mirror-policy.js'
 import { logger } from '../log.js'
 
 const log = logger('mirror')
@@ -95,16 +95,39 @@ export class MirrorManager extends Resource {
     this.emit('offers')
   }
 
+  /**
+   * What saving these settings would evict at once, before any offer is weighed: the admin page asks the
+   * organiser to confirm before drives go.
+   */
+  wouldEvict (changes: Partial<PolicySettings>): Array<{ key: string, title: string, reason: string }> {
+    const { library, settings } = this.opts
+    const decision = decide({ settings: { ...settings, ...changes }, held: this.heldDrives(), offered: [], blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now: Date.now() })
+    return decision.evict.map(({ key, reason }) => ({ key, title: library.get(key)?.info.title || library.record(key)?.title || '', reason }))
+  }
+
+  /** The organiser wants an evicted or refused drive back: no cool-down, and followed, so never evicted. */
+  async mirrorAgain (key: string): Promise<void> {
+    this.coolingDown.delete(key)
+    this.skipped.delete(key)
+    const title = this.offers.get(key)?.entry.title ?? [...this.evictions].reverse().find(e => e.key === key)?.title
+    await this.opts.library.addMirror(key, { followed: true, title })
+    this.schedule()
+  }
+
+  private heldDrives (): HeldDrive[] {
+    const { library } = this.opts
+    return library.records().map(r => {
+      const f = library.get(r.key)?.snapshot()
+      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
+    })
+  }
+
   private async review (): Promise<void> {
     if (this.isClosing) return
     const { library, settings } = this.opts
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
-    const held = library.records().map(r => {
-      const d = library.get(r.key)
-      const f = d?.snapshot()
-      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
-    })
+    const held = this.heldDrives()
     const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: o.entry.bytes, peers: o.peers.size }))
     const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now })
     for (const { key, reason } of decision.evict) {

@@ -5,6 +5,8 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
@@ -32,6 +34,8 @@ export interface UsbJob {
   state: 'running' | 'done' | 'failed'
   error?: string
   driveKey?: string
+  /** An export's data reached the stick itself (not only the page cache): it is safe to pull out. */
+  synced?: boolean
 }
 
 export interface UsbSticksOptions {
@@ -40,7 +44,14 @@ export interface UsbSticksOptions {
   roots?: string[]
   /** Only mount points count as sticks (production); tests use plain folders. */
   mountsOnly?: boolean
+  /** Flushes the file system holding `dir` to the device (default `sync -f dir`). */
+  syncStick?: (dir: string) => Promise<void>
 }
+
+const run = promisify(execFile)
+// Linux keeps written data in the page cache for up to ~30 s: a stick pulled out before that loses it, so
+// "safe to remove" waits for the stick's file system to be flushed.
+const syncFileSystem = async (dir: string): Promise<void> => { await run('sync', ['-f', dir]) }
 
 export class UsbSticks extends Resource {
   readonly roots: string[]
@@ -161,6 +172,12 @@ export class UsbSticks extends Resource {
           job.failed.push(`${e.key}: ${(err as Error).message}`)
         }
         job.done++
+      }
+      try {
+        await (this.opts.syncStick ?? syncFileSystem)(target)
+        job.synced = true
+      } catch (err) {
+        log.warn(`cannot flush ${s.name}: ${(err as Error).message}; eject it from the system before removing it`)
       }
     })
     return job

@@ -37,7 +37,12 @@ export interface DriveRecord {
   release?: boolean
 }
 
-interface LibraryState { drives: Record<string, DriveRecord>, blocked: string[] }
+interface LibraryState {
+  drives: Record<string, DriveRecord>
+  blocked: string[]
+  /** The titles blocked drives had, so the admin page names them rather than showing bare keys. */
+  blockedTitles: Record<string, string>
+}
 
 export interface LibraryOptions {
   dataDir: string
@@ -56,7 +61,7 @@ export class Library extends Resource {
     super()
     this.dataDir = opts.dataDir
     this.store = opts.store ?? new Corestore(new CoreStorage(path.join(opts.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
-    this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [] })
+    this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [], blockedTitles: {} })
   }
 
   get nodeKey (): string { return keyText(this.keyPair!.publicKey) }
@@ -96,6 +101,7 @@ export class Library extends Resource {
   isBlocked (key: string): boolean { return this.state.value.blocked.includes(key) }
   isRelease (key: string): boolean { return this.state.value.drives[key]?.release === true }
   blockedKeys (): string[] { return [...this.state.value.blocked] }
+  blockedTitle (key: string): string | undefined { return this.state.value.blockedTitles[key] }
 
   /** A drive that must exist here; `touch` records the use for least-recently-used eviction. */
   require (keyTextInput: string, touch = true): LibraryDrive {
@@ -205,6 +211,8 @@ export class Library extends Resource {
     const key = keyText(parseKey(keyInput))
     if (block && !this.state.value.blocked.includes(key)) this.state.value.blocked.push(key)
     const drive = this.drives.get(key) ?? await this.openingDrives.get(key)?.catch(() => undefined)
+    const title = drive?.info.title || this.state.value.drives[key]?.title
+    if (block && title) this.state.value.blockedTitles[key] = title
     this.drives.delete(key)
     delete this.state.value.drives[key]
     await this.state.flush()
@@ -217,6 +225,7 @@ export class Library extends Resource {
   async unblock (keyInput: string): Promise<void> {
     const key = keyText(parseKey(keyInput))
     this.state.value.blocked = this.state.value.blocked.filter(k => k !== key)
+    delete this.state.value.blockedTitles[key]
     await this.state.flush()
   }
 

@@ -17,6 +17,12 @@ td.num{text-align:end;white-space:nowrap}
 .flash{padding:10px 14px;border-radius:8px;margin:10px 0;border:1px solid var(--line)}
 .flash.ok{border-color:#2a9d8f}
 .flash.error{border-color:#b3261e}
+.field-error{display:block;color:#b3261e;font-size:.9rem;margin:2px 0 6px}
+@media (prefers-color-scheme:dark){.field-error{color:#ffb4ab}}
+.top .site,td,li{overflow-wrap:anywhere}
+th{overflow-wrap:normal;word-break:keep-all}
+.top form.logout{margin-inline-start:auto}
+.crumbs{margin:4px 0 8px;overflow-wrap:anywhere}
 .row{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
 label{display:block;font-size:.9rem;margin:6px 0}
 textarea,select{font:inherit;border:1px solid var(--muted);border-radius:8px;padding:6px 10px;background:var(--bg);color:var(--fg);max-width:100%}
@@ -40,8 +46,10 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
   var bar = form.querySelector('progress')
   var status = form.querySelector('[data-status]')
   var button = form.querySelector('button')
+  // The page's words, in the organiser's language, come in the form's data- attributes.
+  var say = function (name, n) { return (form.getAttribute('data-' + name) || '').replace('{n}', n) }
   // While the bytes go out, leaving the page would cut the upload half-way: the browser asks first.
-  var stay = function (ev) { ev.preventDefault(); ev.returnValue = 'The upload is still running.'; return ev.returnValue }
+  var stay = function (ev) { ev.preventDefault(); ev.returnValue = say('still'); return ev.returnValue }
   var finished = function () { busy = false; button.disabled = false; window.removeEventListener('beforeunload', stay) }
   var busy = false
   form.addEventListener('submit', function (ev) {
@@ -61,21 +69,21 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
       bar.hidden = false
       bar.max = e.total
       bar.value = e.loaded
-      status.textContent = Math.floor(e.loaded * 100 / e.total) + '% sent'
+      status.textContent = say('sent', Math.floor(e.loaded * 100 / e.total))
     }
     xhr.onload = function () {
       var res = {}
       try { res = JSON.parse(xhr.responseText) } catch (e) {}
       finished()
       if (xhr.status >= 200 && xhr.status < 300) {
-        status.textContent = 'Done: ' + res.files.length + ' file(s) published.'
+        status.textContent = say('done', res.files.length)
         setTimeout(function () { location.reload() }, 600)
       } else {
-        status.textContent = (res.error && res.error.message) || ('Upload failed (' + xhr.status + ')')
+        status.textContent = (res.error && res.error.message) || say('failed', xhr.status)
       }
     }
-    xhr.onerror = function () { finished(); status.textContent = 'The connection to the node was lost during the upload.' }
-    status.textContent = 'Starting…'
+    xhr.onerror = function () { finished(); status.textContent = say('lost') }
+    status.textContent = say('starting')
     xhr.send(new FormData(form))
   })
 })

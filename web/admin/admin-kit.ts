@@ -7,6 +7,10 @@ import { adminPage } from './admin-layout.js'
 import { wantsJson } from './request-checks.js'
 import { clientIp } from '../html/addresses.js'
 import { logger } from '../../services/log.js'
+import { isPortalError } from '../../services/errors.js'
+import { httpStatus } from '../server/error-handler.js'
+import { pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
+import { sentValues, type FormState } from './form-state.js'
 
 const log = logger('admin')
 
@@ -26,11 +30,30 @@ export class AdminKit {
     return res.locals.adminSession as Session
   }
 
+  /** The organiser's language: the visitor pages' `lang` cookie (their switcher), then Accept-Language. */
+  tr (res: Response): AdminTranslator {
+    const locals = res.locals as { adminTr?: AdminTranslator }
+    locals.adminTr ??= pickAdminLanguage(res.req)
+    return locals.adminTr
+  }
+
   render (res: Response, title: string, body: Html, status = 200): void {
     const s = res.locals.adminSession as Session | undefined
     const flash = s?.flash ?? null
     if (s) s.flash = null
-    res.status(status).type('html').send(adminPage({ title, body, csrf: s?.csrf, flash, admin: s?.admin === true, nodeName: this.ctx.config.name }))
+    res.status(status).type('html').send(adminPage({ title, body, csrf: s?.csrf, flash, admin: s?.admin === true, nodeName: this.ctx.config.name, tr: this.tr(res), here: res.req.originalUrl }))
+  }
+
+  /**
+   * A form came back with a mistake. Scripts get the JSON error as before; a browser gets the same page again
+   * (`show`), with what was typed and the message next to `field` (or the field the error names), with the
+   * error's status. Errors that are not about the form (a lost token, a full disk, a wait) keep their own page.
+   */
+  async retry (req: Request, res: Response, err: unknown, form: string, field: string, show: (f: FormState, status: number) => unknown): Promise<void> {
+    const status = httpStatus(err)
+    if (wantsJson(req) || !isPortalError(err) || status >= 500 || status === 403 || status === 429) throw err
+    const named = typeof err.details.field === 'string' ? err.details.field : field
+    await show({ form, field: named, error: err.message, values: sentValues(req.body) }, status)
   }
 
   /** A form succeeded: JSON for scripts, otherwise a 303 to the page to show, with a one-time message. */

@@ -11,6 +11,7 @@ import { LoginLimiter } from './login-limiter.js'
 import { checkSameOrigin, fromLoopback, loopbackHost, wantsJson } from './request-checks.js'
 import { clientIp } from '../html/addresses.js'
 import { AdminKit, SECURITY_HEADERS, field, wrap } from './admin-kit.js'
+import type { FormState } from './form-state.js'
 import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js'
 import { errorBody, loginBody, notSetBody, passwordBody, setupBody } from './auth-pages.js'
 import { publishRoutes } from './publish-routes.js'
@@ -37,6 +38,8 @@ export interface AdminRouterOptions {
   usbRoots?: string[]
   /** Tests use plain folders as sticks; production only mount points. */
   usbMountsOnly?: boolean
+  /** Flushes a stick's written data before the page says "safe to remove" (default: `sync -f`). */
+  syncStick?: (dir: string) => Promise<void>
 }
 
 /** The admin page's routes and the long-lived parts behind them, which the composition root opens and closes. */
@@ -48,7 +51,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   const limiter = opts.limiter ?? new LoginLimiter()
   const kit = new AdminKit(ctx)
   const writer = new DriveWriter(ctx.library, ctx.config.data)
-  const usb = new UsbSticks({ library: ctx.library, writer, roots: opts.usbRoots, mountsOnly: opts.usbMountsOnly })
+  const usb = new UsbSticks({ library: ctx.library, writer, roots: opts.usbRoots, mountsOnly: opts.usbMountsOnly, syncStick: opts.syncStick })
   const netd = opts.wifi ? null : new NetdClient()
   // Read the password file now, so a bad one shows in the log at start rather than at the first visit.
   password.ready().catch((err) => log.error((err as Error).message))
@@ -92,7 +95,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     res.locals.adminSession = s
     if (!await password.isSet()) return res.redirect(303, '/admin')
     if (s.admin) return res.redirect(303, '/admin')
-    kit.render(res, 'Log in', loginBody(s.csrf, safeNext(req.query.next)))
+    kit.render(res, kit.tr(res).t('loginTitle'), loginBody(kit.tr(res).t, s.csrf, safeNext(req.query.next)))
   }))
 
   router.post('/admin/login', wrap(async (req, res) => {
@@ -100,23 +103,38 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     const local = fromLoopback(req)
     limiter.attempt(ip, local)
     if (!await password.isSet()) throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
-    if (!await password.verify(field(req, 'password'))) {
-      log.warn(`failed admin login from ${ip}`)
-      throw UNAUTHORIZED('Wrong password.')
+    try {
+      if (!await password.verify(field(req, 'password'))) {
+        log.warn(`failed admin login from ${ip}`)
+        const { t } = kit.tr(res)
+        const left = limiter.left(ip)
+        const minutes = limiter.pauseMinutes
+        throw UNAUTHORIZED(left === 0 ? t('noTriesLeft', { minutes }) : t(left === 1 ? 'oneTryLeft' : 'triesLeft', { n: left, minutes }))
+      }
+    } catch (err) {
+      return kit.retry(req, res, err, 'login', 'password', (f, status) => {
+        const s = kit.session(res)
+        kit.render(res, kit.tr(res).t('loginTitle'), loginBody(kit.tr(res).t, s.csrf, safeNext(field(req, 'next')), f), status)
+      })
     }
     limiter.succeeded(ip)
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
-    kit.done(req, res, 'Logged in.', safeNext(field(req, 'next')))
+    kit.done(req, res, kit.tr(res).t('loggedIn'), safeNext(field(req, 'next')))
   }))
 
   router.post('/admin/setup', wrap(async (req, res) => {
     if (await password.isSet()) throw FORBIDDEN('The admin password is already set: log in with it.')
     if (!localSetup(req)) throw FORBIDDEN('The first admin password can only be set on the node itself (http://localhost/admin).')
-    const pw = checkNew(field(req, 'password'))
-    if (pw !== field(req, 'confirm')) throw UNAUTHORIZED('The two passwords differ: type the same password twice.')
+    let pw: string
+    try {
+      pw = checkNew(field(req, 'password'))
+      if (pw !== field(req, 'confirm')) throw BAD_REQUEST(kit.tr(res).t('passwordsDiffer'), { field: 'confirm' })
+    } catch (err) {
+      return kit.retry(req, res, err, 'setup', 'password', (f, status) => kit.render(res, kit.tr(res).t('setupTitle'), setupBody(kit.tr(res).t, kit.session(res).csrf, f), status))
+    }
     await password.set(pw)
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
-    kit.done(req, res, 'Password set. You are logged in.', '/admin')
+    kit.done(req, res, kit.tr(res).t('passwordSet'), '/admin')
   }))
 
   router.post('/admin/logout', (req, res) => {
@@ -133,29 +151,37 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
       if (req.method !== 'GET') throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
       const fresh = sessions.ensure(req, res)
       res.locals.adminSession = fresh
-      return localSetup(req) ? kit.render(res, 'Set up', setupBody(fresh.csrf)) : kit.render(res, 'Not set up', notSetBody(), 403)
+      const { t } = kit.tr(res)
+      return localSetup(req) ? kit.render(res, t('setupTitle'), setupBody(t, fresh.csrf)) : kit.render(res, t('notSetTitle'), notSetBody(t), 403)
     }
     if (s?.admin) return next()
     if (req.method === 'GET' && !wantsJson(req)) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`)
     throw UNAUTHORIZED('Log in to the admin page first.')
   }))
 
-  router.get('/admin/password', (req, res) => kit.render(res, 'Password', passwordBody(kit.session(res).csrf, !!ctx.config.adminPasswordFile)))
+  const passwordPage = (res: Response, f?: FormState, status?: number) =>
+    kit.render(res, kit.tr(res).t('changePassword'), passwordBody(kit.tr(res).t, kit.session(res).csrf, !!ctx.config.adminPasswordFile, f), status)
+  router.get('/admin/password', (req, res) => passwordPage(res))
 
   router.post('/admin/password', wrap(async (req, res) => {
     const ip = clientIp(req)
     limiter.attempt(ip, fromLoopback(req))
-    if (!await password.verify(field(req, 'current'))) {
-      throw UNAUTHORIZED('The current password is wrong.')
+    let pw: string
+    try {
+      if (!await password.verify(field(req, 'current'))) {
+        throw UNAUTHORIZED(kit.tr(res).t('currentWrong'), { field: 'current' })
+      }
+      limiter.succeeded(ip)
+      pw = checkNew(field(req, 'password'))
+      if (pw !== field(req, 'confirm')) throw BAD_REQUEST(kit.tr(res).t('passwordsDiffer'), { field: 'confirm' })
+    } catch (err) {
+      return kit.retry(req, res, err, 'password', 'password', (f, status) => passwordPage(res, f, status))
     }
-    limiter.succeeded(ip)
-    const pw = checkNew(field(req, 'password'))
-    if (pw !== field(req, 'confirm')) throw BAD_REQUEST('The two new passwords differ: type the same password twice.')
     await password.set(pw)
     // Whoever else was logged in (maybe with the old password) is logged out.
     sessions.endAll()
     res.locals.adminSession = sessions.start(res, true)
-    kit.done(req, res, 'Password changed. Other devices were logged out.', '/admin')
+    kit.done(req, res, kit.tr(res).t('passwordChanged'), '/admin')
   }))
 
   router.use(publishRoutes(kit, writer))
@@ -171,7 +197,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     if (status === 429 && retry > 0) headers['Retry-After'] = String(Math.ceil(retry / 1000))
     // An upload refused half-way: the rest of its body is discarded, and the connection not reused.
     if (req.is('multipart/form-data')) headers.Connection = 'close'
-    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, 'Error', errorBody(v.status, v.message, backTo(req)), v.status) })
+    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, kit.tr(res).t('error'), errorBody(kit.tr(res).t, v.status, v.message, backTo(req)), v.status) })
   })
   const parts: Array<[string, Part]> = [['usb jobs', usb]]
   if (netd) parts.push(['netd client', netd])

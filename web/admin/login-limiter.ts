@@ -78,6 +78,13 @@ export class LoginLimiter {
     }
   }
 
+  /** Failed tries this address has before check() makes it wait: the login page tells the organiser. */
+  left (ip: string): number {
+    return Math.max(0, this.perClient - this.recent(this.failures.get(ip) ?? [], this.now()).length)
+  }
+
+  get pauseMinutes (): number { return Math.max(1, Math.round(this.windowMs / 60_000)) }
+
   private recent (times: number[], now: number): number[] {
     return times.filter(t => t > now - this.windowMs)
   }

@@ -1,29 +1,38 @@
 // Managing what this node holds: overview, follow by key, pin, block/unblock, caps.
-import { Router } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { nodeStatus } from '../../services/node/node-status.js'
 import { keyText, parseKey } from '../../services/storage/drive-key.js'
 import { parseSize } from '../../services/config/size.js'
 import { BAD_REQUEST, DRIVE_NOT_FOUND } from '../../services/errors.js'
 import { AdminKit, field, wrap } from './admin-kit.js'
-import { overviewBody, blockConfirmBody, sizeText } from './manage-pages.js'
+import { overviewBody, blockConfirmBody, capsConfirmBody, sizeText } from './manage-pages.js'
+import { wantsJson } from './request-checks.js'
+import type { FormState } from './form-state.js'
+import type { AdminTranslator } from '../i18n/admin-language.js'
 
 export function manageRoutes (kit: AdminKit): Router {
   const { ctx } = kit
   const { library, mirror } = ctx
   const router = Router()
 
-  router.get('/admin', wrap(async (req, res) => {
-    const status = await nodeStatus(ctx)
-    kit.render(res, 'Overview', overviewBody(status, kit.session(res).csrf, library.blockedKeys()))
-  }))
+  const overview = (res: Response, form?: FormState, status = 200) => overviewPage(kit, res, form, status)
+  /** A form on the overview came back with a mistake: the overview again, with it. */
+  const retry = (req: Request, res: Response, err: unknown, form: string, fieldName: string) =>
+    kit.retry(req, res, err, form, fieldName, (f, status) => overview(res, f, status))
+
+  router.get('/admin', wrap(async (req, res) => overview(res)))
 
   router.get('/admin/status.json', wrap(async (req, res) => { res.json(await nodeStatus(ctx)) }))
 
   router.post('/admin/follow', wrap(async (req, res) => {
-    const key = keyText(parseKey(field(req, 'key')))
-    const d = await library.addMirror(key, { followed: true })
-    mirror.schedule()
-    kit.done(req, res, `Following ${d.info.title ? `“${d.info.title}”` : key}: it syncs as soon as a peer has it.`, '/admin', { key })
+    try {
+      const key = keyText(parseKey(field(req, 'key')))
+      const d = await library.addMirror(key, { followed: true })
+      mirror.schedule()
+      kit.done(req, res, `Following ${d.info.title ? `“${d.info.title}”` : key}: it syncs as soon as a peer has it.`, '/admin', { key })
+    } catch (err) {
+      await retry(req, res, err, 'follow', 'key')
+    }
   }))
 
   router.post('/admin/drives/:key/unfollow', wrap(async (req, res) => {
@@ -43,6 +52,13 @@ export function manageRoutes (kit: AdminKit): Router {
     kit.done(req, res, 'Unfollowed: it stays while there is room, like any mirrored drive.', '/admin')
   }))
 
+  // Evicted or refused, and the organiser wants it anyway: followed drives skip the cool-down and are never evicted.
+  router.post('/admin/drives/:key/mirror-again', wrap(async (req, res) => {
+    const key = keyText(parseKey(String(req.params.key)))
+    await mirror.mirrorAgain(key)
+    kit.done(req, res, kit.tr(res).t('mirroringAgain'), '/admin', { key })
+  }))
+
   const pin = (pinned: boolean) => wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
     library.setPinned(key, pinned)
@@ -55,7 +71,8 @@ export function manageRoutes (kit: AdminKit): Router {
   router.get('/admin/drives/:key/block', wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
     const d = library.get(key)
-    kit.render(res, 'Block drive', blockConfirmBody({ key, title: d?.info.title || library.record(key)?.title || '' }, kit.session(res).csrf))
+    const { t } = kit.tr(res)
+    kit.render(res, t('blockDrive'), blockConfirmBody(t, { key, title: d?.info.title || library.record(key)?.title || '' }, kit.session(res).csrf))
   }))
 
   router.post('/admin/drives/:key/block', wrap(async (req, res) => {
@@ -76,13 +93,48 @@ export function manageRoutes (kit: AdminKit): Router {
   }))
 
   router.post('/admin/caps', wrap(async (req, res) => {
-    const maxDriveBytes = parseSize(field(req, 'maxDrive'))
-    const maxTotalBytes = parseSize(field(req, 'maxTotal'))
-    if (!Number.isFinite(maxDriveBytes) || !Number.isFinite(maxTotalBytes)) throw BAD_REQUEST('Caps are sizes such as 500M, 4G or 16G.')
+    const { t } = kit.tr(res)
+    let caps: { maxDriveBytes: number, maxTotalBytes: number }
+    try {
+      caps = { maxDriveBytes: capField(t, field(req, 'maxDrive'), 'maxDrive'), maxTotalBytes: capField(t, field(req, 'maxTotal'), 'maxTotal') }
+      if (caps.maxDriveBytes > caps.maxTotalBytes) throw BAD_REQUEST(t('capDriveAboveTotal'), { field: 'maxDrive' })
+    } catch (err) {
+      return retry(req, res, err, 'caps', 'maxDrive')
+    }
+    // Lowering a cap deletes drives at once, and they stay away for an hour: say which, and ask first.
+    const evict = mirror.wouldEvict(caps)
+    if (evict.length && field(req, 'confirm') !== 'yes') {
+      if (wantsJson(req)) {
+        res.status(409).json({ error: { code: 'CONFIRM', message: t('capsConfirmTitle', { n: evict.length }) }, evict })
+        return
+      }
+      kit.render(res, t('caps'), capsConfirmBody(t, { maxDrive: field(req, 'maxDrive'), maxTotal: field(req, 'maxTotal') }, evict, kit.session(res).csrf))
+      return
+    }
     // The node applies them (the mirror re-reviews at once, evicting if the total shrank).
-    await ctx.settings.setCaps({ maxDriveBytes, maxTotalBytes })
-    kit.done(req, res, `Caps saved: ${sizeText(maxDriveBytes)} per drive, ${sizeText(maxTotalBytes)} in all.`, '/admin')
+    await ctx.settings.setCaps(caps)
+    kit.done(req, res, `Caps saved: ${sizeText(caps.maxDriveBytes)} per drive, ${sizeText(caps.maxTotalBytes)} in all.`, '/admin')
   }))
 
   return router
+}
+
+/** The overview, maybe with one of its forms sent back with a mistake. */
+export async function overviewPage (kit: AdminKit, res: Response, form?: FormState, status = 200): Promise<void> {
+  const { library, mirror } = kit.ctx
+  const s = await nodeStatus(kit.ctx)
+  // Blocked drives by title: kept when blocking, or what a peer currently offers under that key.
+  const offered = new Map(mirror.offered().map(o => [o.entry.key, o.entry.title]))
+  const blocked = library.blockedKeys().map(key => ({ key, title: library.blockedTitle(key) || offered.get(key) || '' }))
+  const { t } = kit.tr(res)
+  kit.render(res, t('overview'), overviewBody(t, s, kit.session(res).csrf, { blocked, form }), status)
+}
+
+/** A cap as typed: a bare number is refused rather than taken as bytes (16 meant 16G, not 16 bytes). */
+function capField (t: AdminTranslator['t'], text: string, name: string): number {
+  const trimmed = text.trim()
+  if (/^\d+(?:[.,]\d+)?$/.test(trimmed)) throw BAD_REQUEST(t('sizeNoUnit', { n: trimmed }), { field: name })
+  const bytes = parseSize(trimmed)
+  if (!Number.isFinite(bytes) || bytes <= 0) throw BAD_REQUEST(t('sizeUnreadable'), { field: name })
+  return bytes
 }

@@ -1,30 +1,45 @@
-// Publishing: create own drives, upload files and folders into them, rename and delete files, edit the title.
-import { Router } from 'express'
+// Publishing: create own drives, upload files and folders into them, rename and delete files and folders,
+// edit the title.
+import { Router, type Response } from 'express'
 import { keyText, parseKey } from '../../services/storage/drive-key.js'
-import { BAD_REQUEST } from '../../services/errors.js'
+import { BAD_REQUEST, FILE_NOT_FOUND } from '../../services/errors.js'
 import { AdminKit, field, wrap } from './admin-kit.js'
 import { AdminSessions } from './admin-sessions.js'
 import { driveBody } from './drive-page.js'
-import { listFiles, type DriveWriter } from '../../services/publish/drive-writer.js'
+import { listFiles, userPath, type DriveWriter } from '../../services/publish/drive-writer.js'
 import { receiveUpload } from './receive-upload.js'
+import { overviewPage } from './manage-routes.js'
+import type { FormState } from './form-state.js'
 
 export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   const { library } = kit.ctx
   const router = Router()
 
-  router.post('/admin/drives', wrap(async (req, res) => {
-    const title = field(req, 'title').trim().slice(0, 120)
-    if (!title) throw BAD_REQUEST('Give the drive a title.')
-    const d = await library.createOwnDrive({ title, description: field(req, 'description').trim().slice(0, 1000) })
-    kit.done(req, res, `Drive “${title}” created: now add files to it.`, `/admin/drives/${d.id}`, { key: d.id })
-  }))
-
-  router.get('/admin/drives/:key', wrap(async (req, res) => {
-    const d = library.require(String(req.params.key), false)
+  /** The drive page, showing folder `dir` ('' for the top), maybe with a form sent back. */
+  const drivePage = async (res: Response, keyInput: string, dir: string, f?: FormState, status = 200) => {
+    const d = library.require(keyInput, false)
     let why: string | undefined
     try { writer.writable(d.id) } catch (err) { why = (err as Error).message }
     const { files, more } = await listFiles(d)
-    kit.render(res, d.info.title || 'Drive', driveBody({ key: d.id, title: d.info.title, description: d.info.description, writable: !why, why, files, more }, kit.session(res).csrf))
+    const { t } = kit.tr(res)
+    kit.render(res, d.info.title || t('drive'), driveBody(t, { key: d.id, title: d.info.title, description: d.info.description, writable: !why, why, dir, files, more }, kit.session(res).csrf, f), status)
+  }
+  const folderOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')))
+  const back = (key: string, dir: string) => `/admin/drives/${key}${dir ? `?dir=${encodeURIComponent(dir)}` : ''}`
+
+  router.post('/admin/drives', wrap(async (req, res) => {
+    try {
+      const title = field(req, 'title').trim().slice(0, 120)
+      if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
+      const d = await library.createOwnDrive({ title, description: field(req, 'description').trim().slice(0, 1000) })
+      kit.done(req, res, `Drive “${title}” created: now add files to it.`, `/admin/drives/${d.id}`, { key: d.id })
+    } catch (err) {
+      await kit.retry(req, res, err, 'create', 'title', (f, status) => overviewPage(kit, res, f, status))
+    }
+  }))
+
+  router.get('/admin/drives/:key', wrap(async (req, res) => {
+    await drivePage(res, String(req.params.key), folderParam(req.query.dir))
   }))
 
   router.post('/admin/drives/:key/upload', wrap(async (req, res) => {
@@ -40,24 +55,48 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   }))
 
   router.post('/admin/drives/:key/rename', wrap(async (req, res) => {
-    const d = writer.writable(String(req.params.key))
-    const to = await writer.rename(d, field(req, 'from'), field(req, 'to'))
-    kit.done(req, res, `Renamed to ${to}.`, `/admin/drives/${d.id}`)
+    const from = field(req, 'from')
+    try {
+      const d = writer.writable(String(req.params.key))
+      const to = await writer.rename(d, from, field(req, 'to'))
+      kit.done(req, res, `Renamed to ${to}.`, back(d.id, folderOf(to)))
+    } catch (err) {
+      await kit.retry(req, res, err, `rename:${from}`, 'to', (f, status) => drivePage(res, String(req.params.key), folderOf(from), f, status))
+    }
   }))
 
   router.post('/admin/drives/:key/delete', wrap(async (req, res) => {
     const d = writer.writable(String(req.params.key))
     const name = await writer.remove(d, field(req, 'path'))
-    kit.done(req, res, `Deleted ${name}.`, `/admin/drives/${d.id}`)
+    kit.done(req, res, `Deleted ${name}.`, back(d.id, folderOf(name)))
+  }))
+
+  router.post('/admin/drives/:key/delete-folder', wrap(async (req, res) => {
+    const d = writer.writable(String(req.params.key))
+    const folder = userPath(field(req, 'path'))
+    const inside = (await listFiles(d, Infinity)).files.filter(f => f.path.startsWith(folder + '/'))
+    if (inside.length === 0) throw FILE_NOT_FOUND(`There is no folder ${folder} in this drive.`)
+    for (const f of inside) await writer.remove(d, f.path)
+    kit.done(req, res, `Deleted the folder ${folder} (${inside.length} file(s)).`, back(d.id, folderOf(folder)))
   }))
 
   router.post('/admin/drives/:key/info', wrap(async (req, res) => {
-    const d = writer.writable(String(req.params.key))
-    const title = field(req, 'title').trim().slice(0, 120)
-    if (!title) throw BAD_REQUEST('Give the drive a title.')
-    await library.writeInfo(d, { title, description: field(req, 'description').trim().slice(0, 1000) })
-    kit.done(req, res, 'Title and description saved.', `/admin/drives/${keyText(parseKey(d.id))}`)
+    try {
+      const d = writer.writable(String(req.params.key))
+      const title = field(req, 'title').trim().slice(0, 120)
+      if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
+      await library.writeInfo(d, { title, description: field(req, 'description').trim().slice(0, 1000) })
+      kit.done(req, res, 'Title and description saved.', `/admin/drives/${keyText(parseKey(d.id))}`)
+    } catch (err) {
+      await kit.retry(req, res, err, 'info', 'title', (f, status) => drivePage(res, String(req.params.key), '', f, status))
+    }
   }))
 
   return router
+}
+
+/** `?dir=` as a drive folder: '' for the top, else '/a/b' (anything odd shows the top). */
+function folderParam (v: unknown): string {
+  if (typeof v !== 'string' || v === '' || v === '/') return ''
+  try { return userPath(v) } catch { return '' }
 }

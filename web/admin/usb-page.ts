@@ -3,26 +3,37 @@ import { html, type Html } from './html.js'
 import { csrfField } from './admin-layout.js'
 import type { Stick, UsbJob } from '../../services/publish/usb-sticks.js'
 import { formatSize } from '../../services/config/size.js'
+import type { AdminTranslator } from '../i18n/admin-language.js'
 
-export function usbBody (o: { sticks: Array<Stick & { folders: string[] }>, drives: Array<{ key: string, title: string }>, jobs: UsbJob[], drive: string, csrf: string }): Html {
-  return html`<h1>USB sticks</h1>
-${o.jobs.length ? html`<section${o.jobs.some(j => j.state === 'running') ? html` data-refresh` : ''}><h2>Copies</h2><table><tr><th>What</th><th>Progress</th></tr>
-${o.jobs.slice().reverse().map(j => html`<tr><td>${j.kind === 'import' ? 'Import' : 'Export'} ${j.what}
-${j.driveKey ? html` <a href="/admin/drives/${j.driveKey}">open drive</a>` : ''}</td>
-<td>${j.state === 'running' ? 'copying' : j.state === 'done' ? 'done' : html`<strong>failed</strong>: ${j.error}`} — ${j.done}/${j.files} files, ${formatSize(j.bytes)}
-${j.failed.length ? html`<details><summary>${j.failed.length} file(s) skipped</summary><ul>${j.failed.slice(0, 50).map(f => html`<li>${f}</li>`)}</ul></details>` : ''}</td></tr>`)}
-</table><p class="note"><a href="/admin/usb">Refresh</a></p></section>` : ''}
-${o.sticks.length === 0 ? html`<section><p>No USB stick is mounted. Plug one in, wait a few seconds, then <a href="/admin/usb">reload</a>.</p></section>` : ''}
+type T = AdminTranslator['t']
+
+function jobState (t: T, j: UsbJob): Html {
+  if (j.state === 'running') return html`${t('copying')}`
+  if (j.state === 'failed') return html`<strong>${t('failed')}</strong>: ${j.error}`
+  if (j.kind === 'import') return html`${t('done')}`
+  // Said only once the stick's file system was flushed: before that, pulling it out loses data.
+  return j.synced ? html`<strong>${t('safeToRemove')}</strong>` : html`${t('done')}. ${t('notFlushed')}`
+}
+
+export function usbBody (t: T, o: { sticks: Array<Stick & { folders: string[] }>, drives: Array<{ key: string, title: string }>, jobs: UsbJob[], drive: string, csrf: string }): Html {
+  return html`<h1>${t('usbTitle')}</h1>
+${o.jobs.length ? html`<section${o.jobs.some(j => j.state === 'running') ? html` data-refresh` : ''}><h2>${t('copies')}</h2><table><tr><th>${t('what')}</th><th>${t('progress')}</th></tr>
+${o.jobs.slice().reverse().map(j => html`<tr><td>${j.kind === 'import' ? t('import') : t('export')} ${j.what}
+${j.driveKey ? html` <a href="/admin/drives/${j.driveKey}">${t('openDrive')}</a>` : ''}</td>
+<td>${jobState(t, j)} — ${t('filesDone', { done: j.done, files: j.files })}, ${formatSize(j.bytes)}
+${j.failed.length ? html`<details><summary>${t('skipped', { n: j.failed.length })}</summary><ul>${j.failed.slice(0, 50).map(f => html`<li>${f}</li>`)}</ul></details>` : ''}</td></tr>`)}
+</table><p class="note"><a href="/admin/usb">${t('refresh')}</a></p></section>` : ''}
+${o.sticks.length === 0 ? html`<section><p>${t('noStick')} <a href="/admin/usb">${t('reload')}</a></p></section>` : ''}
 ${o.sticks.map(s => html`<section><h2>${s.name}</h2><p class="note">${s.path}</p>
-<h3>Import a folder as a new drive</h3>
+<h3>${t('importTitle')}</h3>
 <form method="post" action="/admin/usb/import">${csrfField(o.csrf)}<input type="hidden" name="stick" value="${s.id}">
-<label>Folder<br><select name="folder">${s.folders.map(f => html`<option>${f}</option>`)}</select></label>
-<label>Title (empty: the folder's name)<br><input type="text" name="title" maxlength="120"></label>
-<label>Description<br><textarea name="description" rows="2" maxlength="1000"></textarea></label>
-<p><button>Import</button></p></form>
-<h3>Export a drive to this stick</h3>
+<label>${t('folder')}<br><select name="folder">${s.folders.map(f => html`<option>${f}</option>`)}</select></label>
+<label>${t('importTitleLabel')}<br><input type="text" name="title" maxlength="120"></label>
+<label>${t('description')}<br><textarea name="description" rows="2" maxlength="1000"></textarea></label>
+<p><button>${t('import')}</button></p></form>
+<h3>${t('exportTitle')}</h3>
 ${o.drives.length ? html`<form method="post" action="/admin/usb/export">${csrfField(o.csrf)}<input type="hidden" name="stick" value="${s.id}">
-<label>Drive<br><select name="drive">${o.drives.map(d => html`<option value="${d.key}"${d.key === o.drive ? html` selected` : ''}>${d.title || d.key.slice(0, 12)}</option>`)}</select></label>
-<label>New folder on the stick (empty: the drive's title)<br><input type="text" name="folder" maxlength="100"></label>
-<p><button>Export</button></p></form>` : html`<p class="note">No drive to export yet.</p>`}</section>`)}`
+<label>${t('drive')}<br><select name="drive">${o.drives.map(d => html`<option value="${d.key}"${d.key === o.drive ? html` selected` : ''}>${d.title || d.key.slice(0, 12)}</option>`)}</select></label>
+<label>${t('exportFolderLabel')}<br><input type="text" name="folder" maxlength="100"></label>
+<p><button>${t('export')}</button></p></form>` : html`<p class="note">${t('noDriveToExport')}</p>`}</section>`)}`
 }

@@ -11,7 +11,8 @@ export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
   router.get('/admin/usb', wrap(async (req, res) => {
     const sticks = await Promise.all((await usb.list()).map(async s => ({ ...s, folders: await usb.folders(s) })))
     const drives = library.list().map(d => ({ key: d.id, title: d.info.title }))
-    kit.render(res, 'USB', usbBody({ sticks, drives, jobs: usb.jobs, drive: typeof req.query.drive === 'string' ? req.query.drive : '', csrf: kit.session(res).csrf }))
+    const { t } = kit.tr(res)
+    kit.render(res, t('usbTitle'), usbBody(t, { sticks, drives, jobs: usb.jobs, drive: typeof req.query.drive === 'string' ? req.query.drive : '', csrf: kit.session(res).csrf }))
   }))
 
   router.get('/admin/usb/jobs.json', (req, res) => { res.json({ jobs: usb.jobs }) })

@@ -14,11 +14,11 @@ export function wifiRoutes (kit: AdminKit, wifi: WifiControl): Router {
     const csrf = kit.session(res).csrf
     try {
       const status = await wifi.status()
-      if (!status.available) return kit.render(res, 'Wi-Fi', wifiBody({ status, unavailable: 'NetworkManager is not running on this node.', networks, csrf }))
-      kit.render(res, 'Wi-Fi', wifiBody({ status, unavailable: null, networks, csrf }))
+      if (!status.available) return kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status, unavailable: 'NetworkManager is not running on this node.', networks, csrf }))
+      kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status, unavailable: null, networks, csrf }))
     } catch (err) {
       if (!isPortalError(err, 'WIFI_UNAVAILABLE')) throw err
-      kit.render(res, 'Wi-Fi', wifiBody({ status: null, unavailable: err.message, networks: null, csrf }))
+      kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status: null, unavailable: err.message, networks: null, csrf }))
     }
   }
 

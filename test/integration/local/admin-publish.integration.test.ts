@@ -144,7 +144,8 @@ describe('managing files', () => {
     const del = await c.post(`/admin/drives/${key}/delete`, { path: '/album/day 2/b.jpg' })
     expect(del.status).toBe(303)
     expect((await fetch(`${n.url}/d/${key}/album/day%202/b.jpg`)).status).toBe(404)
-    const page = await c.get(`/admin/drives/${key}`)
+    // The drive page lists one folder at a time (issue 11): best.jpg is in the album folder.
+    const page = await c.get(`/admin/drives/${key}?dir=%2Falbum`)
     expect(page.text).toContain('/album/best.jpg')
     expect(page.text).toMatch(/Deleted \/album\/day 2\/b\.jpg/)
   })
