@@ -1,8 +1,8 @@
 // An in-memory region for mirror policies: nodes with disks, drives with publishers, and review rounds in which
 // every node decides on the same snapshot of the region, then all decisions are applied at once (a copy is
 // complete as soon as it is taken). Shared by test/unit/placement.unit.test.ts and bench/region.ts.
-import { decide, type HeldDrive, type PolicyDecision, type PolicySettings } from '../../services/mirror/mirror-policy.js'
-import { place, type RegionNode } from '../../services/mirror/region-placement.js'
+import { decide, type HeldDrive, type PolicyDecision, type PolicyInput, type PolicySettings } from '../../services/mirror/mirror-policy.js'
+import { copyTarget, indexRegion, place, type Region, type RegionNode } from '../../services/mirror/region-placement.js'
 
 /** 'region': region-placement's place(); 'today': mirror-policy's decide(), offered every drive the LAN holds. */
 export type PolicyName = 'region' | 'today'
@@ -20,7 +20,15 @@ export interface SimNode {
   usedBytes: number
 }
 
-export interface RoundResult { takes: number, evictions: number, bytesTaken: number, bytesEvicted: number, decisions: Map<string, PolicyDecision> }
+export interface RoundResult {
+  takes: number
+  evictions: number
+  bytesTaken: number
+  /** Bytes taken of drives that were below the copy target when the round began: the repair's share. */
+  bytesRepaired: number
+  bytesEvicted: number
+  decisions: Map<string, PolicyDecision>
+}
 
 export interface SimOptions {
   policy: PolicyName
@@ -34,6 +42,20 @@ export interface SimOptions {
 }
 
 const BASE: PolicySettings = { mirror: 'all', maxDriveBytes: Number.MAX_SAFE_INTEGER, maxTotalBytes: 0, deny: [], follow: [], probeTimeoutMs: 60_000, maxProbing: 16 }
+
+/**
+ * decide() on the first offers only, in its own order, growing the prefix until the answer cannot change: once
+ * it has taken `maxProbing` drives every later offer is skipped, and the offers it has not reached cannot evict
+ * anything. So `mirror` and `evict` are exactly decide()'s on the whole list (`skipped` is shorter), for a
+ * fraction of the time on 10,000 offers. `offered` must already be in decide()'s order, with no followed drives.
+ */
+function decideOnPrefix (input: PolicyInput): PolicyDecision {
+  for (let n = 256; ; n *= 4) {
+    if (n >= input.offered.length) return decide(input)
+    const d = decide({ ...input, offered: input.offered.slice(0, n) })
+    if (d.mirror.length >= input.settings.maxProbing) return d
+  }
+}
 
 export class RegionSim {
   readonly drives = new Map<string, SimDrive>()
@@ -114,19 +136,26 @@ export class RegionSim {
   step (): RoundResult {
     this.round++
     const now = this.now
+    // Listed in the order decide() sorts them (most holders, then smallest), which it then sorts in linear time.
     const offered = [...this.holders].filter(([, set]) => set.size > 0)
       .map(([key, set]) => ({ key, bytes: this.drives.get(key)!.bytes, peers: set.size }))
+      .sort((a, b) => b.peers - a.peers || a.bytes - b.bytes)
     const publisher = new Map([...this.drives.values()].map(d => [d.key, d.publisher]))
-    const nodes = this.opts.policy === 'region' ? this.regionNodes() : []
+    const region: Region = { self: '', nodes: this.opts.policy === 'region' ? this.regionNodes() : [], holders: this.holders, publisher, copies: this.opts.copies }
+    // The same for every node: worked out once per round (place() would otherwise build it for each node).
+    const index = this.opts.policy === 'region' ? indexRegion(region, copyTarget(this.opts.copies), key => this.drives.get(key)!.bytes) : undefined
     const decisions = new Map<string, PolicyDecision>()
     for (const node of this.nodes.values()) {
       for (const [key, until] of node.coolingDown) if (until < now) node.coolingDown.delete(key)
       const input = { settings: node.settings, held: this.heldDrives(node), offered, blocked: [], coolingDown: new Set(node.coolingDown.keys()), now }
-      decisions.set(node.key, this.opts.policy === 'region'
-        ? place({ ...input, region: { self: node.key, nodes, holders: this.holders, publisher, copies: this.opts.copies } })
-        : decide(input))
+      const d = index ? place({ ...input, region: { ...region, self: node.key }, index }) : decideOnPrefix(input)
+      // Only what is applied is kept: 1,000 nodes' skip lists would hold 10 million entries until the round ends.
+      decisions.set(node.key, this.opts.keepDecisions ? d : { mirror: d.mirror, evict: d.evict, skipped: [] })
     }
-    const result: RoundResult = { takes: 0, evictions: 0, bytesTaken: 0, bytesEvicted: 0, decisions: this.opts.keepDecisions ? decisions : new Map() }
+    const result: RoundResult = { takes: 0, evictions: 0, bytesTaken: 0, bytesRepaired: 0, bytesEvicted: 0, decisions: this.opts.keepDecisions ? decisions : new Map() }
+    const target = copyTarget(this.opts.copies)
+    const repairs = new Set<string>()
+    for (const d of decisions.values()) for (const drive of d.mirror) if (this.copiesOf(drive) < target) repairs.add(drive)
     for (const [key, d] of decisions) {
       const node = this.nodes.get(key)!
       for (const { key: drive } of d.evict) {
@@ -141,6 +170,7 @@ export class RegionSim {
       for (const drive of d.mirror) {
         result.takes++
         result.bytesTaken += this.drives.get(drive)!.bytes
+        if (repairs.has(drive)) result.bytesRepaired += this.drives.get(drive)!.bytes
         this.hold(node, drive)
       }
     }

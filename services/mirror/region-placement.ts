@@ -4,18 +4,30 @@
 // without a coordinator. Beyond the target a node fills free space, and those extra copies go first.
 import type { HeldDrive, PolicyDecision, PolicyInput, SkipReason, OfferedDrive } from './mirror-policy.js'
 import { RegionView, type Region } from './region-view.js'
+import { indexRegion, type RegionIndex } from './region-index.js'
 import { seedOf, weight } from './rendezvous.js'
 import { CONFIG_INVALID } from '../errors.js'
 
 export type { Region, RegionNode } from './region-view.js'
+export { indexRegion, type RegionIndex } from './region-index.js'
 
 export const DEFAULT_COPIES = 2
 export const MAX_COPIES = 16
 
-export interface PlacementInput extends PolicyInput { region: Region }
+export interface PlacementInput extends PolicyInput {
+  region: Region
+  /**
+   * indexRegion() of this same snapshot, when the caller has it already (a simulation of many nodes builds it
+   * once per round). Without it, place() builds it from `region`, `offered` and `held`.
+   */
+  index?: RegionIndex
+}
 
 export interface PlacementDecision extends PolicyDecision {
-  /** Drives below target that better-ranked nodes with room will take: not this node's to fetch. */
+  /**
+   * Drives this node leaves to the region: below target but better-ranked nodes with room take them, or at
+   * target with no free space here for an extra copy. Not in `skipped`: nothing is wrong with them.
+   */
   elsewhere: string[]
 }
 
@@ -31,16 +43,21 @@ function charge (d: HeldDrive): number { return Math.max(d.bytes, d.localBytes) 
 
 type EvictReason = PolicyDecision['evict'][number]['reason']
 
+function ownIndex (input: PlacementInput, target: number, held: ReadonlyMap<string, HeldDrive>): RegionIndex {
+  const offered = new Map(input.offered.map(o => [o.key, o.bytes]))
+  const bytesOf = (key: string) => {
+    const d = held.get(key)
+    return d ? charge(d) : offered.get(key) ?? 0
+  }
+  return indexRegion(input.region, target, bytesOf, held)
+}
+
 export function place (input: PlacementInput): PlacementDecision {
   const { settings: s, now } = input
   const target = copyTarget(input.region.copies)
   const decision: PlacementDecision = { mirror: [], evict: [], skipped: [], elsewhere: [] }
   const held = new Map(input.held.map(d => [d.key, d]))
-  const offeredBytes = new Map(input.offered.map(o => [o.key, o.bytes]))
-  const view = new RegionView(input.region, target, held, key => {
-    const d = held.get(key)
-    return d ? charge(d) : offeredBytes.get(key) ?? 0
-  })
+  const view = new RegionView(input.region, input.index ?? ownIndex(input, target, held))
   const blocked = new Set(input.blocked)
   const deny = new Set(s.deny)
   const follow = new Set(s.follow)
@@ -96,20 +113,25 @@ export function place (input: PlacementInput): PlacementDecision {
     evict(d, 'no-space')
   }
 
+  // Runs over every drive the LAN offers, on every node: kept to lookups, with no allocation per drive.
+  const skip = (key: string, reason: SkipReason) => { decision.skipped.push({ key, reason }) }
   const followed: OfferedDrive[] = []
   const below: Array<{ o: OfferedDrive, copies: number }> = []
   const extras: OfferedDrive[] = []
+  const freeNow = s.maxTotalBytes - used
   for (const o of input.offered) {
-    if (held.has(o.key)) continue
-    const skip = (reason: SkipReason) => decision.skipped.push({ key: o.key, reason })
-    if (blocked.has(o.key)) skip('blocked')
-    else if (deny.has(o.key)) skip('denied')
-    else if (follow.has(o.key)) (o.bytes > s.maxDriveBytes ? skip('too-large') : followed.push(o))
-    else if (s.mirror === 'followed') skip('not-followed')
-    else if (o.bytes > s.maxDriveBytes) skip('too-large')
+    const key = o.key
+    if (held.has(key)) continue
+    if (blocked.size > 0 && blocked.has(key)) skip(key, 'blocked')
+    else if (deny.size > 0 && deny.has(key)) skip(key, 'denied')
+    else if (follow.size > 0 && follow.has(key)) { if (o.bytes > s.maxDriveBytes) skip(key, 'too-large'); else followed.push(o) }
+    else if (s.mirror === 'followed') skip(key, 'not-followed')
+    else if (o.bytes > s.maxDriveBytes) skip(key, 'too-large')
     else {
-      const copies = view.copies(o.key)
+      const copies = view.copies(key)
       if (copies < target) below.push({ o, copies })
+      // At target, and no free space for an extra copy: the region has it, this node has no business with it.
+      else if (o.bytes > freeNow) decision.elsewhere.push(key)
       else extras.push(o)
     }
   }
@@ -126,33 +148,40 @@ export function place (input: PlacementInput): PlacementDecision {
 
   // Followed drives first: the organiser asked for them, so they may take any copy's place, even one at target.
   for (const o of followed) {
-    if (probing >= s.maxProbing) decision.skipped.push({ key: o.key, reason: 'probe-limit' })
-    else if (!makeRoom(o.bytes, evictable(false))) decision.skipped.push({ key: o.key, reason: 'no-space' })
+    if (probing >= s.maxProbing) skip(o.key, 'probe-limit')
+    else if (!makeRoom(o.bytes, evictable(false))) skip(o.key, 'no-space')
     else take(o, true)
   }
 
   // Below target, rarest first. Not cooled down: taking one gives up only copies above target, which stay at it,
   // so it cannot start two drives evicting each other; and the others, ranking this node first, would wait.
-  below.sort((a, b) => a.copies - b.copies || a.o.bytes - b.o.bytes || (a.o.key < b.o.key ? -1 : 1))
-  for (const { o } of below) {
-    if (room < o.bytes) decision.skipped.push({ key: o.key, reason: 'no-space' })
+  // Whether this node is chosen depends only on the review's start, so it is settled before sorting the few.
+  const mine = below.filter(({ o }) => {
+    if (room < o.bytes) skip(o.key, 'no-space')
     else if (!view.chosen(o.key, o.bytes)) decision.elsewhere.push(o.key)
-    else if (probing >= s.maxProbing) decision.skipped.push({ key: o.key, reason: 'probe-limit' })
-    else if (!makeRoom(o.bytes, evictable(true))) decision.skipped.push({ key: o.key, reason: 'no-space' })
+    else return true
+    return false
+  }).sort((a, b) => a.copies - b.copies || a.o.bytes - b.o.bytes || (a.o.key < b.o.key ? -1 : 1))
+  for (const { o } of mine) {
+    if (probing >= s.maxProbing) skip(o.key, 'probe-limit')
+    else if (!makeRoom(o.bytes, evictable(true))) skip(o.key, 'no-space')
     else take(o, false)
   }
 
   // Extra copies only into space that is free now: evicting for one would evict and fetch in circles.
   // Fewest copies first, then this node's own rendezvous order, so nodes with room spread over different drives.
-  const fits = extras.filter(o => o.bytes <= s.maxTotalBytes - used)
-  for (const o of extras) if (o.bytes > s.maxTotalBytes - used) decision.skipped.push({ key: o.key, reason: 'no-space' })
+  const ready = extras.filter(o => {
+    if (input.coolingDown.has(o.key)) skip(o.key, 'cooling-down')
+    else if (probing >= s.maxProbing) skip(o.key, 'probe-limit')
+    else return true
+    return false
+  })
   const self = seedOf(input.region.self)
-  const order = fits.map(o => ({ o, copies: view.copies(o.key), w: weight(seedOf(o.key), self) }))
+  const order = ready.map(o => ({ o, copies: view.copies(o.key), w: weight(seedOf(o.key), self) }))
     .sort((a, b) => a.copies - b.copies || b.w - a.w)
   for (const { o } of order) {
-    if (input.coolingDown.has(o.key)) decision.skipped.push({ key: o.key, reason: 'cooling-down' })
-    else if (probing >= s.maxProbing) decision.skipped.push({ key: o.key, reason: 'probe-limit' })
-    else if (o.bytes > s.maxTotalBytes - used) decision.skipped.push({ key: o.key, reason: 'no-space' })
+    if (probing >= s.maxProbing) skip(o.key, 'probe-limit')
+    else if (o.bytes > s.maxTotalBytes - used) skip(o.key, 'no-space')
     else take(o, false)
   }
   return decision
