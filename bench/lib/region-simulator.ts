@@ -2,7 +2,7 @@
 // every node decides on the same snapshot of the region, then all decisions are applied at once (a copy is
 // complete as soon as it is taken). Shared by test/unit/placement.unit.test.ts and bench/region.ts.
 import { decide, type HeldDrive, type PolicyDecision, type PolicyInput, type PolicySettings } from '../../services/mirror/mirror-policy.js'
-import { copyTarget, indexRegion, place, type Region, type RegionNode } from '../../services/mirror/region-placement.js'
+import { copyTarget, indexRegion, place, type PlacementInput, type Region, type RegionNode } from '../../services/mirror/region-placement.js'
 
 /** 'region': region-placement's place(); 'today': mirror-policy's decide(), offered every drive the LAN holds. */
 export type PolicyName = 'region' | 'today'
@@ -132,23 +132,36 @@ export class RegionSim {
     })
   }
 
-  /** One review on every node, on the same snapshot, then every decision applied. */
-  step (): RoundResult {
-    this.round++
-    const now = this.now
+  /** What every node sees this round; the region-wide part of placement is worked out once, not per node. */
+  private snapshot () {
     // Listed in the order decide() sorts them (most holders, then smallest), which it then sorts in linear time.
     const offered = [...this.holders].filter(([, set]) => set.size > 0)
       .map(([key, set]) => ({ key, bytes: this.drives.get(key)!.bytes, peers: set.size }))
       .sort((a, b) => b.peers - a.peers || a.bytes - b.bytes)
     const publisher = new Map([...this.drives.values()].map(d => [d.key, d.publisher]))
     const region: Region = { self: '', nodes: this.opts.policy === 'region' ? this.regionNodes() : [], holders: this.holders, publisher, copies: this.opts.copies }
-    // The same for every node: worked out once per round (place() would otherwise build it for each node).
     const index = this.opts.policy === 'region' ? indexRegion(region, copyTarget(this.opts.copies), key => this.drives.get(key)!.bytes) : undefined
+    return { offered, region, index }
+  }
+
+  private inputFor (node: SimNode, snap: ReturnType<RegionSim['snapshot']>): PlacementInput {
+    const { offered, region, index } = snap
+    return { settings: node.settings, held: this.heldDrives(node), offered, blocked: [], coolingDown: new Set(node.coolingDown.keys()), now: this.now, region: { ...region, self: node.key }, index }
+  }
+
+  /** The input region placement gets on `key` now, with the round's shared index. */
+  placementInput (key: string): PlacementInput { return this.inputFor(this.nodes.get(key)!, this.snapshot()) }
+
+  /** One review on every node, on the same snapshot, then every decision applied. */
+  step (): RoundResult {
+    this.round++
+    const now = this.now
+    const snap = this.snapshot()
     const decisions = new Map<string, PolicyDecision>()
     for (const node of this.nodes.values()) {
       for (const [key, until] of node.coolingDown) if (until < now) node.coolingDown.delete(key)
-      const input = { settings: node.settings, held: this.heldDrives(node), offered, blocked: [], coolingDown: new Set(node.coolingDown.keys()), now }
-      const d = index ? place({ ...input, region: { ...region, self: node.key }, index }) : decideOnPrefix(input)
+      const input = this.inputFor(node, snap)
+      const d = snap.index ? place(input) : decideOnPrefix(input)
       // Only what is applied is kept: 1,000 nodes' skip lists would hold 10 million entries until the round ends.
       decisions.set(node.key, this.opts.keepDecisions ? d : { mirror: d.mirror, evict: d.evict, skipped: [] })
     }

@@ -13,8 +13,11 @@ export interface RegionIndex {
   extras: Map<string, Set<string>>
   /** Node → bytes of its copies of drives above target that it does not keep for good. */
   reclaimable: Map<string, number>
-  /** The region's nodes with their rendezvous seeds. */
+  /** The region's nodes with their rendezvous seeds (this node among them, even if the caller left it out). */
   nodes: Array<{ node: RegionNode, seed: Seed }>
+  region: Region
+  /** Drive below target → the nodes that take it this round, worked out when first asked. */
+  takers: Map<string, string[]>
 }
 
 /**
@@ -22,7 +25,8 @@ export interface RegionIndex {
  * catalogues say about it (a drive still being fetched is held; its own, pinned and followed drives are kept).
  */
 export function indexRegion (region: Region, target: number, bytesOf: (key: string) => number, self?: ReadonlyMap<string, HeldDrive>): RegionIndex {
-  const index: RegionIndex = { target, copies: new Map(), extras: new Map(), reclaimable: new Map(), nodes: region.nodes.map(node => ({ node, seed: seedOf(node.key) })) }
+  const nodes = self && !region.nodes.some(n => n.key === region.self) ? [...region.nodes, { key: region.self }] : region.nodes
+  const index: RegionIndex = { target, copies: new Map(), extras: new Map(), reclaimable: new Map(), nodes: nodes.map(node => ({ node, seed: seedOf(node.key) })), region, takers: new Map() }
   const keeps = new Map(region.nodes.map(n => [n.key, n.keeps]))
   const me = region.self
   const kept = (node: string, key: string) => {
@@ -63,4 +67,41 @@ export function indexRegion (region: Region, target: number, bytesOf: (key: stri
   for (const [key, holders] of region.holders) visit(key, holders)
   if (self) for (const key of self.keys()) if (!region.holders.has(key)) visit(key, [])
   return index
+}
+
+/**
+ * The `target − copies` best-ranked nodes that do not hold `key` and have room for it: the nodes that take it.
+ * Every node works out the same list, so the drive gets the copies it misses and no more, and it is worked out
+ * once per drive and snapshot however many nodes ask.
+ */
+export function takersOf (index: RegionIndex, key: string, bytes: number): string[] {
+  let takers = index.takers.get(key)
+  if (takers) return takers
+  takers = []
+  const deficit = index.target - (index.copies.get(key) ?? 0)
+  const holders = index.region.holders.get(key)
+  const publisher = index.region.publisher.get(key)
+  const weights: number[] = []
+  const d = seedOf(key)
+  for (const { node, seed } of deficit > 0 ? index.nodes : []) {
+    if (node.key === publisher || holders?.has(node.key) || !hasRoom(index, node, key, bytes)) continue
+    const w = weight(d, seed)
+    // Insertion into a list of at most `deficit` (≤ 16): cheaper than sorting the whole region.
+    let i = takers.length
+    while (i > 0 && ranksBefore(w, node.key, weights[i - 1], takers[i - 1])) i--
+    if (i >= deficit) continue
+    takers.splice(i, 0, node.key)
+    weights.splice(i, 0, w)
+    if (takers.length > deficit) { takers.pop(); weights.pop() }
+  }
+  index.takers.set(key, takers)
+  return takers
+}
+
+/** Room as the node's catalogue tells it: free space plus its copies of drives above target. Unknown: room. */
+function hasRoom (index: RegionIndex, node: RegionNode, key: string, bytes: number): boolean {
+  if (node.mirrorsAll === false || node.declines?.has(key)) return false
+  if (node.maxDriveBytes !== undefined && bytes > node.maxDriveBytes) return false
+  if (node.capBytes === undefined || node.usedBytes === undefined) return true
+  return node.capBytes - node.usedBytes + (index.reclaimable.get(node.key) ?? 0) >= bytes
 }

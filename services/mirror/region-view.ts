@@ -1,8 +1,7 @@
 // What one node can work out about its region from the catalogues it sees, during one review: how many copies
 // each drive has now, which nodes have room, and whether this node is the one to take a drive below target.
 // Every node that sees the same catalogues works out the same answers, which is what replaces a coordinator.
-import type { RegionIndex } from './region-index.js'
-import { ranksBefore, seedOf, weight } from './rendezvous.js'
+import { takersOf, type RegionIndex } from './region-index.js'
 
 export interface RegionNode {
   key: string
@@ -35,7 +34,6 @@ export interface Region {
 export class RegionView {
   readonly target: number
   private readonly self: string
-  private readonly region: Region
   private readonly index: RegionIndex
   /** Copies this node added (+1) or dropped (−1) during this review. */
   private readonly delta = new Map<string, number>()
@@ -45,7 +43,6 @@ export class RegionView {
   readonly reclaimableBytes: number
 
   constructor (region: Region, index: RegionIndex) {
-    this.region = region
     this.index = index
     this.target = index.target
     this.self = region.self
@@ -62,32 +59,8 @@ export class RegionView {
   added (key: string): void { this.delta.set(key, (this.delta.get(key) ?? 0) + 1) }
   dropped (key: string): void { this.delta.set(key, (this.delta.get(key) ?? 0) - 1) }
 
-  /**
-   * Whether this node is one of the `target − copies` best-ranked nodes that can take `key` and do not hold it.
-   * Only nodes ranked above this one are looked at, in the order they are listed: for a random weight that is
-   * a handful per drive, which keeps a 1,000-node region cheap. The caller checks this node's own room.
-   */
+  /** Whether this node is one of the nodes that take `key`, a drive below target (see takersOf). */
   chosen (key: string, bytes: number): boolean {
-    const deficit = this.target - this.copies(key)
-    if (deficit <= 0) return false
-    const d = seedOf(key)
-    const mine = weight(d, seedOf(this.self))
-    const holders = this.region.holders.get(key)
-    const publisher = this.region.publisher.get(key)
-    let ahead = 0
-    for (const { node, seed } of this.index.nodes) {
-      if (node.key === this.self || node.key === publisher || holders?.has(node.key)) continue
-      if (!ranksBefore(weight(d, seed), node.key, mine, this.self)) continue
-      if (!this.hasRoom(node, key, bytes)) continue
-      if (++ahead >= deficit) return false
-    }
-    return true
-  }
-
-  private hasRoom (node: RegionNode, key: string, bytes: number): boolean {
-    if (node.mirrorsAll === false || node.declines?.has(key)) return false
-    if (node.maxDriveBytes !== undefined && bytes > node.maxDriveBytes) return false
-    if (node.capBytes === undefined || node.usedBytes === undefined) return true
-    return node.capBytes - node.usedBytes + (this.index.reclaimable.get(node.key) ?? 0) >= bytes
+    return takersOf(this.index, key, bytes).includes(this.self)
   }
 }

@@ -221,6 +221,16 @@ describe('region placement: churn', () => {
     expect([...countedHolders(seen, now, 1000)]).toEqual(['a'])
   })
 
+  it('decides the same from an index built once per round as from the region alone', () => {
+    const sim = mixedRegion(12, 120, 3)
+    sim.settle()
+    sim.removeNode('node-5')
+    for (const key of sim.nodes.keys()) {
+      const input = sim.placementInput(key)
+      expect(place({ ...input, index: undefined }), key).toEqual(place(input))
+    }
+  })
+
   it('ranks the nodes for a drive the same way whatever order they are known in', () => {
     const nodes = Array.from({ length: 50 }, (_, i) => `node-${i}`)
     expect(rank(k('x'), [...nodes].reverse())).toEqual(rank(k('x'), nodes))
