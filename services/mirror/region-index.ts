@@ -9,10 +9,10 @@ export interface RegionIndex {
   target: number
   /** Drive → copies besides its publisher's. */
   copies: Map<string, number>
-  /** Node → drives whose extra copy is that node's to give up first. */
+  /** Node → bytes of its copies of drives above target that it does not keep: room it could make. */
+  spare: Map<string, number>
+  /** Node → drives whose extra copy is that node's to give up (one node per extra copy). */
   extras: Map<string, Set<string>>
-  /** Node → bytes of its copies of drives above target that it does not keep for good. */
-  reclaimable: Map<string, number>
   /** The region's nodes with their rendezvous seeds (this node among them, even if the caller left it out). */
   nodes: Array<{ node: RegionNode, seed: Seed }>
   region: Region
@@ -26,8 +26,9 @@ export interface RegionIndex {
  */
 export function indexRegion (region: Region, target: number, bytesOf: (key: string) => number, self?: ReadonlyMap<string, HeldDrive>): RegionIndex {
   const nodes = self && !region.nodes.some(n => n.key === region.self) ? [...region.nodes, { key: region.self }] : region.nodes
-  const index: RegionIndex = { target, copies: new Map(), extras: new Map(), reclaimable: new Map(), nodes: nodes.map(node => ({ node, seed: seedOf(node.key) })), region, takers: new Map() }
+  const index: RegionIndex = { target, copies: new Map(), spare: new Map(), extras: new Map(), nodes: nodes.map(node => ({ node, seed: seedOf(node.key) })), region, takers: new Map() }
   const keeps = new Map(region.nodes.map(n => [n.key, n.keeps]))
+  const free = new Map(region.nodes.map(n => [n.key, n.capBytes !== undefined && n.usedBytes !== undefined ? n.capBytes - n.usedBytes : Infinity]))
   const me = region.self
   const kept = (node: string, key: string) => {
     if (self && node === me) {
@@ -36,36 +37,49 @@ export function indexRegion (region: Region, target: number, bytesOf: (key: stri
     }
     return keeps.get(node)?.has(key) ?? false
   }
-
-  /**
-   * Of a drive with more copies than the target, the holders that keep it for good come first, then the
-   * best-ranked: the first `target` copies are the drive's, the rest are extras, each the business of exactly
-   * one node, who gives it up first, so two nodes rarely give up copies of the same drive at once.
-   * Any holder that does not keep it may still give its copy up when it has nothing else: in a full region the
-   * node that has room for a new drive's copy may be one that holds none of the extras.
-   */
-  const visit = (key: string, holders: Iterable<string>) => {
+  const holdersOf = (key: string, holders: Iterable<string>) => {
     const publisher = region.publisher.get(key)
     const list: string[] = []
     for (const node of holders) if (node !== publisher && (!self || node !== me)) list.push(node)
     if (self?.has(key) && publisher !== me) list.push(me)
+    return list
+  }
+  const drives: Array<[string, string[]]> = []
+  for (const [key, holders] of region.holders) drives.push([key, holdersOf(key, holders)])
+  if (self) for (const key of self.keys()) if (!region.holders.has(key)) drives.push([key, holdersOf(key, [])])
+
+  // Copies, and what each node could give up: any copy of a drive above target that it does not keep.
+  const above: Array<[string, string[]]> = []
+  for (const [key, list] of drives) {
     index.copies.set(key, list.length)
-    if (list.length <= target) return
-    const d = seedOf(key)
-    const ranked = list.map(node => ({ node, keep: kept(node, key), w: weight(d, seedOf(node)) }))
-      .sort((x, y) => Number(y.keep) - Number(x.keep) || (ranksBefore(x.w, x.node, y.w, y.node) ? -1 : 1))
+    if (list.length <= target) continue
+    above.push([key, list])
     const bytes = bytesOf(key)
+    for (const node of list) if (!kept(node, key)) index.spare.set(node, (index.spare.get(node) ?? 0) + bytes)
+  }
+  // Who takes each drive below target, with that room.
+  const taking = new Set<string>()
+  for (const [key, list] of drives) if (list.length < target) for (const node of takersOf(index, key, bytesOf(key))) taking.add(node)
+
+  /**
+   * Of a drive above target, the holders that keep it for good come first, then those that take no drive
+   * below target this round, then the ones with the most free space, then the best-ranked. The first `target`
+   * copies are the drive's; each of the rest is an extra that exactly one node may give up, so two nodes never
+   * give up copies of one drive at once. The nodes that need room get the extras: in a full region the node
+   * chosen for a drive below target may hold nothing but copies of drives that others hold too.
+   */
+  for (const [key, list] of above) {
+    const d = seedOf(key)
+    const ranked = list.map(node => ({ node, keep: kept(node, key), taking: taking.has(node), free: free.get(node) ?? Infinity, w: weight(d, seedOf(node)) }))
+      .sort((x, y) => Number(y.keep) - Number(x.keep) || Number(x.taking) - Number(y.taking) || (y.free - x.free || 0) ||
+        (ranksBefore(x.w, x.node, y.w, y.node) ? -1 : 1))
     ranked.forEach(({ node, keep }, i) => {
-      if (keep) return
-      index.reclaimable.set(node, (index.reclaimable.get(node) ?? 0) + bytes)
-      if (i < target) return
+      if (keep || i < target) return
       let set = index.extras.get(node)
       if (!set) index.extras.set(node, set = new Set())
       set.add(key)
     })
   }
-  for (const [key, holders] of region.holders) visit(key, holders)
-  if (self) for (const key of self.keys()) if (!region.holders.has(key)) visit(key, [])
   return index
 }
 
@@ -98,10 +112,10 @@ export function takersOf (index: RegionIndex, key: string, bytes: number): strin
   return takers
 }
 
-/** Room as the node's catalogue tells it: free space plus its copies of drives above target. Unknown: room. */
+/** Room as the node's catalogue tells it: free space plus its spare copies. Unknown cap or use: room. */
 function hasRoom (index: RegionIndex, node: RegionNode, key: string, bytes: number): boolean {
   if (node.mirrorsAll === false || node.declines?.has(key)) return false
   if (node.maxDriveBytes !== undefined && bytes > node.maxDriveBytes) return false
   if (node.capBytes === undefined || node.usedBytes === undefined) return true
-  return node.capBytes - node.usedBytes + (index.reclaimable.get(node.key) ?? 0) >= bytes
+  return node.capBytes - node.usedBytes + (index.spare.get(node.key) ?? 0) >= bytes
 }

@@ -69,7 +69,7 @@ export function place (input: PlacementInput): PlacementDecision {
   // agrees on who is chosen), plus its copies of drives above target.
   const me = input.region.nodes.find(n => n.key === input.region.self)
   const free = me?.capBytes !== undefined && me.usedBytes !== undefined ? me.capBytes - me.usedBytes : s.maxTotalBytes - used
-  const room = free + view.reclaimableBytes
+  const room = free + view.spareBytes
 
   const evict = (d: HeldDrive, reason: EvictReason) => {
     evicted.add(d.key)
@@ -77,13 +77,13 @@ export function place (input: PlacementInput): PlacementDecision {
     view.dropped(d.key)
     decision.evict.push({ key: d.key, reason })
   }
-  // Extra copies that are this node's to give up first, then the rest; within each, the drive with the most
-  // copies in the region first, the least recently used among equals. Own, pinned and followed: never.
-  // `aboveOnly`: only drives that stay at target without this copy.
-  const evictable = (aboveOnly: boolean) => [...held.values()]
+  // The extra copies that are this node's to give up first, then (only when `extrasOnly` is false) the rest;
+  // within each, the drive with the most copies in the region first, the least recently used among equals.
+  // Own, pinned and followed drives: never.
+  const evictable = (extrasOnly: boolean) => [...held.values()]
     .filter(d => !d.own && !d.pinned && !d.followed && !evicted.has(d.key) && !taken.has(d.key))
     .map(d => ({ d, extra: view.ownExtras.has(d.key), copies: view.copies(d.key) }))
-    .filter(x => !aboveOnly || x.copies > target)
+    .filter(x => !extrasOnly || x.extra)
     .sort((a, b) => Number(b.extra) - Number(a.extra) || b.copies - a.copies || a.d.lastUsed - b.d.lastUsed)
     .map(x => x.d)
   /** Frees room for `bytes` from `candidates` if they can free enough, and says whether it fits. */
@@ -153,8 +153,8 @@ export function place (input: PlacementInput): PlacementDecision {
     else take(o, true)
   }
 
-  // Below target, rarest first. Not cooled down: taking one gives up only copies above target, which stay at it,
-  // so it cannot start two drives evicting each other; and the others, ranking this node first, would wait.
+  // Below target, rarest first. Not cooled down: taking one gives up only extra copies, which leave their drives
+  // at target, so it cannot start two drives evicting each other; and the others, ranking this node first, would wait.
   // Whether this node is chosen depends only on the review's start, so it is settled before sorting the few.
   const mine = below.filter(({ o }) => {
     if (room < o.bytes) skip(o.key, 'no-space')

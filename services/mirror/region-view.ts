@@ -37,17 +37,17 @@ export class RegionView {
   private readonly index: RegionIndex
   /** Copies this node added (+1) or dropped (−1) during this review. */
   private readonly delta = new Map<string, number>()
-  /** Drives whose extra copy is this node's to give up first. */
+  /** Drives whose extra copy is this node's to give up (see indexRegion). */
   readonly ownExtras: ReadonlySet<string>
-  /** Bytes of this node's copies of drives above target that it does not keep for good. */
-  readonly reclaimableBytes: number
+  /** Bytes of its copies of drives above target that it does not keep: the room the others count it as having. */
+  readonly spareBytes: number
 
   constructor (region: Region, index: RegionIndex) {
     this.index = index
     this.target = index.target
     this.self = region.self
     this.ownExtras = index.extras.get(region.self) ?? new Set()
-    this.reclaimableBytes = index.reclaimable.get(region.self) ?? 0
+    this.spareBytes = index.spare.get(region.self) ?? 0
   }
 
   /** Copies of `key` besides its publisher's, as this node sees them now. */
