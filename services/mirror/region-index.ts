@@ -1,6 +1,6 @@
-// What the catalogues say about the whole region, worked out once per snapshot: copies per drive, whose copies
-// are extras, and how much room each node could free. It is the same for every node that sees the same
-// catalogues, so a simulation of many nodes builds it once per round instead of once per node.
+// What the catalogues say about the whole region, worked out once per snapshot: copies per drive, the room each
+// node could make, which nodes take each drive below target, and whose copies are extras. It is the same for
+// every node that sees the same catalogues, so a simulation of many nodes builds it once per round.
 import type { HeldDrive } from './mirror-policy.js'
 import type { Region, RegionNode } from './region-view.js'
 import { ranksBefore, seedOf, weight, type Seed } from './rendezvous.js'

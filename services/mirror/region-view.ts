@@ -1,5 +1,5 @@
 // What one node can work out about its region from the catalogues it sees, during one review: how many copies
-// each drive has now, which nodes have room, and whether this node is the one to take a drive below target.
+// each drive has now (its own fetches and evictions included) and whether it is one to take a drive below target.
 // Every node that sees the same catalogues works out the same answers, which is what replaces a coordinator.
 import { takersOf, type RegionIndex } from './region-index.js'
 
