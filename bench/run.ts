@@ -1,27 +1,31 @@
-// `npm run bench -- [replication|memory|http] [--runs N] [--quick]`: runs the benches (all by default).
-// They need root (network namespaces, tc) and create and remove everything they use. See bench/README.md.
+// `npm run bench -- [replication|memory|http|region] [--runs N] [--quick]`: runs the benches (all but region by
+// default). They need root (network namespaces, tc) and create and remove everything they use; region (part 1,
+// a simulation) needs neither. See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
 import { benchMemory } from './memory.js'
 import { benchHttp } from './http.js'
+import { benchRegion } from './region.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|region]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
   --data big|small replication: only the one large file, or only the small files (default both)
   --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
+  --tight          region: disks total 3× the library with the publishers' own drives included
 `
 
 function parse (argv: string[]) {
   const names: string[] = []
-  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'] }
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], tight: false }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region') names.push(flag)
+    else if (flag === '--tight') opts.tight = true
     else if (flag === '--runs') opts.runs = Number(value())
     else if (flag === '--quick') opts.quick = true
     else if (flag === '--drives') opts.drives = Number(value())
@@ -42,7 +46,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {
   if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT')
   else process.exit(1)
 })
-if (process.getuid?.() !== 0) {
+if (names.some(name => name !== 'region') && process.getuid?.() !== 0) {
   console.error('The benches need root: they create network namespaces and shape links with tc.')
   process.exit(1)
 }
@@ -58,6 +62,10 @@ for (const name of names) {
       nodeArgs: opts.nodeArgs,
       data: opts.data
     })
+  } else if (name === 'region') {
+    await benchRegion(opts.quick
+      ? { nodes: 100, drives: 1000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 }
+      : { nodes: 1000, drives: 10_000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {
