@@ -118,19 +118,24 @@ export class LibraryDrive extends EventEmitter {
 
   /** Waits until the figures describe the current version. */
   async refresh (): Promise<DriveFigures> {
-    while (this.countedVersion !== this.drive.version && !this.closed) {
-      if (!this.recount) this.recount = this.count().finally(() => { this.recount = null })
-      await this.recount
-    }
+    while (this.countedVersion !== this.drive.version && !this.closed) await this.recountToLatest()
     return this.snapshot()
   }
 
   private onAppend (): void {
     this.emit('update', this.drive.version)
-    if (!this.recount) {
-      this.recount = this.count().finally(() => { this.recount = null })
-      this.recount.catch((err) => log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`))
-    }
+    this.recountToLatest().catch((err) => log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`))
+  }
+
+  /**
+   * One counting loop per drive: a version appended while a count runs is counted right after it, so the
+   * figures never stay behind the version that `snapshot()` reports.
+   */
+  private recountToLatest (): Promise<void> {
+    this.recount ??= (async () => {
+      while (this.countedVersion !== this.drive.version && !this.closed) await this.count()
+    })().finally(() => { this.recount = null })
+    return this.recount
   }
 
   private metadataComplete (): boolean {
