@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { HIDDEN_PREFIX } from '../storage/library-drive.js'
+import { unstorableName } from '../storage/drive-path.js'
 import { asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -32,6 +33,8 @@ export class FolderPublisher extends Resource {
   private interval: NodeJS.Timeout | null = null
   private syncing: Promise<void> = Promise.resolve()
   private again = false
+  /** Names already reported as skipped: said once, not at every rescan. */
+  private readonly skipped = new Set<string>()
 
   constructor (private readonly opts: FolderPublisherOptions) { super() }
 
@@ -87,7 +90,11 @@ export class FolderPublisher extends Resource {
   private async syncOnce (): Promise<void> {
     const drive = this.drive!.drive
     const onDisk = new Map<string, fs.Stats>()
-    await walk(this.opts.folder, '/', onDisk)
+    await walk(this.opts.folder, '/', onDisk, (name, reason) => {
+      if (this.skipped.has(name)) return
+      this.skipped.add(name)
+      log.warn(`${this.opts.folder}: skipped ${JSON.stringify(name)}: its name has ${reason}`)
+    })
     let changes = 0
     for await (const entry of drive.list('/', { recursive: true })) {
       if (entry.key.startsWith(HIDDEN_PREFIX)) continue
@@ -121,14 +128,16 @@ export class FolderPublisher extends Resource {
   }
 }
 
-async function walk (dir: string, prefix: string, out: Map<string, fs.Stats>): Promise<void> {
+async function walk (dir: string, prefix: string, out: Map<string, fs.Stats>, skip: (name: string, reason: string) => void): Promise<void> {
   let names: fs.Dirent[]
   try { names = await fsp.readdir(dir, { withFileTypes: true }) } catch { return }
   for (const d of names) {
     // Editors' temp files and hidden folders (.git, .DS_Store) are not content.
     if (d.name.startsWith('.') || d.name.endsWith('~')) continue
+    const reason = unstorableName(d.name)
+    if (reason) { skip(prefix.slice(1) + d.name, reason); continue }
     const full = path.join(dir, d.name)
-    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out)
+    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out, skip)
     else if (d.isFile()) {
       const st = await fsp.stat(full).catch(() => null)
       if (st) out.set(prefix + d.name, st)

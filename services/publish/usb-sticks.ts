@@ -10,6 +10,7 @@ import type { LibraryDrive } from '../storage/library-drive.js'
 import { HIDDEN_PREFIX } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
+import { unstorableName } from '../storage/drive-path.js'
 import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -100,10 +101,17 @@ export class UsbSticks extends Resource {
     const st = await fsp.stat(source).catch(() => null)
     if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.')
     const files = new Map<string, number>()
-    await walk(source, '/', files)
+    const skipped: string[] = []
+    await walk(source, '/', files, (name, reason) => {
+      skipped.push(`${name}: skipped, its name has ${reason}`)
+      log.warn(`import from ${s.name}: skipped ${JSON.stringify(name)}: its name has ${reason}`)
+    })
     const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description })
-    const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size)
+    // Skipped names count as done and failed, so the job's figures add up and the USB page lists them.
+    const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size + skipped.length)
     job.driveKey = d.id
+    job.failed.push(...skipped)
+    job.done = skipped.length
     this.run(job, async () => {
       for (const [name, size] of files) {
         this.stopIfClosing()
@@ -236,14 +244,17 @@ function safeSegment (name: string): string {
   return s
 }
 
-async function walk (dir: string, prefix: string, out: Map<string, number>): Promise<void> {
+async function walk (dir: string, prefix: string, out: Map<string, number>, skip: (name: string, reason: string) => void): Promise<void> {
   let names: fs.Dirent[]
   try { names = await fsp.readdir(dir, { withFileTypes: true }) } catch { return }
   for (const d of names) {
     // Hidden files and the OS's stick litter (.Trashes, System Volume Information) are not content.
     if (d.name.startsWith('.') || d.name === 'System Volume Information') continue
+    // The same rule as a shared folder: a name the drive would change or its link could not open is left out.
+    const reason = unstorableName(d.name)
+    if (reason) { skip(prefix + d.name, reason); continue }
     const full = path.join(dir, d.name)
-    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out)
+    if (d.isDirectory()) await walk(full, `${prefix}${d.name}/`, out, skip)
     else if (d.isFile()) {
       const st = await fsp.lstat(full).catch(() => null)
       if (st?.isFile()) out.set(prefix + d.name, st.size)

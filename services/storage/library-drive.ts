@@ -124,7 +124,7 @@ export class LibraryDrive extends EventEmitter {
 
   private onAppend (): void {
     this.emit('update', this.drive.version)
-    this.recountToLatest().catch((err) => log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`))
+    this.recountToLatest().catch((err) => { if (!this.closed) log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`) })
   }
 
   /**
