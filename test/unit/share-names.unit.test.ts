@@ -50,7 +50,7 @@ describe('file names in a shared folder', () => {
     for (const name of SUPPORTED) {
       const opened = drivePath(linkOf('/' + name))
       expect(opened).toBe('/' + name)
-      expect(Buffer.compare(await d.drive.get(opened), fs.readFileSync(path.join(dir, ...name.split('/'))))).toBe(0)
+      expect(Buffer.compare((await d.drive.get(opened))!, fs.readFileSync(path.join(dir, ...name.split('/'))))).toBe(0)
     }
 
     const skips = warnings.filter(w => w.startsWith('[publish]') && w.includes('skipped'))
