@@ -1,6 +1,7 @@
 // The composition root: the one place that knows every part. It opens them in order, wires them together
 // (every event that crosses from one part to another is connected here), and closes them in reverse.
 import type { RequestListener } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Config, SystemdEnv } from '../services/config/config.js'
 import { NodeSettings } from '../services/config/node-settings.js'
 import { Library } from '../services/storage/library.js'
@@ -43,6 +44,8 @@ export interface PortalNodeOptions {
   config: Config
   systemd?: SystemdEnv
   web?: WebParts
+  /** How --share folders' files are read (tests slow it down); the file system by default. */
+  readShared?: (file: string) => Readable
 }
 
 export class PortalNode extends Resource {
@@ -93,7 +96,7 @@ export class PortalNode extends Resource {
     await parts.open('mirror', mirror)
 
     for (const folder of config.share) {
-      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, title: config.shareTitles[folder] }))
+      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, title: config.shareTitles[folder], read: this.opts.readShared }))
     }
 
     const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION }

@@ -18,6 +18,8 @@ export interface DriveStatus {
   complete: boolean
   peers: number
   lastUsed: number
+  /** Files a --share folder is writing into the drive (its first import, or changes), null when idle. */
+  importing: { files: number, done: number } | null
 }
 
 export interface NodeStatus {
@@ -47,7 +49,8 @@ export function driveStatuses (ctx: NodeContext): DriveStatus[] {
       localBytes: f.localBytes,
       complete: f.known && f.localBytes >= f.bytes,
       peers: mirror.seeders(d.id),
-      lastUsed: r?.lastUsed ?? 0
+      lastUsed: r?.lastUsed ?? 0,
+      importing: d.importing ? { ...d.importing } : null
     }
   })
 }

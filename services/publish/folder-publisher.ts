@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
@@ -24,6 +25,8 @@ export interface FolderPublisherOptions {
   folder: string
   title?: string
   description?: string
+  /** Opens a file of the folder for reading (tests slow it down). */
+  read?: (file: string) => Readable
 }
 
 export class FolderPublisher extends Resource {
@@ -52,7 +55,9 @@ export class FolderPublisher extends Resource {
     if (existing && this.opts.title && this.drive.info.title !== this.opts.title) {
       await library.writeInfo(this.drive, { ...this.drive.info, title: this.opts.title })
     }
-    await this.sync()
+    // The first import of a large folder takes minutes on a Pi: the node listens (and tells systemd it is ready)
+    // meanwhile, and the status shows its progress. close() waits for it.
+    void this.sync()
     try {
       this.watcher = fs.watch(folder, { recursive: true }, () => this.schedule())
       this.watcher.on('error', (err) => log.warn(`watching ${folder}: ${err.message}; rescanning every minute instead`))
@@ -103,10 +108,17 @@ export class FolderPublisher extends Resource {
       const meta = entry.value.metadata
       if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
     }
-    for (const [name, st] of onDisk) {
-      if (this.isClosing) return
-      await this.writeFile(name, st)
-      changes++
+    const progress = { files: onDisk.size, done: 0 }
+    if (onDisk.size) this.drive!.importing = progress
+    try {
+      for (const [name, st] of onDisk) {
+        if (this.isClosing) return
+        await this.writeFile(name, st)
+        changes++
+        progress.done++
+      }
+    } finally {
+      this.drive!.importing = null
     }
     if (changes) log.info(`${this.opts.folder}: ${changes} change(s) published, version ${drive.version}`)
   }
@@ -117,7 +129,7 @@ export class FolderPublisher extends Resource {
     const metadata = { size: st.size, mtime: Math.floor(st.mtimeMs) }
     try {
       await pipeline(
-        fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }),
+        this.opts.read ? this.opts.read(source) : fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }),
         drive.createWriteStream(name, { metadata, executable: (st.mode & 0o111) !== 0 })
       )
     } catch (err) {

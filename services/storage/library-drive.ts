@@ -41,6 +41,8 @@ export class LibraryDrive extends EventEmitter {
   readonly own: boolean
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
+  /** Set by the folder publisher while it writes files into this drive, for the status page. */
+  importing: { files: number, done: number } | null = null
   private figures: DriveFigures = { version: 0, files: 0, bytes: 0, localBytes: 0, known: false }
   private blobs: BlobRef[] = []
   private countedVersion = -1

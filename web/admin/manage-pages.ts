@@ -20,7 +20,7 @@ export function overviewBody (s: NodeStatus, csrf: string, blocked: string[]): H
 <h2>Your drives</h2>
 <section>${own.length ? html`<table><tr><th>Title</th><th class="num">Files</th><th class="num">Size</th><th></th></tr>
 ${own.map(d => html`<tr><td><a href="/admin/drives/${d.key}">${d.title || '(untitled)'}</a><div class="key">${d.key}</div></td>
-<td class="num">${d.files}</td><td class="num">${formatSize(d.bytes)}</td><td><a href="/admin/drives/${d.key}">Upload / edit</a></td></tr>`)}</table>` : html`<p class="note">None yet.</p>`}
+<td class="num">${d.files}${d.importing ? html` (importing ${d.importing.done} of ${d.importing.files})` : ''}</td><td class="num">${formatSize(d.bytes)}</td><td><a href="/admin/drives/${d.key}">Upload / edit</a></td></tr>`)}</table>` : html`<p class="note">None yet.</p>`}
 <h3>New drive</h3>
 <form method="post" action="/admin/drives">${csrfField(csrf)}
 <label>Title<br><input type="text" name="title" required maxlength="120"></label>
