@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Config, SystemdEnv } from '../services/config/config.js'
 import { NodeSettings } from '../services/config/node-settings.js'
 import { Library } from '../services/storage/library.js'
+import { diskFigures, diskReserve } from '../services/storage/disk-space.js'
 import type { LibraryDrive } from '../services/storage/library-drive.js'
 import { PeerManager, type Peer } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
@@ -78,9 +79,11 @@ export class PortalNode extends Resource {
     const peers = this.peers = new PeerManager({
       store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library)
     })
+    // The card itself is a cap too: mirrors leave a reserve free on it (see disk-space.ts).
+    const disk = await diskFigures(config.data)
     const mirror = this.mirror = new MirrorManager({
       library,
-      settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING }
+      settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
     // What peers offer feeds the mirror; what the library holds is announced to peers.
     this.listen(peers, 'catalogue', (peer: Peer) => mirror.peerCatalogue(peer))
@@ -88,10 +91,12 @@ export class PortalNode extends Resource {
     this.listen(settings, 'change', () => mirror.updateSettings({ maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes }))
     // A drive whose figures change (published, or its metadata arrived) is announced to every peer.
     const counted = () => { peers.announce(); mirror.schedule() }
-    const watch = (d: LibraryDrive) => d.on('counted', counted)
+    // Blocks arriving fill the card: the mirror re-checks the free space as they do, not only every 10 s.
+    const progress = () => mirror.schedule()
+    const watch = (d: LibraryDrive) => { d.on('counted', counted); d.on('progress', progress) }
     library.list().forEach(watch)
     this.listen(library, 'drive-added', (d: LibraryDrive) => { watch(d); peers.announce() })
-    this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); peers.announce() })
+    this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); d.off('progress', progress); peers.announce() })
     await parts.open('peers', peers)
     await parts.open('mirror', mirror)
 

@@ -27,7 +27,8 @@ export interface NodeStatus {
   peers: Array<{ key: string, name: string, address: string, via: string, since: number, drives: number }>
   drives: DriveStatus[]
   available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
-  disk: { used: number, cap: number, perDriveCap: number, free: number | null }
+  /** `full`: less than `reserve` is free on the card, so nothing new is mirrored until space is freed. */
+  disk: { used: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
 }
 
@@ -83,7 +84,14 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       peers: o.peers.size,
       reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
     })),
-    disk: { used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: ctx.settings.maxTotalBytes, perDriveCap: ctx.settings.maxDriveBytes, free },
+    disk: {
+      used: drives.reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0),
+      cap: ctx.settings.maxTotalBytes,
+      perDriveCap: ctx.settings.maxDriveBytes,
+      free,
+      reserve: mirror.settings.reserveBytes ?? 0,
+      full: free !== null && free < (mirror.settings.reserveBytes ?? 0)
+    },
     evictions: mirror.evictions.slice(-10)
   }
 }

@@ -7,6 +7,7 @@ import CoreStorage from 'hypercore-storage'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
+import { Ballast, BALLAST_BYTES, diskFigures, diskReserve } from './disk-space.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
@@ -46,11 +47,15 @@ export class Library extends Resource {
   private readonly drives = new Map<string, LibraryDrive>()
   private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
   private state: StateFile<LibraryState>
+  private readonly ballast: Ballast
+  private readonly ownStore: boolean
 
   constructor (opts: LibraryOptions) {
     super()
     this.dataDir = opts.dataDir
-    this.store = opts.store ?? new Corestore(new CoreStorage(path.join(opts.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
+    this.ownStore = !opts.store
+    this.store = opts.store ?? this.newStore()
+    this.ballast = new Ballast(path.join(opts.dataDir, 'ballast'))
     this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [] })
   }
 
@@ -60,10 +65,11 @@ export class Library extends Resource {
     try {
       await fs.mkdir(this.dataDir, { recursive: true })
       await this.state.load()
-      await this.store.ready()
+      await this.openStore()
     } catch (err) {
       throw asDiskFull(err) ?? err
     }
+    await this.keepBallast()
     // Derived from the corestore's primary key: the node keeps its identity as long as it keeps its data.
     this.keyPair = await this.store.createKeyPair('p2p-portal/node')
     const records = Object.values(this.state.value.drives)
@@ -79,6 +85,32 @@ export class Library extends Resource {
     this.drives.clear()
     await this.state.flush()
     await this.store.close()
+  }
+
+  /** Keeps the ballast (see disk-space.ts) while the card has room for it beyond the reserve. */
+  async keepBallast (): Promise<void> {
+    const disk = await diskFigures(this.dataDir)
+    if (disk && disk.free >= diskReserve(disk.size) + BALLAST_BYTES) await this.ballast.restore()
+  }
+
+  private newStore (): Corestore {
+    return new Corestore(new CoreStorage(path.join(this.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
+  }
+
+  private async openStore (): Promise<void> {
+    const warn = () => log.warn('the disk is full: freed the space kept for this so that the storage can open; serving what is here, mirroring nothing new')
+    const disk = await diskFigures(this.dataDir)
+    // The store writes as it opens (its log becomes a table): give it the ballast's room before it needs it.
+    if (this.ownStore && disk && disk.free < BALLAST_BYTES && await this.ballast.release()) warn()
+    try {
+      await this.store.ready()
+    } catch (err) {
+      if (!asDiskFull(err) || !this.ownStore || !await this.ballast.release()) throw err
+      warn()
+      await this.store.close().catch(() => {})
+      this.store = this.newStore()
+      await this.store.ready()
+    }
   }
 
   list (): LibraryDrive[] { return [...this.drives.values()] }
