@@ -5,7 +5,7 @@ import type { CatalogueEntry } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
 import { decide, type PolicySettings, type SkipReason } from './mirror-policy.js'
 import { logger } from '../log.js'
-import { diskFigures } from '../storage/disk-space.js'
+import { diskFull } from '../storage/disk-space.js'
 
 const log = logger('mirror')
 const COOL_DOWN_MS = 60 * 60 * 1000
@@ -16,7 +16,7 @@ export interface Offer { entry: CatalogueEntry, peers: Set<string> }
 export interface MirrorManagerOptions {
   library: Library
   settings: PolicySettings
-  /** Free bytes on the card holding the data folder (null: unknown); statfs by default. */
+  /** Free bytes on the card for drives (null: unknown); the library's figure by default. */
   freeBytes?: () => Promise<number | null>
 }
 
@@ -41,7 +41,7 @@ export class MirrorManager extends Resource {
 
   constructor (private readonly opts: MirrorManagerOptions) {
     super()
-    this.freeBytes = opts.freeBytes ?? (() => diskFigures(opts.library.dataDir).then(d => d?.free ?? null))
+    this.freeBytes = opts.freeBytes ?? (() => opts.library.freeBytes())
   }
 
   protected override async _open (): Promise<void> {
@@ -152,10 +152,10 @@ export class MirrorManager extends Resource {
   /** Says once when the card fills and once when space is back; keeps the ballast while there is room. */
   private noteDisk (freeBytes: number | null): void {
     const reserve = this.opts.settings.reserveBytes ?? 0
-    const full = freeBytes !== null && freeBytes < reserve
+    const full = diskFull(freeBytes, reserve)
     if (full !== this.diskFull) {
       const mb = (n: number) => `${Math.floor(n / 1e6)} MB`
-      if (full) log.warn(`disk full: ${mb(freeBytes!)} free, ${mb(reserve)} is kept free for the storage; mirroring nothing new until space is freed`)
+      if (full) log.warn(`disk full: ${mb(freeBytes!)} free, ${mb(reserve)} should be kept free for the storage; mirroring nothing new until space is freed`)
       else log.info(`disk space is back: ${mb(freeBytes ?? 0)} free; mirroring resumes`)
       this.diskFull = full
       this.emit('disk', full)

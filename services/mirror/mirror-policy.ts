@@ -79,18 +79,18 @@ export function decide (input: PolicyInput): PolicyDecision {
   // have to write. An eviction is not counted as freeing space: the store gives space back only later.
   const reserve = s.reserveBytes ?? 0
   const free = input.freeBytes ?? null
-  const cardFull = free !== null && free < reserve
-  const cardRoom = () => free === null
-    ? Infinity
-    : free - reserve - [...held.values()].filter(d => !evicted.has(d.key)).reduce((n, d) => n + pending(d), 0)
+  const stillToWrite = () => [...held.values()].filter(d => !evicted.has(d.key)).reduce((n, d) => n + pending(d), 0)
+  // A new drive must fit beside the whole reserve; one under way is stopped only once it would eat half of it.
+  const cardRoom = () => free === null ? Infinity : free - reserve - stillToWrite()
+  const cardShort = () => free !== null && free - reserve / 2 - stillToWrite() < 0
 
   // Held drives that broke a rule since they were taken: grew past the per-drive cap, or never showed metadata.
   let probing = 0
   for (const d of held.values()) {
     if (d.own || d.pinned || d.followed) continue
     if (d.known && d.bytes > s.maxDriveBytes) evict(d, 'too-large')
-    // On a full card the metadata may have arrived and failed to be written: that is not "no-metadata".
-    else if (!d.known && now - d.addedAt > s.probeTimeoutMs && !cardFull) evict(d, 'no-metadata')
+    // On a (nearly) full card the metadata may have arrived and failed to be written: that is not "no-metadata".
+    else if (!d.known && now - d.addedAt > s.probeTimeoutMs && !(free !== null && free < reserve)) evict(d, 'no-metadata')
     else if (!d.known) probing++
   }
   // The total shrank below what is held (cap lowered, drives grew): evict least recently used until it fits.
@@ -101,7 +101,7 @@ export function decide (input: PolicyInput): PolicyDecision {
   // Mirrors under way that the card can no longer hold (it filled from elsewhere, a drive grew): stop the least
   // recently used before the storage engine meets a full disk, which it does not survive.
   for (const d of evictable()) {
-    if (cardRoom() >= 0) break
+    if (!cardShort()) break
     if (pending(d) > 0) evict(d, 'no-space', true)
   }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import type { NodeContext } from './node-context.js'
 import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { formatSize } from '../config/size.js'
+import { diskFull } from '../storage/disk-space.js'
 
 export interface DriveStatus {
   key: string
@@ -27,7 +28,7 @@ export interface NodeStatus {
   peers: Array<{ key: string, name: string, address: string, via: string, since: number, drives: number }>
   drives: DriveStatus[]
   available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
-  /** `full`: less than `reserve` is free on the card, so nothing new is mirrored until space is freed. */
+  /** `full`: the card is (nearly) full, less than half the `reserve` free: nothing new is mirrored until space is freed. */
   disk: { used: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
 }
@@ -90,7 +91,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       perDriveCap: ctx.settings.maxDriveBytes,
       free,
       reserve: mirror.settings.reserveBytes ?? 0,
-      full: free !== null && free < (mirror.settings.reserveBytes ?? 0)
+      full: diskFull(free === null ? null : await library.freeBytes(), mirror.settings.reserveBytes ?? 0)
     },
     evictions: mirror.evictions.slice(-10)
   }

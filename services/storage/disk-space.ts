@@ -10,8 +10,12 @@ const MB = 1024 * 1024
 const RESERVE_SHARE = 0.05
 const RESERVE_MIN = 32 * MB
 const RESERVE_MAX = 200 * 1000 * 1000
-/** Opening the store replays its write-ahead log into a table: it cannot open with 0 bytes free. */
-export const BALLAST_BYTES = 8 * MB
+/**
+ * Opening the store replays its write-ahead log into a table, so it cannot open with 0 bytes free: the log can
+ * hold two full 8 MiB memtables (library.ts), plus a new manifest and options file. 8 MiB was seen to be too
+ * little after mirroring 35 MB.
+ */
+export const BALLAST_BYTES = 24 * MB
 
 export interface DiskFigures { free: number, size: number }
 
@@ -23,6 +27,15 @@ export async function diskFigures (dir: string): Promise<DiskFigures | null> {
   } catch {
     return null
   }
+}
+
+/**
+ * The card is full: nothing new is mirrored, and mirrors that cannot complete are stopped. Half the reserve:
+ * while a drive downloads, its write-ahead log and memtables briefly take room on top of its data, and that
+ * dip into the reserve is what the reserve is for.
+ */
+export function diskFull (free: number | null, reserve: number): boolean {
+  return free !== null && free < reserve / 2
 }
 
 /** Bytes of free space mirrors never use, for a card of `size` bytes. */

@@ -84,6 +84,8 @@ export class Library extends Resource {
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     this.drives.clear()
     await this.state.flush()
+    // An empty write-ahead log lets the store open again on a card that fills while the node is stopped.
+    await (this.store as any).storage?.flush?.().catch(() => {})
     await this.store.close()
   }
 
@@ -91,6 +93,13 @@ export class Library extends Resource {
   async keepBallast (): Promise<void> {
     const disk = await diskFigures(this.dataDir)
     if (disk && disk.free >= diskReserve(disk.size) + BALLAST_BYTES) await this.ballast.restore()
+  }
+
+  /** Free bytes on the card for drives: the room of a ballast given back to open the store does not count. */
+  async freeBytes (): Promise<number | null> {
+    const disk = await diskFigures(this.dataDir)
+    if (!disk) return null
+    return await this.ballast.held() ? disk.free : Math.max(0, disk.free - BALLAST_BYTES)
   }
 
   private newStore (): Corestore {

@@ -13,7 +13,7 @@ export function overviewBody (s: NodeStatus, csrf: string, blocked: string[]): H
 <tr><th>Node</th><td>${s.node.name} <span class="key">${s.node.key}</span></td></tr>
 <tr><th>Version</th><td>${s.node.version} (protocol ${s.node.protocol})</td></tr>
 <tr><th>Up for</th><td>${duration(s.node.uptime)}</td></tr>
-<tr><th>Disk</th><td>${formatSize(disk.used)} of ${formatSize(disk.cap)} cap used${disk.free !== null ? html`; ${formatSize(disk.free)} free on the card` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>Disk full:</strong> less than ${formatSize(disk.reserve)} is free on the card, so nothing new is mirrored. Delete files or drives; mirroring resumes by itself.</p>` : ''}</td></tr>
+<tr><th>Disk</th><td>${formatSize(disk.used)} of ${formatSize(disk.cap)} cap used${disk.free !== null ? html`; ${formatSize(disk.free)} free on the card` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>Disk full:</strong> the card has almost no free space left, so nothing new is mirrored. Delete files or drives; mirroring resumes by itself.</p>` : ''}</td></tr>
 <tr><th>Peers</th><td data-peers>${s.peers.length} connected</td></tr>
 </table></section>
 
