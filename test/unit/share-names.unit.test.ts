@@ -58,3 +58,32 @@ describe('file names in a shared folder', () => {
     expect(skips).toHaveLength(UNSUPPORTED.length)
   })
 })
+
+describe('file names on a USB stick', () => {
+  it('follow the same rule on import: unsupported names are skipped with their reason, the rest round-trip', async () => {
+    const { UsbSticks } = await import('../../services/publish/usb-sticks.js')
+    const { DriveWriter } = await import('../../services/publish/drive-writer.js')
+    const root = await tempDir('p2p-usb-names-')
+    const dir = path.join(root, 'STICK')
+    fs.mkdirSync(dir)
+    for (const name of ['canción.txt', 'back\\slash.txt', 'dot%2e.txt']) fs.writeFileSync(path.join(dir, name), `content of ${name}`)
+    const lib = new Library({ dataDir: await tempDir('p2p-usb-names-data-') })
+    await lib.open()
+    const usb = new UsbSticks({ library: lib, writer: new DriveWriter(lib, lib.dataDir), roots: [root], mountsOnly: false })
+    try {
+      const [stick] = await usb.list()
+      const job = await usb.startImport(stick, '/', { title: 'Stick', description: '' })
+      await usb.close()
+      expect(job).toMatchObject({ state: 'done', files: 3, done: 3 })
+      expect(job.failed.sort()).toEqual([expect.stringMatching(/^\/back\\slash\.txt: skipped, its name has a backslash/), expect.stringMatching(/^\/dot%2e\.txt: skipped, its name has an escape/)])
+      const d = lib.get(job.driveKey!)!
+      const listed: string[] = []
+      for await (const e of d.drive.list('/', { recursive: true })) if (!e.key.startsWith(HIDDEN_PREFIX)) listed.push(e.key)
+      expect(listed).toEqual(['/canción.txt'])
+      expect(String(await d.drive.get(drivePath(linkOf('/canción.txt'))))).toBe('content of canción.txt')
+    } finally {
+      await usb.close()
+      await lib.close()
+    }
+  })
+})
