@@ -36,7 +36,7 @@ export class MirrorManager extends Resource {
   private interval: NodeJS.Timeout | null = null
   private reviewing: Promise<void> = Promise.resolve()
   private readonly freeBytes: () => Promise<number | null>
-  /** The card has less free space than the reserve: nothing new is mirrored until it has. */
+  /** The card is nearly full (see diskFull in disk-space.ts): nothing new is mirrored until space is freed. */
   diskFull = false
 
   constructor (private readonly opts: MirrorManagerOptions) {
@@ -158,7 +158,6 @@ export class MirrorManager extends Resource {
       if (full) log.warn(`disk full: ${mb(freeBytes!)} free, ${mb(reserve)} should be kept free for the storage; mirroring nothing new until space is freed`)
       else log.info(`disk space is back: ${mb(freeBytes ?? 0)} free; mirroring resumes`)
       this.diskFull = full
-      this.emit('disk', full)
     }
     if (!full) this.opts.library.keepBallast().catch(() => {})
   }
