@@ -1,9 +1,11 @@
 // The composition root: the one place that knows every part. It opens them in order, wires them together
 // (every event that crosses from one part to another is connected here), and closes them in reverse.
 import type { RequestListener } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Config, SystemdEnv } from '../services/config/config.js'
 import { NodeSettings } from '../services/config/node-settings.js'
 import { Library } from '../services/storage/library.js'
+import { diskFigures, diskReserve } from '../services/storage/disk-space.js'
 import type { LibraryDrive } from '../services/storage/library-drive.js'
 import { PeerManager, type Peer } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
@@ -47,6 +49,8 @@ export interface PortalNodeOptions {
   web?: WebParts
   /** The appliance's hand-off of a verified release to the root update helper; without it updates are only reported. */
   installer?: ReleaseInstallerSeam | null
+  /** How --share folders' files are read (tests slow it down); the file system by default. */
+  readShared?: (file: string) => Readable
 }
 
 export class PortalNode extends Resource {
@@ -80,9 +84,11 @@ export class PortalNode extends Resource {
     const peers = this.peers = new PeerManager({
       store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library)
     })
+    // The card itself is a cap too: mirrors leave a reserve free on it (see disk-space.ts).
+    const disk = await diskFigures(config.data)
     const mirror = this.mirror = new MirrorManager({
       library,
-      settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING }
+      settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
     // What peers offer feeds the mirror; what the library holds is announced to peers.
     this.listen(peers, 'catalogue', (peer: Peer) => mirror.peerCatalogue(peer))
@@ -90,10 +96,12 @@ export class PortalNode extends Resource {
     this.listen(settings, 'change', () => mirror.updateSettings({ maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes }))
     // A drive whose figures change (published, or its metadata arrived) is announced to every peer.
     const counted = () => { peers.announce(); mirror.schedule() }
-    const watch = (d: LibraryDrive) => d.on('counted', counted)
+    // Blocks arriving fill the card: the mirror re-checks the free space as they do, not only every 10 s.
+    const progress = () => mirror.schedule()
+    const watch = (d: LibraryDrive) => { d.on('counted', counted); d.on('progress', progress) }
     library.list().forEach(watch)
     this.listen(library, 'drive-added', (d: LibraryDrive) => { watch(d); peers.announce() })
-    this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); peers.announce() })
+    this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); d.off('progress', progress); peers.announce() })
     await parts.open('peers', peers)
     await parts.open('mirror', mirror)
     if (config.releaseKey !== null) {
@@ -107,9 +115,10 @@ export class PortalNode extends Resource {
       }))
     }
 
+    // Publishing writes through the same guarded writer as uploads; the first import runs in the background.
     const writer = new DriveWriter(library, config.data)
     for (const folder of config.share) {
-      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder] }))
+      await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder], read: this.opts.readShared }))
     }
 
     const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updates }

@@ -5,6 +5,7 @@ import type { CatalogueEntry } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
 import { decide, type HeldDrive, type PolicySettings, type SkipReason } from './mirror-policy.js'
 import { logger } from '../log.js'
+import { diskFull } from '../storage/disk-space.js'
 
 const log = logger('mirror')
 const COOL_DOWN_MS = 60 * 60 * 1000
@@ -15,6 +16,8 @@ export interface Offer { entry: CatalogueEntry, peers: Set<string> }
 export interface MirrorManagerOptions {
   library: Library
   settings: PolicySettings
+  /** Free bytes on the card for drives (null: unknown); the library's figure by default. */
+  freeBytes?: () => Promise<number | null>
 }
 
 /**
@@ -24,15 +27,21 @@ export interface MirrorManagerOptions {
 export class MirrorManager extends Resource {
   private readonly offers = new Map<string, Offer>()
   private readonly coolingDown = new Map<string, number>()
+  /** Store sizes seen of drives the card could not hold: a smaller claim from a peer is not believed again. */
+  private readonly seenBytes = new Map<string, number>()
   /** Why drives are not mirrored here, for the status page (the organiser asks "why isn't X here?"). */
   readonly skipped = new Map<string, SkipReason>()
   readonly evictions: Array<{ key: string, title: string, reason: string, at: number }> = []
   private reviewTimer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
   private reviewing: Promise<void> = Promise.resolve()
+  private readonly freeBytes: () => Promise<number | null>
+  /** The card is nearly full (see diskFull in disk-space.ts): nothing new is mirrored until space is freed. */
+  diskFull = false
 
   constructor (private readonly opts: MirrorManagerOptions) {
     super()
+    this.freeBytes = opts.freeBytes ?? (() => opts.library.freeBytes())
   }
 
   protected override async _open (): Promise<void> {
@@ -43,6 +52,7 @@ export class MirrorManager extends Resource {
     // Metadata and sizes change as drives sync: re-apply the caps now and then, not only on catalogue changes.
     this.interval = setInterval(() => this.schedule(), REVIEW_MS)
     this.interval.unref()
+    this.schedule()
   }
 
   protected override async _close (): Promise<void> {
@@ -117,9 +127,19 @@ export class MirrorManager extends Resource {
   private heldDrives (): HeldDrive[] {
     const { library } = this.opts
     return library.records().map(r => {
-      const f = library.get(r.key)?.snapshot()
-      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes: f?.bytes ?? 0, localBytes: f?.localBytes ?? 0, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
+      const d = library.get(r.key)
+      const f = d?.snapshot()
+      // A live mirror holds every version's blocks, and a file's blocks arrive before its entry: charge the store.
+      const store = d && !r.own ? d.storeFigures() : { bytes: 0, localBytes: 0 }
+      const bytes = Math.max(f?.known ? f.bytes : this.claimed(r.key), store.bytes)
+      const localBytes = Math.max(f?.localBytes ?? 0, store.localBytes)
+      return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes, localBytes, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
     })
+  }
+
+  /** Until its metadata arrives a drive's size is what its peers claim: the card must have room for that. */
+  private claimed (key: string): number {
+    return Math.max(this.offers.get(key)?.entry.bytes ?? 0, this.seenBytes.get(key) ?? 0)
   }
 
   private async review (): Promise<void> {
@@ -127,13 +147,18 @@ export class MirrorManager extends Resource {
     const { library, settings } = this.opts
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
+    const freeBytes = await this.freeBytes()
+    this.noteDisk(freeBytes)
     const held = this.heldDrives()
-    const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: o.entry.bytes, peers: o.peers.size }))
-    const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now })
-    for (const { key, reason } of decision.evict) {
+    const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: this.claimed(o.entry.key), peers: o.peers.size }))
+    const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now, freeBytes })
+    for (const { key, reason, disk } of decision.evict) {
       const title = library.get(key)?.info.title || library.record(key)?.title || key.slice(0, 8)
-      log.info(`evicting "${title}" (${reason === 'no-space' ? 'disk cap reached, least recently used' : reason === 'too-large' ? 'larger than the per-drive cap' : 'no peer sent its metadata'})`)
-      this.coolingDown.set(key, now + COOL_DOWN_MS)
+      const why = disk ? 'the card is too full to complete it' : reason === 'no-space' ? 'disk cap reached, least recently used' : reason === 'too-large' ? 'larger than the per-drive cap' : 'no peer sent its metadata'
+      log.info(`evicting "${title}" (${why})`)
+      // Free space, not time, decides when a drive the card could not hold comes back.
+      if (!disk) this.coolingDown.set(key, now + COOL_DOWN_MS)
+      else this.seenBytes.set(key, held.find(h => h.key === key)?.bytes ?? 0)
       this.evictions.push({ key, title, reason, at: now })
       if (this.evictions.length > 50) this.evictions.shift()
       await library.remove(key)
@@ -141,7 +166,7 @@ export class MirrorManager extends Resource {
     this.skipped.clear()
     for (const { key, reason } of decision.skipped) this.skipped.set(key, reason)
     // Just evicted: peers may still offer them, and the next review would say the same.
-    for (const { key } of decision.evict) this.skipped.set(key, 'cooling-down')
+    for (const { key, disk } of decision.evict) this.skipped.set(key, disk ? 'no-space' : 'cooling-down')
     for (const key of decision.mirror) {
       if (this.isClosing) return
       const offer = this.offers.get(key)
@@ -149,5 +174,18 @@ export class MirrorManager extends Resource {
       await library.addMirror(key, { title: offer?.entry.title }).catch((err) => log.warn(`cannot mirror ${key.slice(0, 8)}: ${err.message}`))
     }
     if (decision.evict.length || decision.mirror.length) this.emit('changed')
+  }
+
+  /** Says once when the card fills and once when space is back; keeps the ballast while there is room. */
+  private noteDisk (freeBytes: number | null): void {
+    const reserve = this.opts.settings.reserveBytes ?? 0
+    const full = diskFull(freeBytes, reserve)
+    if (full !== this.diskFull) {
+      const mb = (n: number) => `${Math.floor(n / 1e6)} MB`
+      if (full) log.warn(`disk full: ${mb(freeBytes!)} free, ${mb(reserve)} should be kept free for the storage; mirroring nothing new until space is freed`)
+      else log.info(`disk space is back: ${mb(freeBytes ?? 0)} free; mirroring resumes`)
+      this.diskFull = full
+    }
+    if (!full) this.opts.library.keepBallast().catch((err: Error) => log.debug(`ballast: ${err.message}`))
   }
 }

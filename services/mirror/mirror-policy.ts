@@ -29,13 +29,16 @@ export interface PolicySettings {
   probeTimeoutMs: number
   /** At most this many drives may be waiting for metadata at once (a hostile peer can offer thousands). */
   maxProbing: number
+  /** Free space on the card that mirrors never use (see disk-space.ts); 0 when unset. */
+  reserveBytes?: number
 }
 
 export type SkipReason = 'blocked' | 'denied' | 'not-followed' | 'too-large' | 'no-space' | 'cooling-down' | 'probe-limit'
 
 export interface PolicyDecision {
   mirror: string[]
-  evict: Array<{ key: string, reason: 'too-large' | 'no-space' | 'no-metadata' }>
+  /** `disk`: evicted because the card itself is full, not the cap (no cool-down: free space decides). */
+  evict: Array<{ key: string, reason: 'too-large' | 'no-space' | 'no-metadata', disk?: boolean }>
   skipped: Array<{ key: string, reason: SkipReason }>
 }
 
@@ -47,10 +50,15 @@ export interface PolicyInput {
   /** Drives evicted recently: not taken again for a while, or two drives would evict each other forever. */
   coolingDown: Set<string>
   now: number
+  /** Free bytes on the card now (null or absent: unknown, the card is not a cap). */
+  freeBytes?: number | null
 }
 
 /** Space a held drive is charged: what it will hold once complete, or what it already holds if that is more. */
 function charge (d: HeldDrive): number { return Math.max(d.bytes, d.localBytes) }
+
+/** What a held drive has still to write to the card. */
+function pending (d: HeldDrive): number { return Math.max(0, charge(d) - d.localBytes) }
 
 export function decide (input: PolicyInput): PolicyDecision {
   const { settings: s, now } = input
@@ -66,24 +74,39 @@ export function decide (input: PolicyInput): PolicyDecision {
   const evictable = () => [...held.values()]
     .filter(d => !d.own && !d.pinned && !d.followed && !evicted.has(d.key) && !taken.has(d.key))
     .sort((a, b) => a.lastUsed - b.lastUsed)
-  const evict = (d: HeldDrive, reason: PolicyDecision['evict'][number]['reason']) => {
+  const evict = (d: HeldDrive, reason: PolicyDecision['evict'][number]['reason'], disk = false) => {
     evicted.add(d.key)
-    decision.evict.push({ key: d.key, reason })
+    decision.evict.push(disk ? { key: d.key, reason, disk } : { key: d.key, reason })
   }
   const used = () => [...held.values()].filter(d => !evicted.has(d.key)).reduce((n, d) => n + charge(d), 0)
+  // The card is a cap like the others: what is free on it, less the reserve, less what mirrors under way still
+  // have to write. An eviction is not counted as freeing space: the store gives space back only later.
+  const reserve = s.reserveBytes ?? 0
+  const free = input.freeBytes ?? null
+  const stillToWrite = () => [...held.values()].filter(d => !evicted.has(d.key)).reduce((n, d) => n + pending(d), 0)
+  // A new drive must fit beside the whole reserve; one under way is stopped only once it would eat half of it.
+  const cardRoom = () => free === null ? Infinity : free - reserve - stillToWrite()
+  const cardShort = () => free !== null && free - reserve / 2 - stillToWrite() < 0
 
   // Held drives that broke a rule since they were taken: grew past the per-drive cap, or never showed metadata.
   let probing = 0
   for (const d of held.values()) {
     if (d.own || d.pinned || d.followed) continue
     if (d.known && d.bytes > s.maxDriveBytes) evict(d, 'too-large')
-    else if (!d.known && now - d.addedAt > s.probeTimeoutMs) evict(d, 'no-metadata')
+    // On a (nearly) full card the metadata may have arrived and failed to be written: that is not "no-metadata".
+    else if (!d.known && now - d.addedAt > s.probeTimeoutMs && !(free !== null && free < reserve)) evict(d, 'no-metadata')
     else if (!d.known) probing++
   }
   // The total shrank below what is held (cap lowered, drives grew): evict least recently used until it fits.
   for (const d of evictable()) {
     if (used() <= s.maxTotalBytes) break
     evict(d, 'no-space')
+  }
+  // Mirrors under way that the card can no longer hold (it filled from elsewhere, a drive grew): stop the least
+  // recently used before the storage engine meets a full disk, which it does not survive.
+  for (const d of evictable()) {
+    if (!cardShort()) break
+    if (pending(d) > 0) evict(d, 'no-space', true)
   }
 
   // Followed drives first, then the ones most peers hold (most likely real and wanted), then the smaller.
@@ -99,6 +122,7 @@ export function decide (input: PolicyInput): PolicyDecision {
     if (o.bytes > s.maxDriveBytes) { skip('too-large'); continue }
     if (!followed && input.coolingDown.has(o.key)) { skip('cooling-down'); continue }
     if (probing >= s.maxProbing) { skip('probe-limit'); continue }
+    if (o.bytes > cardRoom()) { skip('no-space'); continue }
     let free = s.maxTotalBytes - used()
     if (o.bytes > free) {
       const candidates = evictable()

@@ -4,6 +4,7 @@ import type { NodeContext } from './node-context.js'
 import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { formatSize } from '../config/size.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
+import { diskFull } from '../storage/disk-space.js'
 
 export interface DriveStatus {
   key: string
@@ -21,6 +22,8 @@ export interface DriveStatus {
   lastUsed: number
   /** Present (true) on the release drive only: app updates, outside the disk caps, not shown to visitors. */
   release?: true
+  /** Files a --share folder is writing into the drive (its first import, or changes), null when idle. */
+  importing: { files: number, done: number } | null
 }
 
 export interface NodeStatus {
@@ -28,7 +31,8 @@ export interface NodeStatus {
   peers: Array<{ key: string, name: string, address: string, via: string, since: number, drives: number }>
   drives: DriveStatus[]
   available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
-  disk: { used: number, cap: number, perDriveCap: number, free: number | null }
+  /** `full`: the card is (nearly) full, less than half the `reserve` free: nothing new is mirrored until space is freed. */
+  disk: { used: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
   update: UpdateStatus
 }
@@ -52,7 +56,8 @@ export function driveStatuses (ctx: NodeContext): DriveStatus[] {
       complete: f.known && f.localBytes >= f.bytes,
       peers: mirror.seeders(d.id),
       lastUsed: r?.lastUsed ?? 0,
-      ...(r?.release === true ? { release: true as const } : {})
+      ...(r?.release === true ? { release: true as const } : {}),
+      importing: d.importing ? { ...d.importing } : null
     }
   })
 }
@@ -85,7 +90,14 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       peers: o.peers.size,
       reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
     })),
-    disk: { used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0), cap: ctx.settings.maxTotalBytes, perDriveCap: ctx.settings.maxDriveBytes, free },
+    disk: {
+      used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0),
+      cap: ctx.settings.maxTotalBytes,
+      perDriveCap: ctx.settings.maxDriveBytes,
+      free,
+      reserve: mirror.settings.reserveBytes ?? 0,
+      full: diskFull(free === null ? null : await library.freeBytes(), mirror.settings.reserveBytes ?? 0)
+    },
     evictions: mirror.evictions.slice(-10),
     update: ctx.updates?.update ?? { current: ctx.appVersion, available: null, state: 'none', lastResult: null }
   }

@@ -1,6 +1,7 @@
 // Publishes a folder as one of the node's own drives and keeps publishing its changes as new versions.
 import fs from 'node:fs'
 import path from 'node:path'
+import type { Readable } from 'node:stream'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
@@ -25,6 +26,8 @@ export interface FolderPublisherOptions {
   writer: DriveWriter
   title?: string
   description?: string
+  /** Opens a file of the folder for reading (tests slow it down). */
+  read?: (file: string) => Readable
 }
 
 export class FolderPublisher extends Resource {
@@ -36,6 +39,8 @@ export class FolderPublisher extends Resource {
   private again = false
   /** What the last sync failed with (DISK_FULL when the disk is full); null after a good one. */
   lastError: Error | null = null
+  /** Names already reported as skipped: said once, not at every rescan. */
+  private readonly skipped = new Set<string>()
 
   constructor (private readonly opts: FolderPublisherOptions) { super() }
 
@@ -53,7 +58,9 @@ export class FolderPublisher extends Resource {
     if (existing && this.opts.title && this.drive.info.title !== this.opts.title) {
       await library.writeInfo(this.drive, { ...this.drive.info, title: this.opts.title })
     }
-    await this.sync()
+    // The first import of a large folder takes minutes on a Pi: the node listens (and tells systemd it is ready)
+    // meanwhile, and the status shows its progress. close() waits for it.
+    void this.sync()
     try {
       this.watcher = fs.watch(folder, { recursive: true }, () => this.schedule())
       this.watcher.on('error', (err) => log.warn(`watching ${folder}: ${err.message}; rescanning every minute instead`))
@@ -92,7 +99,14 @@ export class FolderPublisher extends Resource {
 
   private async syncOnce (): Promise<void> {
     const drive = this.drive!.drive
-    const onDisk = await walkFiles(this.opts.folder, editorLitter)
+    const onDisk = await walkFiles(this.opts.folder, {
+      litter: editorLitter,
+      unstorable: (name, reason) => {
+        if (this.skipped.has(name)) return
+        this.skipped.add(name)
+        log.warn(`${this.opts.folder}: skipped ${JSON.stringify(name.slice(1))}: its name has ${reason}`)
+      }
+    })
     let changes = 0
     for await (const entry of drive.list('/', { recursive: true })) {
       if (isHidden(entry.key)) continue
@@ -101,10 +115,17 @@ export class FolderPublisher extends Resource {
       const meta = entry.value.metadata
       if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
     }
-    for (const [name, st] of onDisk) {
-      if (this.isClosing) return
-      await this.writeFile(name, st)
-      changes++
+    const progress = { files: onDisk.size, done: 0 }
+    if (onDisk.size) this.drive!.importing = progress
+    try {
+      for (const [name, st] of onDisk) {
+        if (this.isClosing) return
+        await this.writeFile(name, st)
+        changes++
+        progress.done++
+      }
+    } finally {
+      this.drive!.importing = null
     }
     if (changes) log.info(`${this.opts.folder}: ${changes} change(s) published, version ${drive.version}`)
   }
@@ -115,7 +136,7 @@ export class FolderPublisher extends Resource {
     const { writer } = this.opts
     try {
       await writer.checkSpace(st.size)
-      await writer.writeStream(this.drive!, name, fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }), metadata, { executable: (st.mode & 0o111) !== 0 })
+      await writer.writeStream(this.drive!, name, this.opts.read ? this.opts.read(source) : fs.createReadStream(source, { highWaterMark: BLOCK_SIZE }), metadata, { executable: (st.mode & 0o111) !== 0 })
     } catch (err) {
       // A file removed or replaced while we read it: the next change event publishes its final state.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return

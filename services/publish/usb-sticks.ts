@@ -112,10 +112,21 @@ export class UsbSticks extends Resource {
     const st = await fsp.stat(source).catch(() => null)
     if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.')
     const files = new Map<string, number>()
-    for (const [name, st] of await walkFiles(source, stickLitter)) files.set(name, st.size)
+    const skipped: string[] = []
+    const found = await walkFiles(source, {
+      litter: stickLitter,
+      unstorable: (name, reason) => {
+        skipped.push(`${name}: skipped, its name has ${reason}`)
+        log.warn(`import from ${s.name}: skipped ${JSON.stringify(name)}: its name has ${reason}`)
+      }
+    })
+    for (const [name, st] of found) files.set(name, st.size)
     const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description })
-    const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size)
+    // Skipped names count as done and failed, so the job's figures add up and the USB page lists them.
+    const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size + skipped.length)
     job.driveKey = d.id
+    job.failed.push(...skipped)
+    job.done = skipped.length
     this.run(job, async () => {
       for (const [name, size] of files) {
         this.stopIfClosing()

@@ -7,12 +7,18 @@ export async function writeFileAtomic (file: string, data: string | Buffer): Pro
   const tmp = `${file}.${process.pid}.tmp`
   const handle = await fs.open(tmp, 'w', 0o600)
   try {
-    await handle.writeFile(data)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.rename(tmp, file)
+  } catch (err) {
+    // A full disk leaves a torn temp file: remove it, it only holds space.
+    await fs.rm(tmp, { force: true }).catch(() => { /* the write's own error is the one to report */ })
+    throw err
   }
-  await fs.rename(tmp, file)
   const dir = await fs.open(path.dirname(file), 'r')
   try { await dir.sync() } finally { await dir.close() }
 }

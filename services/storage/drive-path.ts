@@ -35,3 +35,21 @@ export function splitDriveUrl (rawUrl: string, prefix: string): { key: string, r
   const rest = slash === -1 ? '' : tail.slice(slash)
   return { key, rest, trailingSlash: rest === '' || rest.endsWith('/') }
 }
+
+/**
+ * Why a file's path from a folder (a shared folder, a USB stick) cannot become a drive path that its link opens
+ * again exactly, or null when it can. Hyperdrive reads a backslash as a folder separator, and the link rules
+ * above refuse control characters and escapes, so such names would be renamed or listed but unopenable.
+ */
+export function unstorableName (name: string): string | null {
+  if (name.includes('\\')) return 'a backslash, which drives read as a folder separator'
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character (such as a newline), which links cannot carry'
+  if (/%(2e|2f|5c|00)/i.test(name)) return 'an escape such as %2e, which links refuse as double encoding'
+  // readdir decodes names that are not UTF-8 with U+FFFD: the file could not be opened by that name.
+  if (name.includes('\uFFFD')) return 'bytes that are not UTF-8'
+  const absolute = name.startsWith('/') ? name : '/' + name
+  try {
+    if (drivePath(absolute.split('/').map(encodeURIComponent).join('/')) === absolute) return null
+  } catch { /* a link rule refused it: the reason below says so */ }
+  return 'characters that links cannot carry'
+}

@@ -46,6 +46,8 @@ export class LibraryDrive extends Resource {
   readonly own: boolean
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
+  /** Set by the folder publisher while it writes files into this drive, for the status page. */
+  importing: { files: number, done: number } | null = null
   private figures: DriveFigures = { version: 0, files: 0, bytes: 0, localBytes: 0, known: false }
   private blobs: BlobRef[] = []
   private countedVersion = -1
@@ -147,21 +149,37 @@ export class LibraryDrive extends Resource {
     return { ...this.figures, version: this.drive.version }
   }
 
+  /**
+   * File data in the drive's blob store, every version's (what a live mirror ends up holding), and the part of it
+   * held here. Ahead of `snapshot()` while a publisher writes a large file: its blocks come before its entry.
+   */
+  storeFigures (): { bytes: number, localBytes: number } {
+    const core = this.drive.blobs?.core
+    if (!core?.length) return { bytes: 0, localBytes: 0 }
+    // hypercore 11's contiguousByteLength is always 0: estimate from blocks (the blocks are near-equal in size).
+    return { bytes: core.byteLength, localBytes: Math.floor(core.byteLength * core.contiguousLength / core.length) }
+  }
+
   /** Waits until the figures describe the current version. */
   async refresh (): Promise<DriveFigures> {
-    while (this.countedVersion !== this.drive.version && !this.isClosing) {
-      if (!this.recount) this.recount = this.count().finally(() => { this.recount = null })
-      await this.recount
-    }
+    while (this.countedVersion !== this.drive.version && !this.isClosing) await this.recountToLatest()
     return this.snapshot()
   }
 
   private onAppend (): void {
     this.emit('update', this.drive.version)
-    if (!this.recount) {
-      this.recount = this.count().finally(() => { this.recount = null })
-      this.recount.catch((err) => log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`))
-    }
+    this.recountToLatest().catch((err) => { if (!this.closed) log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`) })
+  }
+
+  /**
+   * One counting loop per drive: a version appended while a count runs is counted right after it, so the
+   * figures never stay behind the version that `snapshot()` reports.
+   */
+  private recountToLatest (): Promise<void> {
+    this.recount ??= (async () => {
+      while (this.countedVersion !== this.drive.version && !this.closed) await this.count()
+    })().finally(() => { this.recount = null })
+    return this.recount
   }
 
   private metadataComplete (): boolean {

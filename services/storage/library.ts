@@ -7,6 +7,7 @@ import CoreStorage from 'hypercore-storage'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
+import { Ballast, BALLAST_BYTES, diskFigures, diskReserve } from './disk-space.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DATA_IN_USE, DATA_NOT_WRITABLE, DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull, type PortalError } from '../errors.js'
 import { logger } from '../log.js'
@@ -56,11 +57,15 @@ export class Library extends Resource {
   private readonly drives = new Map<string, LibraryDrive>()
   private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
   private state: StateFile<LibraryState>
+  private readonly ballast: Ballast
+  private readonly ownStore: boolean
 
   constructor (opts: LibraryOptions) {
     super()
     this.dataDir = opts.dataDir
-    this.store = opts.store ?? new Corestore(new CoreStorage(path.join(opts.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
+    this.ownStore = !opts.store
+    this.store = opts.store ?? this.newStore()
+    this.ballast = new Ballast(path.join(opts.dataDir, 'ballast'))
     this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [], blockedTitles: {} })
   }
 
@@ -72,10 +77,11 @@ export class Library extends Resource {
       // Checked first: RocksDB on a read-only folder reports a missing file, which points the organiser elsewhere.
       await fs.access(this.dataDir, fs.constants.W_OK)
       await this.state.load()
-      await this.store.ready()
+      await this.openStore()
     } catch (err) {
       throw asDiskFull(err) ?? dataFolderError(this.dataDir, err) ?? err
     }
+    await this.keepBallast()
     // Derived from the corestore's primary key: the node keeps its identity as long as it keeps its data.
     this.keyPair = await this.store.createKeyPair('p2p-portal/node')
     const records = Object.values(this.state.value.drives)
@@ -90,7 +96,42 @@ export class Library extends Resource {
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     this.drives.clear()
     await this.state.flush()
+    // An empty write-ahead log lets the store open again on a card that fills while the node is stopped.
+    await (this.store as any).storage?.flush?.().catch(() => { /* only shortens the next start's replay; closing follows */ })
     await this.store.close()
+  }
+
+  /** Keeps the ballast (see disk-space.ts) while the card has room for it beyond the reserve. */
+  async keepBallast (): Promise<void> {
+    const disk = await diskFigures(this.dataDir)
+    if (disk && disk.free >= diskReserve(disk.size) + BALLAST_BYTES) await this.ballast.restore()
+  }
+
+  /** Free bytes on the card for drives: the room of a ballast given back to open the store does not count. */
+  async freeBytes (): Promise<number | null> {
+    const disk = await diskFigures(this.dataDir)
+    if (!disk) return null
+    return await this.ballast.held() ? disk.free : Math.max(0, disk.free - BALLAST_BYTES)
+  }
+
+  private newStore (): Corestore {
+    return new Corestore(new CoreStorage(path.join(this.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
+  }
+
+  private async openStore (): Promise<void> {
+    const warn = () => log.warn('the disk is full: freed the space kept for this so that the storage can open; serving what is here, mirroring nothing new')
+    const disk = await diskFigures(this.dataDir)
+    // The store writes as it opens (its log becomes a table): give it the ballast's room before it needs it.
+    if (this.ownStore && disk && disk.free < BALLAST_BYTES && await this.ballast.release()) warn()
+    try {
+      await this.store.ready()
+    } catch (err) {
+      if (!asDiskFull(err) || !this.ownStore || !await this.ballast.release()) throw err
+      warn()
+      await this.store.close().catch(() => { /* the open error is the one to report */ })
+      this.store = this.newStore()
+      await this.store.ready()
+    }
   }
 
   list (): LibraryDrive[] { return [...this.drives.values()] }

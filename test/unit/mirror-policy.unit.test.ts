@@ -87,3 +87,53 @@ describe('mirror policy', () => {
     expect(d.mirror).toEqual([k('b')])
   })
 })
+
+describe('mirror policy on a small card (free space as a cap)', () => {
+  const card = { ...settings, maxDriveBytes: 4096 * MB, maxTotalBytes: 16 * 1024 * MB, reserveBytes: 30 * MB }
+  const onCard = (freeBytes: number, over: Partial<Parameters<typeof decide>[0]> = {}) =>
+    decide({ settings: card, held: [], offered: [], blocked: [], coolingDown: new Set(), now, freeBytes, ...over })
+
+  it('refuses, before writing anything, a drive larger than the free space less the reserve, with reason no-space', () => {
+    const d = onCard(60 * MB, { offered: [{ key: k('a'), bytes: 177 * MB, peers: 1 }, { key: k('b'), bytes: 20 * MB, peers: 1 }] })
+    expect(d.mirror).toEqual([k('b')])
+    expect(d.skipped).toEqual([{ key: k('a'), reason: 'no-space' }])
+  })
+
+  it('counts what drives being mirrored still have to download against the free space', () => {
+    const d = onCard(80 * MB, {
+      held: [held(k('x'), 40 * MB, { localBytes: 10 * MB })],
+      offered: [{ key: k('a'), bytes: 25 * MB, peers: 1 }, { key: k('b'), bytes: 20 * MB, peers: 1 }]
+    })
+    // 80 free − 30 reserve − 30 still to come for x = 20 MB of room.
+    expect(d.mirror).toEqual([k('b')])
+    expect(d.skipped).toEqual([{ key: k('a'), reason: 'no-space' }])
+  })
+
+  it('lets a drive under way dip into the reserve (its write-ahead log needs room for a while)', () => {
+    const d = onCard(35 * MB, { held: [held(k('x'), 30 * MB, { localBytes: 15 * MB })] })
+    expect(d.evict).toEqual([])
+  })
+
+  it('on a full card takes nothing new, evicts no drive for missing metadata, and takes drives again once space is back', () => {
+    const probing = held(k('p'), 0, { known: false, addedAt: now - 61_000 })
+    const full = onCard(1 * MB, { held: [probing], offered: [{ key: k('a'), bytes: 1, peers: 1 }] })
+    expect(full.mirror).toEqual([])
+    expect(full.evict.filter(e => e.reason === 'no-metadata')).toEqual([])
+    expect(full.skipped).toEqual([{ key: k('a'), reason: 'no-space' }])
+    const back = onCard(200 * MB, { offered: [{ key: k('a'), bytes: 100 * MB, peers: 1 }] })
+    expect(back.mirror).toEqual([k('a')])
+  })
+
+  it('stops a mirror that can no longer complete on the card (least recently used first), without a cool-down', () => {
+    const d = onCard(40 * MB, {
+      held: [held(k('x'), 50 * MB, { localBytes: 5 * MB, lastUsed: 1 }), held(k('y'), 20 * MB, { localBytes: 15 * MB, lastUsed: 2 }), held(k('z'), 30 * MB)]
+    })
+    // A drive under way may use half the reserve: 40 free − 15 = 25 MB; x and y still need 45 + 5, y alone 5.
+    expect(d.evict).toEqual([{ key: k('x'), reason: 'no-space', disk: true }])
+  })
+
+  it('ignores the card when its free space is unknown', () => {
+    const d = onCard(null as unknown as number, { offered: [{ key: k('a'), bytes: 90 * MB, peers: 1 }] })
+    expect(d.mirror).toEqual([k('a')])
+  })
+})

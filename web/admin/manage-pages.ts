@@ -29,14 +29,14 @@ export function overviewBody (t: T, s: NodeStatus, csrf: string, x: OverviewExtr
 <tr><th>${t('node')}</th><td>${s.node.name} <span class="key">${s.node.key}</span></td></tr>
 <tr><th>${t('version')}</th><td>${s.node.version} (${t('protocol')} ${s.node.protocol})</td></tr>
 <tr><th>${t('upFor')}</th><td>${duration(s.node.uptime)}</td></tr>
-<tr><th>${t('disk')}</th><td>${t('diskUsed', { used: formatSize(disk.used), cap: formatSize(disk.cap) })}${disk.free !== null ? html`; ${t('diskFree', { free: formatSize(disk.free) })}` : ''}</td></tr>
+<tr><th>${t('disk')}</th><td>${t('diskUsed', { used: formatSize(disk.used), cap: formatSize(disk.cap) })}${disk.free !== null ? html`; ${t('diskFree', { free: formatSize(disk.free) })}` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>${t('diskFull')}</strong></p>` : ''}</td></tr>
 <tr><th>${t('peers')}</th><td data-peers>${t('connected', { n: s.peers.length })}</td></tr>
 </table></section>
 
 <h2>${t('yourDrives')}</h2>
 <section>${own.length ? html`<table><tr><th>${t('title')}</th><th class="num">${t('files')}</th><th class="num">${t('size')}</th><th></th></tr>
 ${own.map(d => html`<tr><td><a href="/admin/drives/${d.key}">${d.title || t('untitled')}</a><div class="key">${d.key}</div></td>
-<td class="num">${d.files}</td><td class="num">${formatSize(d.bytes)}</td><td><a href="/admin/drives/${d.key}">${t('uploadEdit')}</a></td></tr>`)}</table>` : html`<p class="note">${t('noneYet')}</p>`}
+<td class="num">${d.files}${d.importing ? html` (${t('importing', { done: d.importing.done, files: d.importing.files })})` : ''}</td><td class="num">${formatSize(d.bytes)}</td><td><a href="/admin/drives/${d.key}">${t('uploadEdit')}</a></td></tr>`)}</table>` : html`<p class="note">${t('noneYet')}</p>`}
 <h3>${t('newDrive')}</h3>
 <form method="post" action="/admin/drives">${csrfField(csrf)}
 <label>${t('title')}<br><input type="text" name="title" required maxlength="120" value="${typed(f, 'create', 'title')}"${invalid(f, 'create', 'title')}></label>${fieldError(f, 'create', 'title')}
