@@ -87,6 +87,9 @@ export class FolderPublisher extends Resource {
     this.timer = setTimeout(() => { this.timer = null; void this.sync() }, DEBOUNCE_MS)
   }
 
+  /** Resolves once the imports started so far (the first one included) have finished; never rejects. */
+  idle (): Promise<void> { return this.syncing }
+
   /** Brings the drive in line with the folder: changed files written, removed files deleted. Never rejects: a failure is logged. */
   sync (): Promise<void> {
     this.syncing = this.syncing.then(() => this.syncOnce()).then(() => { this.lastError = null }, (err) => {

@@ -31,6 +31,8 @@ async function share (bytes: number, free: () => number) {
   const publisher = new FolderPublisher({ library, folder, writer })
   await publisher.open()
   open.push(publisher)
+  // The first import runs in the background (the node listens meanwhile): these specs look at its outcome.
+  await publisher.idle()
   const blobs = await publisher.drive!.drive.getBlobs()
   /** Blocks on disk that no listed file owns (the drive's own metadata file owns one). */
   const orphans = async () => {

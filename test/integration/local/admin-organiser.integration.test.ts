@@ -141,7 +141,7 @@ describe('what a cap would evict', () => {
       record: (k: string) => records.find(r => r.key === k),
       get: (k: string) => {
         const d = drives.find(x => x.key === k)
-        return d && { info: { title: d.title }, snapshot: () => ({ bytes: d.bytes, localBytes: d.bytes, known: true }) }
+        return d && { info: { title: d.title }, snapshot: () => ({ bytes: d.bytes, localBytes: d.bytes, known: true }), storeFigures: () => ({ bytes: d.bytes, localBytes: d.bytes }) }
       },
       blockedKeys: () => []
     } as unknown as Library
