@@ -23,17 +23,20 @@ export type ErrorCode =
   | 'DATA_IN_USE'
   | 'DATA_NOT_WRITABLE'
 
-export class PortalError extends Error {
-  readonly code: ErrorCode
+/** An error with a code a program can act on and a message a person can act on. */
+export class CodedError<C extends string> extends Error {
+  readonly code: C
   readonly details: Record<string, unknown>
 
-  constructor (code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+  constructor (code: C, message: string, details: Record<string, unknown> = {}) {
     super(message)
-    this.name = 'PortalError'
+    this.name = new.target.name
     this.code = code
     this.details = details
   }
 }
+
+export class PortalError extends CodedError<ErrorCode> {}
 
 const factory = (code: ErrorCode) => (message: string, details?: Record<string, unknown>) =>
   new PortalError(code, message, details)

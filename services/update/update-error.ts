@@ -1,5 +1,6 @@
 // Why a release was refused or an install undone, coded so the node can show it and the helper can record it.
-// services/errors.ts is the shared list; updates keep their own codes here so that file stays untouched.
+// The root helper records these codes too; they share the coded-error base with services/errors.ts.
+import { CodedError } from '../errors.js'
 
 export type UpdateErrorCode =
   | 'RELEASE_WRONG_KEY'
@@ -14,17 +15,7 @@ export type UpdateErrorCode =
   | 'RELEASE_NOT_READY'
   | 'INSTALL_FAILED'
 
-export class UpdateError extends Error {
-  readonly code: UpdateErrorCode
-  readonly details: Record<string, unknown>
-
-  constructor (code: UpdateErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message)
-    this.name = 'UpdateError'
-    this.code = code
-    this.details = details
-  }
-}
+export class UpdateError extends CodedError<UpdateErrorCode> {}
 
 export function isUpdateError (err: unknown, code?: UpdateErrorCode): err is UpdateError {
   return err instanceof UpdateError && (code === undefined || err.code === code)

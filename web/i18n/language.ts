@@ -4,10 +4,26 @@ import { LANGUAGES, RTL, STRINGS, type Key, type Lang } from './strings.js'
 
 export const LANG_COOKIE = 'lang'
 
-export interface Translator {
+/** Words of one table (the visitor's or the organiser's) in one language, `{name}` placeholders filled. */
+export interface TranslatorOf<K extends string> {
   lang: Lang
   dir: 'ltr' | 'rtl'
-  t (key: Key, vars?: Record<string, string | number>): string
+  t (key: K, vars?: Record<string, string | number>): string
+}
+export type Translator = TranslatorOf<Key>
+
+export function translatorOf<K extends string> (table: Record<Lang, Record<K, string>>, lang: Lang): TranslatorOf<K> {
+  const strings = table[lang]
+  return {
+    lang,
+    dir: RTL.has(lang) ? 'rtl' : 'ltr',
+    t: (key, vars) => strings[key].replace(/\{(\w+)\}/g, (m, name: string) => vars && name in vars ? String(vars[name]) : m)
+  }
+}
+
+/** The language a request asks for: the switcher's cookie, then Accept-Language, then English. */
+export function requestLang (req: IncomingMessage): Lang {
+  return cookieLang(req.headers.cookie) ?? fromAcceptLanguage(req.headers['accept-language'] as string | undefined) ?? 'en'
 }
 
 export function isLang (v: unknown): v is Lang {
@@ -32,14 +48,9 @@ export function cookieLang (header: string | undefined): Lang | null {
 }
 
 export function translator (lang: Lang): Translator {
-  const strings = STRINGS[lang]
-  return {
-    lang,
-    dir: RTL.has(lang) ? 'rtl' : 'ltr',
-    t: (key, vars) => strings[key].replace(/\{(\w+)\}/g, (m, name: string) => vars && name in vars ? String(vars[name]) : m)
-  }
+  return translatorOf(STRINGS, lang)
 }
 
 export function pickLanguage (req: IncomingMessage): Translator {
-  return translator(cookieLang(req.headers.cookie) ?? fromAcceptLanguage(req.headers['accept-language'] as string | undefined) ?? 'en')
+  return translator(requestLang(req))
 }
