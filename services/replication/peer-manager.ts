@@ -6,6 +6,7 @@ import NoiseSecretStream from '@hyperswarm/secret-stream'
 import type Corestore from 'corestore'
 import { Resource } from '../lifecycle/resource.js'
 import { CatalogueChannel } from './catalogue-channel.js'
+import { PeerAdmission, type Seat } from './peer-admission.js'
 import type { Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
 import { logger } from '../log.js'
@@ -16,8 +17,9 @@ const log = logger('peers')
 const DEAD_PEER_MS = 15_000
 const KEEP_ALIVE_MS = 5_000
 const HANDSHAKE_MS = 10_000
-const MAX_PEERS = 64
 const MAX_PENDING = 16
+// A peer that neither mDNS nor we vouch for must say what it holds this soon, or make room.
+const CATALOGUE_WAIT_MS = 10_000
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000, 30000]
 // The node with the lower key dials; the other dials too if nothing arrives by then (one-way mDNS loss).
 const FALLBACK_DIAL_MS = 3000
@@ -41,6 +43,8 @@ interface Connection {
   channel: CatalogueChannel
   initiator: boolean
   dialerKey: string
+  /** Seen over mDNS, dialled by us, or met before with drives to offer: keeps its slot under a flood. */
+  vouched: boolean
 }
 
 export interface PeerManagerOptions {
@@ -50,6 +54,7 @@ export interface PeerManagerOptions {
   host?: string
   /** What to tell each peer: called whenever a peer opens and when `announce()` is called. */
   catalogue: () => Catalogue
+  admission?: PeerAdmission
 }
 
 export class PeerManager extends Resource {
@@ -60,11 +65,15 @@ export class PeerManager extends Resource {
   private readonly dialing = new Set<string>()
   private readonly retries = new Map<string, { attempt: number, timer: NodeJS.Timeout | null }>()
   private pending = 0
+  private readonly admission: PeerAdmission
+  /** Peers that once offered drives: they keep a vouched slot when they come back (a restart, a new address). */
+  private readonly met = new Set<string>()
   private announceTimer: NodeJS.Timeout | null = null
 
   constructor (private readonly opts: PeerManagerOptions) {
     super()
     this.localKey = keyText(opts.keyPair.publicKey)
+    this.admission = opts.admission ?? new PeerAdmission()
   }
 
   get port (): number { return (this.server?.address() as net.AddressInfo | null)?.port ?? 0 }
@@ -150,7 +159,7 @@ export class PeerManager extends Resource {
   private dial (key: string): void {
     const addr = this.known.get(key)
     if (!addr || this.isClosing || this.connections.has(key) || this.dialing.has(key)) return
-    if (this.connections.size >= MAX_PEERS) return
+    if (this.connections.size >= this.admission.limits.maxPeers && ![...this.connections.values()].some(c => !c.vouched)) return
     this.dialing.add(key)
     // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
     const socket = net.connect({ host: addr.host, port: addr.port, highWaterMark: SOCKET_HIGH_WATER_MARK } as net.NetConnectOpts)
@@ -167,8 +176,11 @@ export class PeerManager extends Resource {
     socket.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
     socket.setNoDelay(true)
     coalesceWrites(socket)
-    if (this.isClosing || this.pending >= MAX_PENDING || this.connections.size >= MAX_PEERS) { socket.destroy(); return }
-    this.handshake(socket, false, null).catch((err: Error) => log.debug(`inbound handshake: ${err.message}`))
+    const address = socket.remoteAddress ?? ''
+    if (this.isClosing || this.pending >= MAX_PENDING || !this.admission.handshakeStarts(address)) { socket.destroy(); return }
+    this.handshake(socket, false, null)
+      .catch((err: Error) => log.debug(`inbound handshake: ${err.message}`))
+      .finally(() => this.admission.handshakeDone(address))
   }
 
   /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
@@ -206,6 +218,19 @@ export class PeerManager extends Resource {
 
   private onOpen (stream: any, remote: string, initiator: boolean, via: Peer['via'], address: string): boolean {
     if (this.isClosing) { stream.destroy(); return false }
+    const vouched = initiator || this.known.has(remote) || this.met.has(remote)
+    const seats: Seat[] = [...this.connections.values()].filter(c => c.peer.key !== remote)
+      .map(c => ({ key: c.peer.key, address: c.peer.address, vouched: c.vouched || this.known.has(c.peer.key) || this.met.has(c.peer.key), since: c.peer.since, hasDrives: c.peer.catalogue.drives.length > 0 }))
+    const verdict = this.admission.admit({ key: remote, address, vouched }, seats)
+    if (!verdict.admit) {
+      log.debug(`refused ${remote.slice(0, 8)} from ${address}: ${verdict.why}`)
+      stream.destroy()
+      return false
+    }
+    if (verdict.evict) {
+      log.info(`dropping unannounced peer ${verdict.evict.slice(0, 8)} to make room for ${this.known.get(remote)?.name || remote.slice(0, 8)}`)
+      this.connections.get(verdict.evict)?.stream.destroy()
+    }
     const dialerKey = initiator ? this.localKey : remote
     const existing = this.connections.get(remote)
     if (existing) {
@@ -221,8 +246,17 @@ export class PeerManager extends Resource {
     this.opts.store.replicate(stream)
     const peer: Peer = { key: remote, name: this.known.get(remote)?.name ?? '', address, via, since: Date.now(), catalogue: { drives: [], refuses: [] } }
     let badMessages = 0
+    let spoke = false
+    // A peer nobody vouches for that says nothing is a slot taken for nothing.
+    const quiet = vouched ? null : setTimeout(() => { if (!spoke) { log.debug(`${remote.slice(0, 8)} from ${address} sent no catalogue: dropped`); stream.destroy() } }, CATALOGUE_WAIT_MS)
+    quiet?.unref()
     const channel = new CatalogueChannel(stream, {
-      onCatalogue: (cat) => { peer.catalogue = cat; this.emit('catalogue', peer) },
+      onCatalogue: (cat) => {
+        spoke = true
+        if (cat.drives.length > 0) this.met.add(remote)
+        peer.catalogue = cat
+        this.emit('catalogue', peer)
+      },
       onBadMessage: () => {
         // A peer that keeps sending broken catalogues is hostile or broken: drop it rather than parse forever.
         if (++badMessages > 3) { log.warn(`${remote.slice(0, 8)} sent malformed catalogues: disconnected`); stream.destroy() }
@@ -230,12 +264,13 @@ export class PeerManager extends Resource {
       onOpen: () => channel.send(this.opts.catalogue()),
       onClose: () => { /* the stream's 'close' below cleans up */ }
     })
-    const conn: Connection = { peer, stream, channel, initiator, dialerKey }
+    const conn: Connection = { peer, stream, channel, initiator, dialerKey, vouched }
     this.connections.set(remote, conn)
     const r = this.retries.get(remote)
     if (r?.timer) clearTimeout(r.timer)
     this.retries.delete(remote)
     stream.once('close', () => {
+      if (quiet) clearTimeout(quiet)
       if (this.connections.get(remote) !== conn) return
       this.connections.delete(remote)
       log.info(`peer ${peer.name || remote.slice(0, 8)} disconnected`)

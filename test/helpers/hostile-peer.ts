@@ -1,6 +1,6 @@
 // A misbehaving peer for integration tests, run inside a namespace:
 //   node --import tsx hostile-peer.ts MODE HOST PORT
-// MODE: garbage-handshake | garbage-after-handshake | flood-drives
+// MODE: garbage-handshake | garbage-after-handshake | flood-drives | flood-peers SECONDS
 import net from 'node:net'
 import crypto from 'node:crypto'
 import NoiseSecretStream from '@hyperswarm/secret-stream'
@@ -64,5 +64,24 @@ if (mode === 'garbage-handshake') {
   channel.open()
   await new Promise(r => setTimeout(r, 8000))
   console.log('done')
+  process.exit(0)
+} else if (mode === 'flood-peers') {
+  // Peers with keys of our own making that complete the Noise handshake, then hold their slot and say nothing;
+  // each lost connection is made again at once, for SECONDS.
+  const until = Date.now() + Number(process.argv[5] ?? 20) * 1000
+  let opened = 0
+  const hold = async (): Promise<void> => {
+    while (Date.now() < until) {
+      const s = await connect().catch(() => null)
+      if (!s) { await new Promise(r => setTimeout(r, 50)); continue }
+      const stream = new NoiseSecretStream(true, s)
+      stream.on('error', () => { /* the node is expected to drop us */ })
+      const ok = await stream.opened.catch(() => false)
+      if (ok) opened++
+      await new Promise<void>((resolve) => { stream.once('close', () => resolve()); setTimeout(() => { stream.destroy(); resolve() }, Math.max(0, until - Date.now())) })
+    }
+  }
+  await Promise.all(Array.from({ length: 100 }, hold))
+  console.log(`done: ${opened} handshakes`)
   process.exit(0)
 }

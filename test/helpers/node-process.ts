@@ -90,7 +90,13 @@ export async function startNode (lan: LanNode, opts: StartOptions = {}): Promise
     }
   }
   await waitReady(node)
+  // The node answers while it imports its --share folders (in the background); specs start from a published drive.
+  if (opts.share?.length) await waitImported(node)
   return node
+}
+
+async function waitImported (node: NodeProcess): Promise<void> {
+  await until(async () => (await node.status()).drives.every((d: any) => !d.importing), { timeout: 300_000, every: 200, what: `node ${node.lan.index} to import its shared folders` })
 }
 
 async function waitReady (node: NodeProcess): Promise<void> {
