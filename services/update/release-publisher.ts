@@ -53,6 +53,9 @@ export interface PublishResult {
  * such a release updates the app's code, and the dependencies must not have changed. The image's own tree
  * (image/build-app.sh, with arm64 node_modules) is given with --from.
  */
+/** What tsconfig.build.json compiles into dist/. */
+const COMPILED = ['app', 'services', 'web', 'types']
+
 export async function defaultAppTree (checkout: string): Promise<string> {
   for (const need of ['package.json', 'package-lock.json', 'bin', 'dist']) {
     await fs.access(path.join(checkout, need)).catch(() => {
@@ -60,8 +63,14 @@ export async function defaultAppTree (checkout: string): Promise<string> {
     })
   }
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'p2p-release-tree-'))
-  for (const name of ['package.json', 'package-lock.json', 'bin', 'dist']) {
+  for (const name of ['package.json', 'package-lock.json', 'bin']) {
     await fs.cp(path.join(checkout, name), path.join(out, name), { recursive: true })
+  }
+  // Only the compiled folders of dist/: `make image` and the image test write built images (gigabytes) there too.
+  for (const name of COMPILED) {
+    await fs.cp(path.join(checkout, 'dist', name), path.join(out, 'dist', name), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+    })
   }
   await fs.cp(path.join(checkout, 'web'), path.join(out, 'web'), { recursive: true, filter: (src) => !src.endsWith('.ts') }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err
