@@ -6,12 +6,16 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 import type { LanNode } from '../../test/helpers/netns.js'
+import type { MemoryCgroup } from './mem-cgroup.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = path.join(ROOT, 'bin/p2p-portal.js')
 // The node flags the CLI's own #! line gives it (as on a laptop and in the image's unit), so a bench measures
 // the node as shipped; --node-arg adds to them.
-export const SHIPPED_FLAGS = (/^#!\/usr\/bin\/env -S node(.*)$/m.exec(fs.readFileSync(CLI, 'utf8').split('\n')[0])?.[1] ?? '').trim().split(/\s+/).filter(Boolean)
+// The line is `#!/usr/bin/env -S [NAME=VALUE]... node [FLAG]...`: the assignments are the environment it gets.
+const SHEBANG = /^#!\/usr\/bin\/env -S ((?:\w+=\S*\s+)*)node(.*)$/.exec(fs.readFileSync(CLI, 'utf8').split('\n')[0])
+export const SHIPPED_FLAGS = (SHEBANG?.[2] ?? '').trim().split(/\s+/).filter(Boolean)
+export const SHIPPED_ENV: Record<string, string> = Object.fromEntries((SHEBANG?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(a => a.split(/=(.*)/s, 2)))
 
 export interface LogLine { at: number, text: string }
 
@@ -21,7 +25,7 @@ export class BenchNode {
   readonly lines: LogLine[] = []
   private waiters: Array<{ re: RegExp, resolve: (l: LogLine) => void }> = []
 
-  constructor (readonly lan: LanNode, readonly opts: { data: string, port?: number, args?: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[] }) {}
+  constructor (readonly lan: LanNode, readonly opts: { data: string, port?: number, args?: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[], cgroup?: MemoryCgroup }) {}
 
   get url (): string { return `http://${this.lan.ip}:${this.opts.port ?? 8080}` }
   get pid (): number { return this.proc!.pid! }
@@ -32,7 +36,10 @@ export class BenchNode {
     this.startedAt = Date.now()
     this.lines.length = 0
     // `ip netns exec` execs the command itself, so the child's pid is the node's.
-    this.proc = this.lan.spawn(process.execPath, args, { env: { ...process.env, ...this.opts.env } })
+    const env = { ...process.env, ...SHIPPED_ENV, ...this.opts.env }
+    this.proc = this.opts.cgroup
+      ? this.opts.cgroup.spawnIn(this.lan.ns, process.execPath, args, { env })
+      : this.lan.spawn(process.execPath, args, { env })
     let rest = ''
     const onData = (d: Buffer) => {
       const at = Date.now()

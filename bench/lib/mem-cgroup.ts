@@ -1,0 +1,71 @@
+// A cgroup v1 memory controller group for one bench node: a hard limit, the peak the kernel saw (page cache
+// included, as systemd's MemoryMax= counts it) and the OOM kills in it. The node is put into the group by a
+// wrapper shell *before* `ip netns exec`, which remounts /sys where the cgroup files would no longer be found.
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+
+const ROOT = '/sys/fs/cgroup/memory'
+// Our own prefix: other sessions on this machine make cgroups and namespaces of their own.
+const PREFIX = 'p2p-mem-'
+
+export class MemoryCgroup {
+  readonly dir: string
+
+  constructor (readonly limitBytes: number, name = PREFIX + randomBytes(4).toString('hex')) {
+    this.dir = path.join(ROOT, name)
+  }
+
+  static available (): boolean { return fs.existsSync(path.join(ROOT, 'memory.limit_in_bytes')) }
+
+  /** Removes groups left by bench runs that were killed (no process left in them). */
+  static sweep (): void {
+    for (const name of fs.readdirSync(ROOT)) {
+      if (!name.startsWith(PREFIX)) continue
+      const dir = path.join(ROOT, name)
+      try { if (fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '') fs.rmdirSync(dir) } catch {}
+    }
+  }
+
+  create (): void {
+    fs.mkdirSync(this.dir)
+    // No swap to hide in: the Pi image has none, so the limit must hold for memory plus swap.
+    this.write('memory.swappiness', '0')
+    this.write('memory.limit_in_bytes', String(this.limitBytes))
+    try { this.write('memory.memsw.limit_in_bytes', String(this.limitBytes)) } catch {}
+  }
+
+  /** `ip netns exec NS cmd args` started inside this group; the returned child's pid is the command's. */
+  spawnIn (ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+    return spawn('sh', ['-c', `echo $$ > ${path.join(this.dir, 'cgroup.procs')} && exec ip netns exec "$0" "$@"`, ns, cmd, ...args],
+      { stdio: 'pipe', ...opts, detached: true })
+  }
+
+  /** Forgets the peak so far (the next workload's peak starts from what is in use now). */
+  resetPeak (): void { this.write('memory.max_usage_in_bytes', '0') }
+  peakBytes (): number { return Number(this.read('memory.max_usage_in_bytes')) }
+  usageBytes (): number { return Number(this.read('memory.usage_in_bytes')) }
+  /** how often the limit was hit (the kernel then reclaimed page cache, or failed) */
+  failCount (): number { return Number(this.read('memory.failcnt')) }
+  oomKills (): number { return Number(/oom_kill (\d+)/.exec(this.read('memory.oom_control'))?.[1] ?? 0) }
+  /** rss (anonymous) and cache (page cache) from memory.stat */
+  stat (): { rss: number, cache: number } {
+    const s = this.read('memory.stat')
+    const v = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(s)?.[1] ?? 0)
+    return { rss: v('rss'), cache: v('cache') }
+  }
+
+  destroy (): void {
+    if (!fs.existsSync(this.dir)) return
+    for (const pid of this.read('cgroup.procs').split('\n').map(Number).filter(n => n > 0)) {
+      try { process.kill(pid, 'SIGKILL') } catch {}
+    }
+    for (let i = 0; i < 50; i++) {
+      try { fs.rmdirSync(this.dir); return } catch { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100) }
+    }
+  }
+
+  private read (file: string): string { return fs.readFileSync(path.join(this.dir, file), 'utf8') }
+  private write (file: string, value: string): void { fs.writeFileSync(path.join(this.dir, file), value) }
+}
