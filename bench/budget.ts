@@ -10,7 +10,7 @@ import { createLan, type LanNode } from '../test/helpers/netns.js'
 import { makeMediaFolder } from '../test/helpers/media-folder.js'
 import { tempDir, removeTempDirs } from '../test/helpers/temp-dir.js'
 import { BenchNode, ROOT } from './lib/bench-node.js'
-import { MemoryCgroup } from './lib/mem-cgroup.js'
+import { MemoryCgroup } from '../test/helpers/mem-cgroup.js'
 import { procStats } from './lib/proc-stats.js'
 import { mb, table } from './lib/report.js'
 
@@ -46,6 +46,8 @@ interface Measured {
   afterRss: number | null
   complete: string
   atPeak: Probe | null
+  /** the last probe reading when RSS was read again */
+  atAfter: Probe | null
 }
 
 /** A node in a fresh cgroup, with the memory probe loaded. */
@@ -79,14 +81,21 @@ async function measure (workload: string, name: string, node: BenchNode, cg: Mem
   const atPeak = seen.reduce<Probe | null>((a, p) => (!a || p.rss > a.rss ? p : a), null)
   for (const f of alsoAfter) await f()
   let afterRss: number | null = null
+  let atAfter: Probe | null = null
   if (alive && opts.afterMs > 0) {
     await sleep(opts.afterMs)
     afterRss = node.proc?.exitCode === null ? procStats(node.pid).rssBytes : null
+    atAfter = probes(node, Date.now() - 2000).pop() ?? null
   }
-  const m: Measured = { workload, node: name, idleRss, peakRss, cgroupPeak, failcnt: cg.failCount(), oomKills: cg.oomKills(), afterRss, complete: alive ? complete : `node died (${node.proc?.signalCode ?? node.proc?.exitCode}); ${complete}`, atPeak }
+  const m: Measured = { workload, node: name, idleRss, peakRss, cgroupPeak, failcnt: cg.failCount(), oomKills: cg.oomKills(), afterRss, complete: alive ? complete : `node died (${node.proc?.signalCode ?? node.proc?.exitCode}); ${complete}`, atPeak, atAfter }
   process.stderr.write(`  ${workload} / ${name}: peak RSS ${mb(peakRss)}, cgroup peak ${mb(cgroupPeak)}, OOM kills ${m.oomKills}, ${m.complete}` +
     (atPeak ? `; at peak: heap ${atPeak.heapTotal} MiB, arrayBuffers ${atPeak.arrayBuffers} MiB, external ${atPeak.external} MiB, anon ${atPeak.Anonymous} MiB` : '') + '\n')
   return m
+}
+
+/** V8 heap / arrayBuffers (outside the heap) / the rest of RSS (native: RocksDB, malloc, code), from one probe reading. */
+function split (p: Probe | null): string {
+  return p ? `${p.heapTotal} / ${p.arrayBuffers} / ${Math.round(p.rss - p.heapTotal - p.arrayBuffers)}` : ''
 }
 
 async function stopAll (...xs: Array<{ node: BenchNode, cg?: MemoryCgroup }>): Promise<void> {
@@ -127,7 +136,7 @@ async function uploadWorkload (pubNs: LanNode, mirNs: LanNode, opts: BudgetOptio
         return done.text.replace(/^.*complete: /, 'complete: ')
       })
       await sleep(5500) // the mirror's idle reading
-      const r = await pubNs.exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/upload-client.ts'), 'http://127.0.0.1:8080', PASSWORD, String(opts.uploadBytes), 'Budget upload'], { timeout: 900_000 })
+      const r = await pubNs.exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/upload-client.ts'), 'http://127.0.0.1:8080', PASSWORD, String(opts.uploadBytes), 'Budget upload'], { timeout: 900_000 })
       const line = r.stdout.split('\n').find(l => l.startsWith('{'))
       if (!line) throw new Error(`upload client: ${r.stderr.slice(-500)}`)
       const res = JSON.parse(line)
@@ -138,6 +147,7 @@ async function uploadWorkload (pubNs: LanNode, mirNs: LanNode, opts: BudgetOptio
     const mir = await mirrorResult!
     // The mirror's "after" reading, taken now that the uploader's wait is over too.
     mir.afterRss = mirror.node.proc?.exitCode === null ? procStats(mirror.node.pid).rssBytes : null
+    mir.atAfter = probes(mirror.node, Date.now() - 2000).pop() ?? null
     return [up, mir]
   } finally {
     await stopAll(uploader, mirror)
@@ -212,10 +222,10 @@ export async function benchBudget (opts: BudgetOptions): Promise<void> {
     const rows = results.map(r => [
       r.workload, r.node, mb(r.idleRss), mb(r.peakRss), mb(r.cgroupPeak), String(r.oomKills),
       r.afterRss === null ? '' : `${mb(r.afterRss)} (${r.afterRss <= r.idleRss + 10 * MiB ? 'ok' : 'HIGH'})`,
-      r.atPeak ? `${r.atPeak.heapTotal} / ${r.atPeak.arrayBuffers} / ${Math.round(r.atPeak.rss - r.atPeak.heapTotal - r.atPeak.arrayBuffers)}` : '',
+      split(r.atPeak), split(r.atAfter),
       r.complete
     ])
-    console.log(table(['workload', 'node', 'idle RSS before', 'peak RSS (VmHWM)', 'cgroup peak (incl. page cache)', 'OOM kills', `RSS ${opts.afterMs / 1000} s after`, 'at peak: V8 heap / arrayBuffers / rest MiB', 'answers'], rows))
+    console.log(table(['workload', 'node', 'idle RSS before', 'peak RSS (VmHWM)', 'cgroup peak (incl. page cache)', 'OOM kills', `RSS ${opts.afterMs / 1000} s after`, 'at peak: V8 heap / arrayBuffers / rest MiB', 'after: same', 'answers'], rows))
     console.log(`\npeak RSS target ≤ 150 MiB; RSS after the work ≤ idle + 10 MiB. The cgroup's peak counts page cache, which the kernel`)
     console.log('reclaims at the limit instead of killing; an OOM kill is the failure.')
   } finally {

@@ -1,21 +1,18 @@
 // A p2p-portal node process for the benches: spawned in a namespace from the built CLI, its log lines kept with
 // the time each arrived, so milestones ("found peer", "complete") can be timed without polling.
-import fs from 'node:fs'
 import path from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 import type { LanNode } from '../../test/helpers/netns.js'
-import type { MemoryCgroup } from './mem-cgroup.js'
+import type { MemoryCgroup } from '../../test/helpers/mem-cgroup.js'
+import { SHIPPED_FLAGS, SHIPPED_ENV } from '../../test/helpers/shipped-node.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = path.join(ROOT, 'bin/p2p-portal.js')
-// The node flags the CLI's own #! line gives it (as on a laptop and in the image's unit), so a bench measures
-// the node as shipped; --node-arg adds to them.
-// The line is `#!/usr/bin/env -S [NAME=VALUE]... node [FLAG]...`: the assignments are the environment it gets.
-const SHEBANG = /^#!\/usr\/bin\/env -S ((?:\w+=\S*\s+)*)node(.*)$/.exec(fs.readFileSync(CLI, 'utf8').split('\n')[0])
-export const SHIPPED_FLAGS = (SHEBANG?.[2] ?? '').trim().split(/\s+/).filter(Boolean)
-export const SHIPPED_ENV: Record<string, string> = Object.fromEntries((SHEBANG?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(a => a.split(/=(.*)/s, 2)))
+// The node flags and environment of the CLI's own #! line, so a bench measures the node as shipped; --node-arg
+// adds to them.
+export { SHIPPED_FLAGS, SHIPPED_ENV }
 
 export interface LogLine { at: number, text: string }
 

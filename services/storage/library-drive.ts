@@ -13,6 +13,9 @@ const log = logger('drive')
 export const DRIVE_INFO_PATH = '/.p2p-portal/drive.json'
 export const HIDDEN_PREFIX = '/.p2p-portal/'
 const MAX_CACHED_ENTRIES = 1000
+// hypercore's inflight range for a mirrored drive's file blocks (its default is [16, 512]); see startDownload().
+const MIN_INFLIGHT_BLOCKS = 8
+const MAX_INFLIGHT_BLOCKS = 512
 
 export interface DriveInfo { title: string, description: string }
 
@@ -279,6 +282,10 @@ export class LibraryDrive extends Resource {
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
       if (this.isClosing || !blobs) return
+      // File blocks are up to 512 KiB, and each one asked for is held in memory until it is verified and written.
+      // Over TCP hypercore keeps 3 × 16 = 48 requests in flight per peer (24 MiB); 3 × 8 = 24 still keeps a LAN
+      // link busy and halves what one peer can make a Pi Zero 2 W hold (bench/README.md, "What holds memory").
+      blobs.core.replicator?.setInflightRange?.(MIN_INFLIGHT_BLOCKS, MAX_INFLIGHT_BLOCKS)
       this.downloads.push(blobs.core.download({ start: 0, end: -1 }))
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())

@@ -4,7 +4,7 @@
 // Prints one JSON line: {"key", "status", "ms", "files"}. The body is generated as it is sent (nothing buffered).
 import crypto from 'node:crypto'
 import { Readable } from 'node:stream'
-import { AdminClient } from '../../test/helpers/admin-client.js'
+import { AdminClient } from './admin-client.js'
 
 const [url, password, bytesArg, title = 'Upload'] = process.argv.slice(2)
 const total = Number(bytesArg)
