@@ -31,6 +31,8 @@ export interface BudgetOptions {
   env: Record<string, string>
   /** which workloads: big, small, upload, phones, idle */
   only: string[]
+  /** if set, each node's probe readings during its workload go to DIR/<workload>-<node>.jsonl */
+  traceDir?: string
 }
 
 interface Probe { rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, Anonymous?: number }
@@ -78,6 +80,10 @@ async function measure (workload: string, name: string, node: BenchNode, cg: Mem
   const peakRss = alive ? procStats(node.pid).peakRssBytes : NaN
   const cgroupPeak = cg.peakBytes()
   const seen = probes(node, t0)
+  if (opts.traceDir) {
+    fs.mkdirSync(opts.traceDir, { recursive: true })
+    fs.writeFileSync(path.join(opts.traceDir, `${workload}-${name}.jsonl`.replace(/[^\w.-]+/g, '-')), node.lines.filter(l => l.text.startsWith('[mem-probe] ')).map(l => JSON.stringify({ t: l.at - t0, ...JSON.parse(l.text.slice(12)) })).join('\n') + '\n')
+  }
   const atPeak = seen.reduce<Probe | null>((a, p) => (!a || p.rss > a.rss ? p : a), null)
   for (const f of alsoAfter) await f()
   let afterRss: number | null = null

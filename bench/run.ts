@@ -16,11 +16,12 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget]... [opti
   --limit MIB      budget: the cgroup's memory limit (default 256)
   --after S        budget: read RSS again S seconds after each workload (default 60)
   --only a,b       budget: some of big,small,upload,phones,idle (default all)
+  --trace DIR      budget: write each node's memory readings (see --env P2P_MEM_PROBE_MS=100) to DIR
 `
 
 function parse (argv: string[]) {
   const names: string[] = []
-  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'] }
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
       ? argv[i].split(/=(.*)/s, 2)
@@ -31,6 +32,7 @@ function parse (argv: string[]) {
     else if (flag === '--limit') opts.limit = Number(value())
     else if (flag === '--after') opts.after = Number(value())
     else if (flag === '--only') opts.only = value().split(',')
+    else if (flag === '--trace') opts.trace = value()
     else if (flag === '--runs') opts.runs = Number(value())
     else if (flag === '--quick') opts.quick = true
     else if (flag === '--drives') opts.drives = Number(value())
@@ -78,7 +80,8 @@ for (const name of names) {
       phonesSeconds: opts.quick ? 3 : 10,
       nodeArgs: opts.nodeArgs,
       env: opts.env,
-      only: opts.only
+      only: opts.only,
+      traceDir: opts.trace
     })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })

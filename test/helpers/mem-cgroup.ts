@@ -10,21 +10,26 @@ const ROOT = '/sys/fs/cgroup/memory'
 // Our own prefix: other sessions on this machine make cgroups and namespaces of their own.
 const PREFIX = 'p2p-mem-'
 
+function alive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+}
+
 export class MemoryCgroup {
   readonly dir: string
 
-  constructor (readonly limitBytes: number, name = PREFIX + randomBytes(4).toString('hex')) {
+  // The owner's pid is in the name: a sweep removes only the groups of runs whose process is gone.
+  constructor (readonly limitBytes: number, name = `${PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`) {
     this.dir = path.join(ROOT, name)
   }
 
   static available (): boolean { return fs.existsSync(path.join(ROOT, 'memory.limit_in_bytes')) }
 
-  /** Removes groups left by bench runs that were killed (no process left in them). */
+  /** Removes groups left by runs that were killed (their owner process is gone); their processes are killed first. */
   static sweep (): void {
     for (const name of fs.readdirSync(ROOT)) {
-      if (!name.startsWith(PREFIX)) continue
-      const dir = path.join(ROOT, name)
-      try { if (fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '') fs.rmdirSync(dir) } catch {}
+      const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]
+      if (!owner || alive(Number(owner))) continue
+      new MemoryCgroup(0, name).destroy()
     }
   }
 
