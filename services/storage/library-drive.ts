@@ -245,6 +245,7 @@ export class LibraryDrive extends Resource {
     const complete = f.known && local >= f.bytes
     if (complete && this.reportedComplete === false && !this.own) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
+      this.emit('complete')
     }
     this.reportedComplete = complete
   }

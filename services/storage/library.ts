@@ -176,6 +176,18 @@ export class Library extends Resource {
     await this.state.flush()
   }
 
+  /**
+   * Writes RocksDB's active memtable out to disk. After a large write (an upload, a mirror completing) its last
+   * blocks — up to WRITE_BUFFER_BYTES of native memory — would otherwise stay in RAM until later writes fill it.
+   */
+  async flushWrites (): Promise<void> {
+    try {
+      await (this.store.storage as unknown as { db?: { flush? (): Promise<void> } }).db?.flush?.()
+    } catch (err) {
+      log.debug(`flushing the write buffer: ${(err as Error).message}`)
+    }
+  }
+
   private openDrive (r: DriveRecord): Promise<LibraryDrive> {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
@@ -186,6 +198,7 @@ export class Library extends Resource {
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)
       if (!drive.info.title && r.title) drive.info.title = r.title
+      drive.on('complete', () => { this.flushWrites() })
       this.drives.set(r.key, drive)
       return drive
     })().finally(() => this.openingDrives.delete(r.key))
