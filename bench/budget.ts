@@ -50,6 +50,8 @@ interface Measured {
   atPeak: Probe | null
   /** the last probe reading when RSS was read again */
   atAfter: Probe | null
+  /** the node's CPU time (utime + stime) during the work */
+  cpuMs: number
 }
 
 /** A node in a fresh cgroup, with the memory probe loaded. */
@@ -73,11 +75,13 @@ async function measure (workload: string, name: string, node: BenchNode, cg: Mem
   await sleep(5000)
   const idleRss = procStats(node.pid).rssBytes
   cg.resetPeak()
+  const cpu0 = procStats(node.pid).cpuMs
   const t0 = Date.now()
   let complete: string
   try { complete = await work() } catch (err) { complete = `FAILED: ${(err as Error).message.split('\n')[0]}` }
   const alive = node.proc?.exitCode === null && node.proc?.signalCode === null
   const peakRss = alive ? procStats(node.pid).peakRssBytes : NaN
+  const cpuMs = alive ? procStats(node.pid).cpuMs - cpu0 : NaN
   const cgroupPeak = cg.peakBytes()
   const seen = probes(node, t0)
   if (opts.traceDir) {
@@ -93,7 +97,7 @@ async function measure (workload: string, name: string, node: BenchNode, cg: Mem
     afterRss = node.proc?.exitCode === null ? procStats(node.pid).rssBytes : null
     atAfter = probes(node, Date.now() - 2000).pop() ?? null
   }
-  const m: Measured = { workload, node: name, idleRss, peakRss, cgroupPeak, failcnt: cg.failCount(), oomKills: cg.oomKills(), afterRss, complete: alive ? complete : `node died (${node.proc?.signalCode ?? node.proc?.exitCode}); ${complete}`, atPeak, atAfter }
+  const m: Measured = { workload, node: name, idleRss, peakRss, cgroupPeak, failcnt: cg.failCount(), oomKills: cg.oomKills(), afterRss, complete: alive ? complete : `node died (${node.proc?.signalCode ?? node.proc?.exitCode}); ${complete}`, atPeak, atAfter, cpuMs }
   process.stderr.write(`  ${workload} / ${name}: peak RSS ${mb(peakRss)}, cgroup peak ${mb(cgroupPeak)}, OOM kills ${m.oomKills}, ${m.complete}` +
     (atPeak ? `; at peak: heap ${atPeak.heapTotal} MiB, arrayBuffers ${atPeak.arrayBuffers} MiB, external ${atPeak.external} MiB, anon ${atPeak.Anonymous} MiB` : '') + '\n')
   return m
@@ -229,9 +233,10 @@ export async function benchBudget (opts: BudgetOptions): Promise<void> {
       r.workload, r.node, mb(r.idleRss), mb(r.peakRss), mb(r.cgroupPeak), String(r.oomKills),
       r.afterRss === null ? '' : `${mb(r.afterRss)} (${r.afterRss <= r.idleRss + 10 * MiB ? 'ok' : 'HIGH'})`,
       split(r.atPeak), split(r.atAfter),
+      `${Math.round(r.cpuMs)} ms`,
       r.complete
     ])
-    console.log(table(['workload', 'node', 'idle RSS before', 'peak RSS (VmHWM)', 'cgroup peak (incl. page cache)', 'OOM kills', `RSS ${opts.afterMs / 1000} s after`, 'at peak: V8 heap / arrayBuffers / rest MiB', 'after: same', 'answers'], rows))
+    console.log(table(['workload', 'node', 'idle RSS before', 'peak RSS (VmHWM)', 'cgroup peak (incl. page cache)', 'OOM kills', `RSS ${opts.afterMs / 1000} s after`, 'at peak: V8 heap / arrayBuffers / rest MiB', 'after: same', 'CPU', 'answers'], rows))
     console.log(`\npeak RSS target ≤ 150 MiB; RSS after the work ≤ idle + 10 MiB. The cgroup's peak counts page cache, which the kernel`)
     console.log('reclaims at the limit instead of killing; an OOM kill is the failure.')
   } finally {
