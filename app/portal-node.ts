@@ -14,7 +14,6 @@ import { MirrorManager } from '../services/mirror/mirror-manager.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
 import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
 import { DriveWriter } from '../services/publish/drive-writer.js'
-import { InternetSwarm } from '../services/internet/internet-swarm.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
 import { ReleaseWatcher, type ReleaseInstallerSeam } from '../services/update/release-watcher.js'
 import type { NodeContext } from '../services/node/node-context.js'
@@ -137,6 +136,8 @@ export class PortalNode extends Resource {
 
     if (config.internet) {
       // Joining the DHT waits on the network; start-up does not.
+      // Loaded only here: hyperswarm and hyperdht cost ~12 MiB of RSS and start-up time a LAN-only node never needs.
+      const { InternetSwarm } = await import('../services/internet/internet-swarm.js')
       await parts.open('internet', new InternetSwarm({ library, peers, keyPair: library.keyPair!, bootstrap: config.bootstrap }))
     }
 

@@ -1,31 +1,42 @@
-// `npm run bench -- [replication|memory|http|region] [--runs N] [--quick]`: runs the benches (all but region by
-// default). They need root (network namespaces, tc) and create and remove everything they use; region (part 1,
-// a simulation) needs neither. See bench/README.md.
+// `npm run bench -- [replication|memory|http|budget|region] [--runs N] [--quick]`: runs the benches (all but
+// region by default). They need root (network namespaces, tc) and create and remove everything they use; region
+// (part 1, a simulation) needs neither. See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
 import { benchMemory } from './memory.js'
 import { benchHttp } from './http.js'
 import { benchRegion } from './region.js'
+import { benchBudget } from './budget.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http|region]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
   --data big|small replication: only the one large file, or only the small files (default both)
   --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
   --tight          region: disks total 3× the library with the publishers' own drives included
+  --env KEY=VALUE  budget: extra environment for the measured nodes (repeatable), e.g. --env MALLOC_ARENA_MAX=4
+  --limit MIB      budget: the cgroup's memory limit (default 256)
+  --after S        budget: read RSS again S seconds after each workload (default 60)
+  --only a,b       budget: some of big,small,upload,phones,idle (default all)
+  --trace DIR      budget: write each node's memory readings (see --env P2P_MEM_PROBE_MS=100) to DIR
 `
 
 function parse (argv: string[]) {
   const names: string[] = []
-  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], tight: false }
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], tight: false, env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'budget') names.push(flag)
     else if (flag === '--tight') opts.tight = true
+    else if (flag === '--env') { const [k, v] = value().split(/=(.*)/s, 2); opts.env[k] = v ?? '' }
+    else if (flag === '--limit') opts.limit = Number(value())
+    else if (flag === '--after') opts.after = Number(value())
+    else if (flag === '--only') opts.only = value().split(',')
+    else if (flag === '--trace') opts.trace = value()
     else if (flag === '--runs') opts.runs = Number(value())
     else if (flag === '--quick') opts.quick = true
     else if (flag === '--drives') opts.drives = Number(value())
@@ -66,6 +77,20 @@ for (const name of names) {
     await benchRegion(opts.quick
       ? { nodes: 100, drives: 1000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 }
       : { nodes: 1000, drives: 10_000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 })
+  } else if (name === 'budget') {
+    await benchBudget({
+      limitBytes: opts.limit * 1024 * 1024,
+      afterMs: (opts.quick ? Math.min(opts.after, 10) : opts.after) * 1000,
+      bigBytes: (opts.quick ? 32 : 256) * 1024 * 1024,
+      smallFiles: opts.quick ? 500 : 5000,
+      uploadBytes: opts.quick ? 30_000_000 : 300_000_000,
+      drives: opts.quick ? 10 : opts.drives,
+      phonesSeconds: opts.quick ? 3 : 10,
+      nodeArgs: opts.nodeArgs,
+      env: opts.env,
+      only: opts.only,
+      traceDir: opts.trace
+    })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {

@@ -1,7 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --optimize-for-size
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=4 --optimize-for-size
 // A 4 MB young generation (V8's default is 16) and V8's memory-over-speed mode: under a roomful of phones the
 // heap then peaks 25-40 MB lower, which a Pi Zero 2 W's 512 MB needs more than the ~10 % of small-file
 // throughput it costs (bench/README.md).
+// glibc malloc: RocksDB's memtables hold each 512 KiB block until a flush, and with the default dynamic mmap
+// threshold those blocks (and Node's Buffers of them) came from 16 arenas that never gave the memory back:
+// a 300 MB upload left the node at 190-255 MiB. Blocks of 64 KiB and more are now mmap'd and unmapped when
+// freed, and two arenas are enough for two cores: the same upload peaks ~70 MiB lower and RSS returns to
+// idle (bench/README.md, "What holds memory"). Read by glibc at start, so set here rather than in the code.
 // Runs the compiled CLI (npm install/ci builds it through the "prepare" script).
 import { main } from '../dist/app/cli.js'
 main(process.argv.slice(2))

@@ -1,17 +1,18 @@
 // A p2p-portal node process for the benches: spawned in a namespace from the built CLI, its log lines kept with
 // the time each arrived, so milestones ("found peer", "complete") can be timed without polling.
-import fs from 'node:fs'
 import path from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 import type { LanNode } from '../../test/helpers/netns.js'
+import type { MemoryCgroup } from '../../test/helpers/mem-cgroup.js'
+import { SHIPPED_FLAGS, SHIPPED_ENV } from '../../test/helpers/shipped-node.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = path.join(ROOT, 'bin/p2p-portal.js')
-// The node flags the CLI's own #! line gives it (as on a laptop and in the image's unit), so a bench measures
-// the node as shipped; --node-arg adds to them.
-export const SHIPPED_FLAGS = (/^#!\/usr\/bin\/env -S node(.*)$/m.exec(fs.readFileSync(CLI, 'utf8').split('\n')[0])?.[1] ?? '').trim().split(/\s+/).filter(Boolean)
+// The node flags and environment of the CLI's own #! line, so a bench measures the node as shipped; --node-arg
+// adds to them.
+export { SHIPPED_FLAGS, SHIPPED_ENV }
 
 export interface LogLine { at: number, text: string }
 
@@ -21,7 +22,7 @@ export class BenchNode {
   readonly lines: LogLine[] = []
   private waiters: Array<{ re: RegExp, resolve: (l: LogLine) => void }> = []
 
-  constructor (readonly lan: LanNode, readonly opts: { data: string, port?: number, args?: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[] }) {}
+  constructor (readonly lan: LanNode, readonly opts: { data: string, port?: number, args?: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[], cgroup?: MemoryCgroup }) {}
 
   get url (): string { return `http://${this.lan.ip}:${this.opts.port ?? 8080}` }
   get pid (): number { return this.proc!.pid! }
@@ -32,7 +33,10 @@ export class BenchNode {
     this.startedAt = Date.now()
     this.lines.length = 0
     // `ip netns exec` execs the command itself, so the child's pid is the node's.
-    this.proc = this.lan.spawn(process.execPath, args, { env: { ...process.env, ...this.opts.env } })
+    const env = { ...process.env, ...SHIPPED_ENV, ...this.opts.env }
+    this.proc = this.opts.cgroup
+      ? this.opts.cgroup.spawnIn(this.lan.ns, process.execPath, args, { env })
+      : this.lan.spawn(process.execPath, args, { env })
     let rest = ''
     const onData = (d: Buffer) => {
       const at = Date.now()

@@ -18,6 +18,9 @@ export function isHidden (path: string): boolean {
   return path === HIDDEN_PREFIX.slice(0, -1) || path.startsWith(HIDDEN_PREFIX)
 }
 const MAX_CACHED_ENTRIES = 1000
+// hypercore's inflight range for a mirrored drive's file blocks (its default is [16, 512]); see startDownload().
+const MIN_INFLIGHT_BLOCKS = 8
+const MAX_INFLIGHT_BLOCKS = 512
 
 export interface DriveInfo { title: string, description: string }
 
@@ -265,6 +268,7 @@ export class LibraryDrive extends Resource {
     const complete = f.known && local >= f.bytes
     if (complete && this.reportedComplete === false && !this.own) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
+      this.emit('complete')
     }
     this.reportedComplete = complete
   }
@@ -302,6 +306,10 @@ export class LibraryDrive extends Resource {
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
       if (this.isClosing || !blobs) return
+      // File blocks are up to 512 KiB, and each one asked for is held in memory until it is verified and written.
+      // Over TCP hypercore keeps 3 × 16 = 48 requests in flight per peer (24 MiB); 3 × 8 = 24 still keeps a LAN
+      // link busy and halves what one peer can make a Pi Zero 2 W hold (bench/README.md, "What holds memory").
+      blobs.core.replicator?.setInflightRange?.(MIN_INFLIGHT_BLOCKS, MAX_INFLIGHT_BLOCKS)
       this.downloads.push(blobs.core.download({ start: 0, end: -1 }))
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())

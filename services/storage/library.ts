@@ -270,6 +270,18 @@ export class Library extends Resource {
     await this.state.flush()
   }
 
+  /**
+   * Writes RocksDB's active memtable out to disk. After a large write (an upload, a mirror completing) its last
+   * blocks — up to WRITE_BUFFER_BYTES of native memory — would otherwise stay in RAM until later writes fill it.
+   */
+  async flushWrites (): Promise<void> {
+    try {
+      await (this.store.storage as unknown as { db?: { flush? (): Promise<void> } }).db?.flush?.()
+    } catch (err) {
+      log.debug(`flushing the write buffer: ${(err as Error).message}`)
+    }
+  }
+
   private openDrive (r: DriveRecord): Promise<LibraryDrive> {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
@@ -281,6 +293,8 @@ export class Library extends Resource {
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)
       if (!drive.info.title && r.title) drive.info.title = r.title
+      // flushWrites never rejects: a failed flush is logged and the write buffer flushes on its own later.
+      drive.on('complete', () => { void this.flushWrites() })
       this.drives.set(r.key, drive)
       return drive
     })().finally(() => this.openingDrives.delete(r.key))

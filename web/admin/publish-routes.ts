@@ -50,6 +50,8 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
       csrf: (t) => AdminSessions.csrfMatches(s, t),
       csrfOk: AdminSessions.csrfMatches(s, req.get('x-csrf-token'))
     })
+    // Once per upload, not per file: its last blocks would otherwise sit in RocksDB's write buffer (native memory).
+    await library.flushWrites()
     if (result.files.length === 0) throw BAD_REQUEST('Choose at least one file to upload.')
     kit.done(req, res, `${result.files.length} file(s) published.`, `/admin/drives/${d.id}`, { files: result.files })
   }))

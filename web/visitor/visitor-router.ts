@@ -137,7 +137,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
         if (kind === 'text' || kind === 'markdown') {
           const head = await readHead(d.drive, name, size, PREVIEW_BYTES)
           if (!head) preview.missing = true
-          else { preview.html = renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
+          else { preview.html = await renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
         }
         if (kind === 'image') {
           const parent = name.slice(0, name.lastIndexOf('/')) || '/'
