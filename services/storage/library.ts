@@ -52,7 +52,8 @@ export interface LibraryOptions {
 
 export class Library extends Resource {
   readonly dataDir: string
-  store: Corestore
+  /** The corestore; made in open(), not before: RocksDB starts opening (and writing) as soon as it is made. */
+  store!: Corestore
   keyPair: { publicKey: Buffer, secretKey: Buffer } | null = null
   private readonly drives = new Map<string, LibraryDrive>()
   private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
@@ -64,7 +65,7 @@ export class Library extends Resource {
     super()
     this.dataDir = opts.dataDir
     this.ownStore = !opts.store
-    this.store = opts.store ?? this.newStore()
+    if (opts.store) this.store = opts.store
     this.ballast = new Ballast(path.join(opts.dataDir, 'ballast'))
     this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [], blockedTitles: {} })
   }
@@ -96,6 +97,8 @@ export class Library extends Resource {
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     this.drives.clear()
     await this.state.flush()
+    // An open that failed before the store was made has none to close.
+    if (this.store === undefined) return
     // An empty write-ahead log lets the store open again on a card that fills while the node is stopped.
     await (this.store as any).storage?.flush?.().catch(() => { /* only shortens the next start's replay; closing follows */ })
     await this.store.close()
@@ -123,6 +126,7 @@ export class Library extends Resource {
     const disk = await diskFigures(this.dataDir)
     // The store writes as it opens (its log becomes a table): give it the ballast's room before it needs it.
     if (this.ownStore && disk && disk.free < BALLAST_BYTES && await this.ballast.release()) warn()
+    if (this.ownStore) this.store = this.newStore()
     try {
       await this.store.ready()
     } catch (err) {
