@@ -5,7 +5,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { createLan, type Lan } from '../helpers/netns.js'
 import { startNode, type NodeProcess } from '../helpers/node-process.js'
 import { makeMediaFolder } from '../helpers/media-folder.js'
-import { removeTempDirs, until, holdsFor } from '../helpers/temp-dir.js'
+import { removeTempDirs } from '../helpers/temp-dir.js'
+import { until, holdsFor } from '../helpers/until.js'
 import { DEFAULT_HOLDER_GRACE_MS } from '../../services/mirror/holder-grace.js'
 
 const MB = 1024 * 1024
