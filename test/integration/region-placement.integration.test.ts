@@ -1,6 +1,6 @@
 // The LAN as one library: nodes whose disks cannot hold every drive split the library between them so that
 // each drive is complete on at least 2 nodes besides its publisher, and stays so when the publishers go.
-// Reduced from the issue's 5 publishers + 5 mirrors to 3 + 4 (room for 2 drives each) for the shared 2-core host.
+// 5 publishers that only publish, 5 mirrors with room for 2 of the 3 MB drives each: exactly the 10 copies needed.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { createLan, type Lan } from '../helpers/netns.js'
 import { startNode, type NodeProcess } from '../helpers/node-process.js'
@@ -10,8 +10,8 @@ import { until, holdsFor } from '../helpers/until.js'
 import { DEFAULT_HOLDER_GRACE_MS } from '../../services/mirror/holder-grace.js'
 
 const MB = 1024 * 1024
-const PUBLISHERS = 3
-const MIRRORS = 4
+const PUBLISHERS = 5
+const MIRRORS = 5
 const TITLES = Array.from({ length: PUBLISHERS }, (_, i) => `drive-${i}`)
 let lan: Lan
 let publishers: NodeProcess[] = []
