@@ -30,6 +30,8 @@ const log = logger('node')
 const STATUS_EVERY_MS = 5_000
 const PROBE_TIMEOUT_MS = 60_000
 const MAX_PROBING = 16
+// Disk figures and complete copies drift as blocks arrive, without a drive event: peers place drives by them.
+const REFRESH_CATALOGUE_MS = 3_000
 
 export { APP_VERSION }
 
@@ -81,18 +83,22 @@ export class PortalNode extends Resource {
     const settings = this.settings = await parts.open('settings', new NodeSettings(config))
 
     const peers = this.peers = new PeerManager({
-      store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library)
+      store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library, this.mirror?.figures())
     })
     // The card itself is a cap too: mirrors leave a reserve free on it (see disk-space.ts).
     const disk = await diskFigures(config.data)
     const mirror = this.mirror = new MirrorManager({
       library,
+      copies: config.copies,
       settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
     // What peers offer feeds the mirror; what the library holds is announced to peers.
     this.listen(peers, 'catalogue', (peer: Peer) => mirror.peerCatalogue(peer))
     this.listen(peers, 'peer-close', (peer: Peer) => mirror.peerGone(peer))
-    this.listen(settings, 'change', () => mirror.updateSettings({ maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes }))
+    this.listen(settings, 'change', () => {
+      mirror.updateSettings({ maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes })
+      peers.announce()
+    })
     // A drive whose figures change (published, or its metadata arrived) is announced to every peer.
     const counted = () => { peers.announce(); mirror.schedule() }
     // Blocks arriving fill the card: the mirror re-checks the free space as they do, not only every 10 s.
@@ -103,6 +109,9 @@ export class PortalNode extends Resource {
     this.listen(library, 'drive-removed', (d: LibraryDrive) => { d.off('counted', counted); d.off('progress', progress); peers.announce() })
     await parts.open('peers', peers)
     await parts.open('mirror', mirror)
+    const refreshTimer = setInterval(() => peers.refresh(), REFRESH_CATALOGUE_MS)
+    refreshTimer.unref()
+    parts.onClose('catalogue refresh', () => clearInterval(refreshTimer))
     if (config.releaseKey !== null) {
       // The release drive is followed like any drive (outside the caps); its state is in /api/status from the start.
       this.updates = await parts.open('updates', new ReleaseWatcher({

@@ -36,6 +36,8 @@ export interface Config {
   mirror: 'all' | 'followed'
   maxDriveBytes: number
   maxTotalBytes: number
+  /** Complete copies wanted of every drive on nodes other than its publisher (1–16); the same on every node of a LAN. */
+  copies: number
   /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
   follow: string[]
   /** Drive keys never mirrored. */
@@ -68,6 +70,7 @@ export const DEFAULTS: Config = {
   mirror: 'all',
   maxDriveBytes: parseSize('4G'),
   maxTotalBytes: parseSize('16G'),
+  copies: 2,
   follow: [],
   deny: [],
   captive: false,
@@ -79,12 +82,14 @@ export const DEFAULTS: Config = {
   releaseImport: []
 }
 
-type Kind = 'string' | 'port' | 'bool' | 'size' | 'list' | 'key' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
+type Kind = 'string' | 'count' | 'port' | 'bool' | 'size' | 'list' | 'key' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
 interface KeySpec {
   key: keyof Config
   kind: Kind
   values?: readonly string[]
   fix: string
+  /** Smallest and largest value of a `count`. */
+  range?: readonly [number, number]
   /** The value's placeholder in the usage text (none for on/off switches). */
   arg?: string
   /** One line for `--help`; the usage text and the "known options" errors are both made from this table. */
@@ -105,6 +110,7 @@ const KEYS: Record<string, KeySpec> = {
   mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], arg: 'all|followed', help: 'mirror every drive peers offer (default), or only followed ones', fix: '"all" or "followed"' },
   'max-drive-size': { key: 'maxDriveBytes', kind: 'size', arg: 'SIZE', help: 'largest drive to mirror (default 4G)', fix: 'a size such as 500M, 4G or a byte count' },
   'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
+  copies: { key: 'copies', kind: 'count', range: [1, 16], arg: 'K', help: 'copies of every drive the LAN keeps besides its publisher\'s; give every node the same (default 2)', fix: 'a whole number from 1 to 16, the same on every node, e.g. --copies 2' },
   follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   deny: { key: 'deny', kind: 'keys', arg: 'KEY', help: 'never mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   captive: { key: 'captive', kind: 'bool', help: 'answer phones\' connectivity checks as a captive portal (hotspot mode)', fix: 'on or off' },
@@ -255,6 +261,11 @@ function parseValue (name: string, spec: KeySpec, raw: string, fileDir: string):
     case 'paths':
       if (raw.length === 0) throw bad()
       return [raw]
+    case 'count': {
+      const [min, max] = spec.range!
+      if (!/^\d{1,3}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw bad()
+      return Number(raw)
+    }
     case 'port': {
       if (!/^\d+$/.test(raw)) throw bad()
       const n = Number(raw)

@@ -1,9 +1,12 @@
 // Turns what peers offer into mirrored drives, within the policy, and keeps the node's own catalogue current.
 import type { Library } from '../storage/library.js'
 import type { Peer } from '../replication/peer-manager.js'
-import type { CatalogueEntry } from '../replication/catalogue.js'
+import type { CatalogueEntry, NodeFigures } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
 import { decide, type HeldDrive, type PolicySettings, type SkipReason } from './mirror-policy.js'
+import { copyTarget, place, type Region } from './region-placement.js'
+import { RegionTracker } from './region-tracker.js'
+import { limitToCard } from './card-limit.js'
 import { logger } from '../log.js'
 import { diskFull } from '../storage/disk-space.js'
 
@@ -18,7 +21,16 @@ export interface MirrorManagerOptions {
   settings: PolicySettings
   /** Free bytes on the card for drives (null: unknown); the library's figure by default. */
   freeBytes?: () => Promise<number | null>
+  /** Copies the region keeps of every drive besides its publisher's (--copies); 2 by default. */
+  copies?: number
+  /** Who this node is in the region (its node key); the library's by default. */
+  nodeKey?: string
+  /** How long a departed peer still counts as a holder (holder-grace.ts); 60 s by default. */
+  holderGraceMs?: number
 }
+
+/** `elsewhere`: the region has or is fetching enough copies, on nodes ranked before this one. */
+export type NotHereReason = SkipReason | 'elsewhere'
 
 /**
  * Its inputs come from the composition root: what each peer offers (`peerCatalogue`, `peerGone`), changes to the
@@ -30,7 +42,9 @@ export class MirrorManager extends Resource {
   /** Store sizes seen of drives the card could not hold: a smaller claim from a peer is not believed again. */
   private readonly seenBytes = new Map<string, number>()
   /** Why drives are not mirrored here, for the status page (the organiser asks "why isn't X here?"). */
-  readonly skipped = new Map<string, SkipReason>()
+  readonly skipped = new Map<string, NotHereReason>()
+  readonly copies: number
+  private readonly tracker: RegionTracker
   readonly evictions: Array<{ key: string, title: string, reason: string, at: number }> = []
   private reviewTimer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
@@ -42,6 +56,8 @@ export class MirrorManager extends Resource {
   constructor (private readonly opts: MirrorManagerOptions) {
     super()
     this.freeBytes = opts.freeBytes ?? (() => opts.library.freeBytes())
+    this.copies = copyTarget(opts.copies)
+    this.tracker = new RegionTracker(opts.holderGraceMs)
   }
 
   protected override async _open (): Promise<void> {
@@ -84,6 +100,7 @@ export class MirrorManager extends Resource {
 
   /** A peer sent its catalogue (on connecting and whenever it changes). */
   peerCatalogue (peer: Peer): void {
+    this.tracker.catalogue(peer.key, peer.catalogue)
     const keys = new Set(peer.catalogue.drives.map(d => d.key))
     for (const [key, offer] of this.offers) {
       if (!keys.has(key) && offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
@@ -99,6 +116,7 @@ export class MirrorManager extends Resource {
   }
 
   peerGone (peer: Peer): void {
+    this.tracker.gone(peer.key, Date.now())
     for (const [key, offer] of this.offers) {
       if (offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
     }
@@ -122,6 +140,41 @@ export class MirrorManager extends Resource {
     const title = this.offers.get(key)?.entry.title ?? [...this.evictions].reverse().find(e => e.key === key)?.title
     await this.opts.library.addMirror(key, { followed: true, title })
     this.schedule()
+  }
+
+  /** This node's disk as its catalogue tells the region (see NodeFigures): the same figures place() uses for it. */
+  figures (): NodeFigures {
+    const s = this.opts.settings
+    return { capBytes: s.maxTotalBytes, usedBytes: this.usedBytes(this.heldDrives()), maxDriveBytes: s.maxDriveBytes, mirror: s.mirror }
+  }
+
+  /**
+   * The region as this node sees it now: connected peers and itself, departed holders within their grace.
+   * `fetching`: copies peers are still fetching count as held (placement); false: complete copies only (status).
+   */
+  region (now = Date.now(), held = this.heldDrives(), fetching = true): Region {
+    const { library, settings: s } = this.opts
+    const complete: string[] = []
+    for (const d of library.list()) {
+      const f = d.snapshot()
+      if (f.known && f.localBytes >= f.bytes && !library.isRelease(d.id)) complete.push(d.id)
+    }
+    const drives = held.filter(d => d.system !== true)
+    return this.tracker.build({
+      key: this.opts.nodeKey ?? library.nodeKey,
+      capBytes: s.maxTotalBytes,
+      usedBytes: this.usedBytes(held),
+      maxDriveBytes: s.maxDriveBytes,
+      mirrorsAll: s.mirror === 'all',
+      declines: new Set([...library.blockedKeys(), ...s.deny]),
+      keeps: new Set(drives.filter(d => d.own || d.pinned || d.followed).map(d => d.key)),
+      complete,
+      own: drives.filter(d => d.own).map(d => d.key)
+    }, now, this.copies, fetching)
+  }
+
+  private usedBytes (held: HeldDrive[]): number {
+    return held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
   }
 
   private heldDrives (): HeldDrive[] {
@@ -149,9 +202,17 @@ export class MirrorManager extends Resource {
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
     const freeBytes = await this.freeBytes()
     this.noteDisk(freeBytes)
-    const held = this.heldDrives()
-    const offered = [...this.offers.values()].map(o => ({ key: o.entry.key, bytes: this.claimed(o.entry.key), peers: o.peers.size }))
-    const decision = decide({ settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now, freeBytes })
+    const all = this.heldDrives()
+    // The release drive is not library content: outside the caps, never evicted, never placed.
+    const system = new Set(all.filter(d => d.system === true).map(d => d.key))
+    const held = all.filter(d => !system.has(d.key))
+    const offered = [...this.offers.values()].filter(o => !system.has(o.entry.key)).map(o => ({ key: o.entry.key, bytes: this.claimed(o.entry.key), peers: o.peers.size }))
+    const region = this.region(now, all)
+    const input = { settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now }
+    // A node that is the only place besides their publishers any of these drives can go has no region to share
+    // with: each copy it drops is the LAN's only one either way, so it keeps what visitors used last (LRU).
+    const placed = alone(region, [...held, ...offered].map(d => d.key)) ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
+    const decision = limitToCard(placed, { settings, held, offered, freeBytes })
     for (const { key, reason, disk } of decision.evict) {
       const title = library.get(key)?.info.title || library.record(key)?.title || key.slice(0, 8)
       const why = disk ? 'the card is too full to complete it' : reason === 'no-space' ? 'disk cap reached, least recently used' : reason === 'too-large' ? 'larger than the per-drive cap' : 'no peer sent its metadata'
@@ -165,6 +226,7 @@ export class MirrorManager extends Resource {
     }
     this.skipped.clear()
     for (const { key, reason } of decision.skipped) this.skipped.set(key, reason)
+    for (const key of decision.elsewhere) this.skipped.set(key, 'elsewhere')
     // Just evicted: peers may still offer them, and the next review would say the same.
     for (const { key, disk } of decision.evict) this.skipped.set(key, disk ? 'no-space' : 'cooling-down')
     for (const key of decision.mirror) {
@@ -188,4 +250,9 @@ export class MirrorManager extends Resource {
     }
     if (!full) this.opts.library.keepBallast().catch((err: Error) => log.debug(`ballast: ${err.message}`))
   }
+}
+
+/** True when, for every drive, no node but this one and the drive's publisher is there to hold a copy. */
+function alone (region: Region, drives: string[]): boolean {
+  return drives.every(key => !region.nodes.some(n => n.key !== region.self && n.key !== region.publisher.get(key)))
 }

@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { formatSize } from '../config/size.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
 import { diskFull } from '../storage/disk-space.js'
+import type { Region } from '../mirror/region-placement.js'
 
 export interface DriveStatus {
   key: string
@@ -20,6 +21,10 @@ export interface DriveStatus {
   complete: boolean
   peers: number
   lastUsed: number
+  /** Complete copies on distinct LAN nodes, this one and the publisher included (a node that left counts for 60 s). */
+  copies: number
+  /** Those nodes' keys. */
+  holders: string[]
   /** Present (true) on the release drive only: app updates, outside the disk caps, not shown to visitors. */
   release?: true
   /** Files a --share folder is writing into the drive (its first import, or changes), null when idle. */
@@ -30,16 +35,19 @@ export interface NodeStatus {
   node: { key: string, name: string, version: string, protocol: number, uptime: number, replicationPort: number, internet: boolean }
   peers: Array<{ key: string, name: string, address: string, via: string, since: number, drives: number }>
   drives: DriveStatus[]
-  available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string }>
+  available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string, copies: number, holders: string[] }>
+  /** Nodes connected (this one included), drives known, and drives held by fewer than `copies` nodes besides their publisher. */
+  region: { nodes: number, drives: number, copies: number, atRisk: number }
   /** `full`: the card is (nearly) full, less than half the `reserve` free: nothing new is mirrored until space is freed. */
   disk: { used: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
   update: UpdateStatus
 }
 
-export function driveStatuses (ctx: NodeContext): DriveStatus[] {
+export function driveStatuses (ctx: NodeContext, region: Region = ctx.mirror.region(Date.now(), undefined, false)): DriveStatus[] {
   const { library, mirror } = ctx
   return library.list().map(d => {
+    const holders = [...region.holders.get(d.id) ?? []]
     const f = d.snapshot()
     const r = library.record(d.id)
     return {
@@ -56,6 +64,8 @@ export function driveStatuses (ctx: NodeContext): DriveStatus[] {
       complete: f.known && f.localBytes >= f.bytes,
       peers: mirror.seeders(d.id),
       lastUsed: r?.lastUsed ?? 0,
+      copies: holders.length,
+      holders,
       ...(r?.release === true ? { release: true as const } : {}),
       importing: d.importing ? { ...d.importing } : null
     }
@@ -64,8 +74,17 @@ export function driveStatuses (ctx: NodeContext): DriveStatus[] {
 
 export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
   const { library, peers, mirror, config } = ctx
-  const drives = driveStatuses(ctx)
+  const region = mirror.region(Date.now(), undefined, false)
+  const drives = driveStatuses(ctx, region)
   const held = new Set(drives.map(d => d.key))
+  const holdersOf = (key: string) => [...region.holders.get(key) ?? []]
+  const known = new Set([...held, ...mirror.offered().map(o => o.entry.key)])
+  for (const d of drives) if (d.release === true) known.delete(d.key)
+  let atRisk = 0
+  for (const key of known) {
+    const publisher = region.publisher.get(key)
+    if (holdersOf(key).filter(n => n !== publisher).length < mirror.copies) atRisk++
+  }
   let free: number | null = null
   try {
     const st = await fs.statfs(config.data)
@@ -88,8 +107,11 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       title: o.entry.title,
       bytes: o.entry.bytes,
       peers: o.peers.size,
-      reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending')
+      reason: mirror.skipped.get(o.entry.key) ?? (library.isBlocked(o.entry.key) ? 'blocked' : 'pending'),
+      copies: holdersOf(o.entry.key).length,
+      holders: holdersOf(o.entry.key)
     })),
+    region: { nodes: region.nodes.length, drives: known.size, copies: mirror.copies, atRisk },
     disk: {
       used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0),
       cap: ctx.settings.maxTotalBytes,

@@ -44,8 +44,10 @@ export class CatalogueChannel {
 
   open (): void { this.channel?.open(PROTOCOL_VERSION) }
 
-  send (cat: Catalogue): void {
-    if (this.channel && !this.channel.closed) this.message.send(encodeCatalogue(cat))
+  send (cat: Catalogue): void { this.sendEncoded(encodeCatalogue(cat)) }
+
+  sendEncoded (buf: Buffer): void {
+    if (this.channel && !this.channel.closed) this.message.send(buf)
   }
 
   close (): void { this.channel?.close() }

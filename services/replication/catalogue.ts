@@ -12,19 +12,38 @@ export interface CatalogueEntry {
   version: number
   /** True when the sender wrote the drive (it is its publisher). */
   own: boolean
+  /** The sender never gives this drive up (its own, pinned or followed there). Absent from older nodes. */
+  keeps?: boolean
+  /** The sender holds every block of the latest version. Absent from older nodes: not counted as a copy. */
+  complete?: boolean
+}
+
+/** What the sender's disk allows, so that every node of the region works out the same placement. */
+export interface NodeFigures {
+  /** Its total cap for drives (max-total-size). */
+  capBytes: number
+  /** What its drives take now, its own included, and what mirrors under way will take. */
+  usedBytes: number
+  /** Its per-drive cap (max-drive-size). */
+  maxDriveBytes: number
+  /** `followed`: it takes no drive for the region. */
+  mirror: 'all' | 'followed'
 }
 
 export interface Catalogue {
   drives: CatalogueEntry[]
   /** Drives the sender refuses (blocked there): peers do not offer them back. */
   refuses: string[]
+  /** Absent from older nodes: they are assumed to have room. */
+  node?: NodeFigures
 }
 
 export const MAX_CATALOGUE_ENTRIES = 1000
 export const MAX_CATALOGUE_BYTES = 512 * 1024
 
 export function encodeCatalogue (cat: Catalogue): Buffer {
-  return Buffer.from(JSON.stringify({ d: cat.drives.slice(0, MAX_CATALOGUE_ENTRIES), r: cat.refuses.slice(0, MAX_CATALOGUE_ENTRIES) }))
+  // Older nodes read only `d` and `r`, and ignore unknown fields in entries.
+  return Buffer.from(JSON.stringify({ d: cat.drives.slice(0, MAX_CATALOGUE_ENTRIES), r: cat.refuses.slice(0, MAX_CATALOGUE_ENTRIES), ...(cat.node ? { n: cat.node } : {}) }))
 }
 
 /** Returns null for anything that is not a well-formed catalogue; drops malformed entries one by one. */
@@ -38,7 +57,7 @@ export function decodeCatalogue (buf: Buffer): Catalogue | null {
   for (const e of raw.d.slice(0, MAX_CATALOGUE_ENTRIES)) {
     if (!e || typeof e !== 'object' || !isKeyText(e.key) || e.key.length !== 52 || seen.has(e.key)) continue
     seen.add(e.key)
-    drives.push({
+    const entry: CatalogueEntry = {
       key: e.key,
       title: str(e.title, 120),
       description: str(e.description, 1000),
@@ -46,10 +65,22 @@ export function decodeCatalogue (buf: Buffer): Catalogue | null {
       files: nat(e.files),
       version: nat(e.version),
       own: e.own === true
-    })
+    }
+    if (typeof e.keeps === 'boolean') entry.keeps = e.keeps
+    if (typeof e.complete === 'boolean') entry.complete = e.complete
+    drives.push(entry)
   }
   const refuses = Array.isArray(raw.r) ? raw.r.filter((k: unknown) => isKeyText(k)).slice(0, MAX_CATALOGUE_ENTRIES) : []
-  return { drives, refuses }
+  const node = figures(raw.n)
+  return node ? { drives, refuses, node } : { drives, refuses }
+}
+
+/** All or nothing: figures that do not add up would mislead every node's placement. */
+function figures (n: any): NodeFigures | null {
+  if (!n || typeof n !== 'object') return null
+  const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  if (!ok(n.capBytes) || !ok(n.usedBytes) || !ok(n.maxDriveBytes) || (n.mirror !== 'all' && n.mirror !== 'followed')) return null
+  return { capBytes: n.capBytes, usedBytes: n.usedBytes, maxDriveBytes: n.maxDriveBytes, mirror: n.mirror }
 }
 
 function str (v: unknown, max: number): string {

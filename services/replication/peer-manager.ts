@@ -7,7 +7,7 @@ import type Corestore from 'corestore'
 import { Resource } from '../lifecycle/resource.js'
 import { CatalogueChannel } from './catalogue-channel.js'
 import { PeerAdmission, type Seat } from './peer-admission.js'
-import type { Catalogue } from './catalogue.js'
+import { encodeCatalogue, type Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
 import { logger } from '../log.js'
 
@@ -69,6 +69,8 @@ export class PeerManager extends Resource {
   /** Peers that once offered drives: they keep a vouched slot when they come back (a restart, a new address). */
   private readonly met = new Set<string>()
   private announceTimer: NodeJS.Timeout | null = null
+  /** The catalogue as last sent to every peer, to tell whether it changed since. */
+  private announced: Buffer | null = null
 
   constructor (private readonly opts: PeerManagerOptions) {
     super()
@@ -126,9 +128,15 @@ export class PeerManager extends Resource {
     if (this.announceTimer || this.isClosing) return
     this.announceTimer = setTimeout(() => {
       this.announceTimer = null
-      const cat = this.opts.catalogue()
-      for (const c of this.connections.values()) c.channel.send(cat)
+      const buf = encodeCatalogue(this.opts.catalogue())
+      this.announced = buf
+      for (const c of this.connections.values()) c.channel.sendEncoded(buf)
     }, 100)
+  }
+
+  /** Announces the catalogue if it changed since it was last sent (figures that drift, not events). */
+  refresh (): void {
+    if (this.announced === null || !encodeCatalogue(this.opts.catalogue()).equals(this.announced)) this.announce()
   }
 
   /** Adopts a connection that is already a Noise stream (hyperswarm over the Internet). */

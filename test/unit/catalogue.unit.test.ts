@@ -24,6 +24,29 @@ describe('catalogue messages', () => {
     expect(cat.drives[1]).toMatchObject({ title: 'x'.repeat(120), bytes: 0, files: 0, own: false })
   })
 
+  it('carries what region placement needs: the sender\'s disk figures and mirror mode, and per drive keeps and complete', () => {
+    const node = { capBytes: 2e9, usedBytes: 5e8, maxDriveBytes: 1e9, mirror: 'all' as const }
+    const cat = { drives: [{ ...entry, keeps: true, complete: true }, { ...entry, key: 'b'.repeat(52), own: false, keeps: false, complete: false }], refuses: [], node }
+    expect(decodeCatalogue(encodeCatalogue(cat))).toEqual(cat)
+  })
+
+  it('reads an older node\'s catalogue, which has none of the region fields, as figures unknown', () => {
+    const cat = decodeCatalogue(Buffer.from(JSON.stringify({ d: [entry], r: [] })))!
+    expect(cat.node).toBeUndefined()
+    expect(cat.drives[0].keeps).toBeUndefined()
+    expect(cat.drives[0].complete).toBeUndefined()
+  })
+
+  it('drops disk figures that do not add up as a whole, and region flags that are not booleans', () => {
+    const good = { capBytes: 2e9, usedBytes: 5e8, maxDriveBytes: 1e9, mirror: 'all' }
+    for (const n of [{ ...good, capBytes: -1 }, { ...good, usedBytes: 1.5 }, { ...good, maxDriveBytes: '1G' }, { ...good, mirror: 'some' }, { ...good, capBytes: 2 ** 60 }, 'x', null]) {
+      expect(decodeCatalogue(Buffer.from(JSON.stringify({ d: [], r: [], n })))!.node).toBeUndefined()
+    }
+    const cat = decodeCatalogue(Buffer.from(JSON.stringify({ d: [{ ...entry, keeps: 'yes', complete: 1 }], r: [], n: { ...good, extra: 'x'.repeat(100) } })))!
+    expect(cat.drives[0]).toEqual(entry)
+    expect(cat.node).toEqual(good)
+  })
+
   it(`keeps at most ${MAX_CATALOGUE_ENTRIES} drives from one peer`, () => {
     const many = Array.from({ length: 1500 }, (_, i) => ({ key: nthKey(i) }))
     const cat = decodeCatalogue(Buffer.from(JSON.stringify({ d: many })))

@@ -78,6 +78,16 @@ describe('configuration', () => {
     expect(parseSize('-1G')).toBeNaN()
   })
 
+  it('keeps 2 copies of every drive by default; --copies and the copies key take 1 to 16, and a bad count names the fix', () => {
+    expect(load([]).copies).toBe(2)
+    expect(load(['--copies', '3']).copies).toBe(3)
+    fs.writeFileSync(path.join(tmp, 'copies.txt'), 'copies = 16\n')
+    expect(load(['--config', 'copies.txt']).copies).toBe(16)
+    for (const bad of ['0', '17', '2.5', 'two', '-1']) {
+      expect(() => load(['--copies', bad])).toThrow(/copies.*whole number from 1 to 16/)
+    }
+  })
+
   it('treats --captive alone as on, and --no-captive as off', () => {
     expect(parseFlags(['--captive']).pairs).toEqual([['captive', 'on']])
     expect(parseFlags(['--no-captive']).pairs).toEqual([['captive', 'off']])
