@@ -9,10 +9,14 @@ import { clientIp } from '../html/addresses.js'
 import { logger } from '../../services/log.js'
 import { isPortalError } from '../../services/errors.js'
 import { httpStatus } from '../server/error-handler.js'
-import { pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
+import { adminTranslator, pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
+import type { AdminKey } from '../i18n/admin-strings.js'
 import { sentValues, type FormState } from './form-state.js'
 
 const log = logger('admin')
+
+/** What a form says once it succeeded: a key of the organiser's table, with its `{name}` placeholders. */
+export type Said = AdminKey | [AdminKey, Record<string, string | number>]
 
 export const SECURITY_HEADERS: Record<string, string> = {
   // Only the node's own CSS and script; never framed (no clickjacking from a drive page); forms post here only.
@@ -56,10 +60,15 @@ export class AdminKit {
     await show({ form, field: named, error: err.message, values: sentValues(req.body) }, status)
   }
 
-  /** A form succeeded: JSON for scripts, otherwise a 303 to the page to show, with a one-time message. */
-  done (req: Request, res: Response, text: string, to: string, extra: Record<string, unknown> = {}): void {
+  /**
+   * A form succeeded: JSON for scripts, otherwise a 303 to the page to show, with a one-time message. Both in
+   * the organiser's language; the journal line in English.
+   */
+  done (req: Request, res: Response, said: Said, to: string, extra: Record<string, unknown> = {}): void {
+    const [key, vars] = typeof said === 'string' ? [said, undefined] : said
+    const text = this.tr(res).t(key, vars)
     // One journal line per change the organiser made, so "who deleted that?" has an answer.
-    log.info(`${text} (from ${clientIp(req)})`)
+    log.info(`${adminTranslator('en').t(key, vars)} (from ${clientIp(req)})`)
     if (wantsJson(req)) { res.json({ ok: true, message: text, ...extra }); return }
     const s = res.locals.adminSession as Session | undefined
     if (s) s.flash = { kind: 'ok', text }

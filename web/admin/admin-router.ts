@@ -119,7 +119,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     }
     limiter.succeeded(ip)
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
-    kit.done(req, res, kit.tr(res).t('loggedIn'), safeNext(field(req, 'next')))
+    kit.done(req, res, 'loggedIn', safeNext(field(req, 'next')))
   }))
 
   router.post('/admin/setup', wrap(async (req, res) => {
@@ -134,7 +134,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     }
     await password.set(pw)
     res.locals.adminSession = sessions.start(res, true, kit.session(res))
-    kit.done(req, res, kit.tr(res).t('passwordSet'), '/admin')
+    kit.done(req, res, 'passwordSet', '/admin')
   }))
 
   router.post('/admin/logout', (req, res) => {
@@ -181,7 +181,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     // Whoever else was logged in (maybe with the old password) is logged out.
     sessions.endAll()
     res.locals.adminSession = sessions.start(res, true)
-    kit.done(req, res, kit.tr(res).t('passwordChanged'), '/admin')
+    kit.done(req, res, 'passwordChanged', '/admin')
   }))
 
   router.use(publishRoutes(kit, writer))

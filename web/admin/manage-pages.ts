@@ -28,7 +28,7 @@ export function overviewBody (t: T, s: NodeStatus, csrf: string, x: OverviewExtr
 <section aria-label="${t('node')}"><table>
 <tr><th>${t('node')}</th><td>${s.node.name} <span class="key">${s.node.key}</span></td></tr>
 <tr><th>${t('version')}</th><td>${s.node.version} (${t('protocol')} ${s.node.protocol})</td></tr>
-<tr><th>${t('upFor')}</th><td>${duration(s.node.uptime)}</td></tr>
+<tr><th>${t('upFor')}</th><td>${duration(t, s.node.uptime)}</td></tr>
 <tr><th>${t('disk')}</th><td>${t('diskUsed', { used: formatSize(disk.used), cap: formatSize(disk.cap) })}${disk.free !== null ? html`; ${t('diskFree', { free: formatSize(disk.free) })}` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>${t('diskFull')}</strong></p>` : ''}</td></tr>
 <tr><th>${t('peers')}</th><td data-peers>${t('connected', { n: s.peers.length })}</td></tr>
 </table></section>
@@ -120,9 +120,9 @@ export function sizeText (bytes: number): string {
   return String(bytes)
 }
 
-function duration (s: number): string {
+function duration (t: T, s: number): string {
   const d = Math.floor(s / 86400)
   const h = Math.floor(s % 86400 / 3600)
   const m = Math.floor(s % 3600 / 60)
-  return d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min ${s % 60} s`
+  return d ? t('uptimeDays', { d, h }) : h ? t('uptimeHours', { h, m }) : t('uptimeMinutes', { m, s: s % 60 })
 }

@@ -29,7 +29,7 @@ export function manageRoutes (kit: AdminKit): Router {
       const key = keyText(parseKey(field(req, 'key')))
       const d = await library.addMirror(key, { followed: true })
       mirror.schedule()
-      kit.done(req, res, `Following ${d.info.title ? `“${d.info.title}”` : key}: it syncs as soon as a peer has it.`, '/admin', { key })
+      kit.done(req, res, d.info.title ? ['doneFollowingTitle', { title: d.info.title }] : ['doneFollowingKey', { key }], '/admin', { key })
     } catch (err) {
       await retry(req, res, err, 'follow', 'key')
     }
@@ -44,26 +44,26 @@ export function manageRoutes (kit: AdminKit): Router {
     // mirror, kept or removed by the caps like any other.
     if (!d?.snapshot().known && !r.pinned) {
       await library.remove(key)
-      kit.done(req, res, 'Unfollowed: nothing had arrived for it, so it is gone.', '/admin')
+      kit.done(req, res, 'doneUnfollowedGone', '/admin')
       return
     }
     library.setFollowed(key, false)
     mirror.schedule()
-    kit.done(req, res, 'Unfollowed: it stays while there is room, like any mirrored drive.', '/admin')
+    kit.done(req, res, 'doneUnfollowedStays', '/admin')
   }))
 
   // Evicted or refused, and the organiser wants it anyway: followed drives skip the cool-down and are never evicted.
   router.post('/admin/drives/:key/mirror-again', wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
     await mirror.mirrorAgain(key)
-    kit.done(req, res, kit.tr(res).t('mirroringAgain'), '/admin', { key })
+    kit.done(req, res, 'mirroringAgain', '/admin', { key })
   }))
 
   const pin = (pinned: boolean) => wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
     library.setPinned(key, pinned)
     mirror.schedule()
-    kit.done(req, res, pinned ? 'Pinned: it is never removed to make room.' : 'Unpinned.', '/admin')
+    kit.done(req, res, pinned ? 'donePinned' : 'doneUnpinned', '/admin')
   })
   router.post('/admin/drives/:key/pin', pin(true))
   router.post('/admin/drives/:key/unpin', pin(false))
@@ -82,14 +82,14 @@ export function manageRoutes (kit: AdminKit): Router {
     if (r?.own) throw BAD_REQUEST('This is one of this node\'s own drives: it cannot be blocked here.')
     if (!r && !library.isBlocked(key) && !mirror.offered().some(o => o.entry.key === key)) throw DRIVE_NOT_FOUND(`No drive ${key} here or on any peer.`)
     await library.remove(key, { block: true })
-    kit.done(req, res, `Blocked ${r?.title ? `“${r.title}”` : key}: its files were deleted and it will not come back.`, '/admin')
+    kit.done(req, res, r?.title ? ['doneBlockedTitle', { title: r.title }] : ['doneBlockedKey', { key }], '/admin')
   }))
 
   router.post('/admin/unblock', wrap(async (req, res) => {
     const key = keyText(parseKey(field(req, 'key')))
     await library.unblock(key)
     mirror.schedule()
-    kit.done(req, res, 'Unblocked: it may be mirrored again when a peer offers it.', '/admin')
+    kit.done(req, res, 'doneUnblocked', '/admin')
   }))
 
   router.post('/admin/caps', wrap(async (req, res) => {
@@ -113,7 +113,7 @@ export function manageRoutes (kit: AdminKit): Router {
     }
     // The node applies them (the mirror re-reviews at once, evicting if the total shrank).
     await ctx.settings.setCaps(caps)
-    kit.done(req, res, `Caps saved: ${sizeText(caps.maxDriveBytes)} per drive, ${sizeText(caps.maxTotalBytes)} in all.`, '/admin')
+    kit.done(req, res, ['doneCapsSaved', { maxDrive: sizeText(caps.maxDriveBytes), maxTotal: sizeText(caps.maxTotalBytes) }], '/admin')
   }))
 
   return router

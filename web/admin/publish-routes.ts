@@ -32,7 +32,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
       const title = field(req, 'title').trim().slice(0, 120)
       if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
       const d = await library.createOwnDrive({ title, description: field(req, 'description').trim().slice(0, 1000) })
-      kit.done(req, res, `Drive “${title}” created: now add files to it.`, `/admin/drives/${d.id}`, { key: d.id })
+      kit.done(req, res, ['doneDriveCreated', { title }], `/admin/drives/${d.id}`, { key: d.id })
     } catch (err) {
       await kit.retry(req, res, err, 'create', 'title', (f, status) => overviewPage(kit, res, f, status))
     }
@@ -53,7 +53,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     // Once per upload, not per file: its last blocks would otherwise sit in RocksDB's write buffer (native memory).
     await library.flushWrites()
     if (result.files.length === 0) throw BAD_REQUEST('Choose at least one file to upload.')
-    kit.done(req, res, `${result.files.length} file(s) published.`, `/admin/drives/${d.id}`, { files: result.files })
+    kit.done(req, res, ['donePublished', { n: result.files.length }], `/admin/drives/${d.id}`, { files: result.files })
   }))
 
   router.post('/admin/drives/:key/rename', wrap(async (req, res) => {
@@ -61,7 +61,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     try {
       const d = writer.writable(String(req.params.key))
       const to = await writer.rename(d, from, field(req, 'to'))
-      kit.done(req, res, `Renamed to ${to}.`, back(d.id, folderOf(to)))
+      kit.done(req, res, ['doneRenamed', { name: to }], back(d.id, folderOf(to)))
     } catch (err) {
       await kit.retry(req, res, err, `rename:${from}`, 'to', (f, status) => drivePage(res, String(req.params.key), folderOf(from), f, status))
     }
@@ -70,7 +70,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   router.post('/admin/drives/:key/delete', wrap(async (req, res) => {
     const d = writer.writable(String(req.params.key))
     const name = await writer.remove(d, field(req, 'path'))
-    kit.done(req, res, `Deleted ${name}.`, back(d.id, folderOf(name)))
+    kit.done(req, res, ['doneDeleted', { name }], back(d.id, folderOf(name)))
   }))
 
   router.post('/admin/drives/:key/delete-folder', wrap(async (req, res) => {
@@ -79,7 +79,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     const inside = (await listFiles(d, Infinity)).files.filter(f => f.path.startsWith(folder + '/'))
     if (inside.length === 0) throw FILE_NOT_FOUND(`There is no folder ${folder} in this drive.`)
     for (const f of inside) await writer.remove(d, f.path)
-    kit.done(req, res, `Deleted the folder ${folder} (${inside.length} file(s)).`, back(d.id, folderOf(folder)))
+    kit.done(req, res, ['doneDeletedFolder', { name: folder, n: inside.length }], back(d.id, folderOf(folder)))
   }))
 
   router.post('/admin/drives/:key/info', wrap(async (req, res) => {
@@ -88,7 +88,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
       const title = field(req, 'title').trim().slice(0, 120)
       if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
       await library.writeInfo(d, { title, description: field(req, 'description').trim().slice(0, 1000) })
-      kit.done(req, res, 'Title and description saved.', `/admin/drives/${keyText(parseKey(d.id))}`)
+      kit.done(req, res, 'doneInfoSaved', `/admin/drives/${keyText(parseKey(d.id))}`)
     } catch (err) {
       await kit.retry(req, res, err, 'info', 'title', (f, status) => drivePage(res, String(req.params.key), '', f, status))
     }

@@ -20,14 +20,14 @@ export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
   router.post('/admin/usb/import', wrap(async (req, res) => {
     const stick = await usb.find(field(req, 'stick'))
     const job = await usb.startImport(stick, field(req, 'folder') || '/', { title: field(req, 'title').trim().slice(0, 120), description: field(req, 'description').trim().slice(0, 1000) })
-    kit.done(req, res, `Importing ${job.files} file(s) from ${stick.name}.`, '/admin/usb', { job: job.id, key: job.driveKey })
+    kit.done(req, res, ['doneImporting', { n: job.files, stick: stick.name }], '/admin/usb', { job: job.id, key: job.driveKey })
   }))
 
   router.post('/admin/usb/export', wrap(async (req, res) => {
     const stick = await usb.find(field(req, 'stick'))
     const d = library.require(field(req, 'drive'), false)
     const job = await usb.startExport(d, stick, field(req, 'folder'))
-    kit.done(req, res, `Exporting ${job.files} file(s) to ${stick.name}.`, '/admin/usb', { job: job.id })
+    kit.done(req, res, ['doneExporting', { n: job.files, stick: stick.name }], '/admin/usb', { job: job.id })
   }))
 
   return router

@@ -12,13 +12,14 @@ export function wifiRoutes (kit: AdminKit, wifi: WifiControl): Router {
 
   const page = async (res: Parameters<AdminKit['render']>[0], networks: Awaited<ReturnType<WifiControl['scan']>> | null) => {
     const csrf = kit.session(res).csrf
+    const { t } = kit.tr(res)
     try {
       const status = await wifi.status()
-      if (!status.available) return kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status, unavailable: 'NetworkManager is not running on this node.', networks, csrf }))
-      kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status, unavailable: null, networks, csrf }))
+      if (!status.available) return kit.render(res, t('navWifi'), wifiBody(t, { status, unavailable: t('wifiNoNetworkManager'), networks, csrf }))
+      kit.render(res, t('navWifi'), wifiBody(t, { status, unavailable: null, networks, csrf }))
     } catch (err) {
       if (!isPortalError(err, 'WIFI_UNAVAILABLE')) throw err
-      kit.render(res, 'Wi-Fi', wifiBody(kit.tr(res).t, { status: null, unavailable: err.message, networks: null, csrf }))
+      kit.render(res, t('navWifi'), wifiBody(t, { status: null, unavailable: err.message, networks: null, csrf }))
     }
   }
 
@@ -35,13 +36,13 @@ export function wifiRoutes (kit: AdminKit, wifi: WifiControl): Router {
   router.post('/admin/wifi/join', wrap(async (req, res) => {
     const ssid = field(req, 'ssid')
     await wifi.join({ ssid, password: optional(field(req, 'password')) })
-    kit.done(req, res, `Joined “${ssid}”.`, '/admin/wifi')
+    kit.done(req, res, ['doneJoined', { ssid }], '/admin/wifi')
   }))
 
   router.post('/admin/wifi/hotspot', wrap(async (req, res) => {
     const ssid = field(req, 'ssid')
     await wifi.setHotspot({ ssid, password: optional(field(req, 'password')) })
-    kit.done(req, res, `The hotspot is now “${ssid}”.`, '/admin/wifi')
+    kit.done(req, res, ['doneHotspot', { ssid }], '/admin/wifi')
   }))
 
   return router
