@@ -3,14 +3,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
+import { seriousViolations } from '../helpers/axe.js'
 
 const SHOTS = path.resolve('test-results/screenshots')
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'organiser password'
 
 let n: TestNode
@@ -38,13 +37,6 @@ async function loggedIn (opts: { width?: number, locale?: string, javaScriptEnab
   await page.click('form[action="/admin/login"] button')
   await page.waitForURL(n.url + '/admin')
   return { ctx, page }
-}
-
-async function seriousViolations (page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }))
-  return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((x: any) => x.target.join(' ')).join(', ')}`)
 }
 
 describe('the admin page for the organiser (issue 11)', () => {

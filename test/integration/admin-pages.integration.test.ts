@@ -3,15 +3,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
+import { seriousViolations } from '../helpers/axe.js'
 
 const SHOTS = path.resolve('test-results/screenshots')
 const PHONE = { width: 360, height: 740 }
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PASSWORD = 'pages password'
 
 let n: TestNode
@@ -40,13 +39,6 @@ async function loggedIn (opts: { javaScriptEnabled?: boolean, width?: number } =
   await page.click('button:has-text("Log in")')
   await page.waitForURL(n.url + '/admin')
   return { ctx, page }
-}
-
-async function seriousViolations (page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }))
-  return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((x: any) => x.target.join(' ')).join(', ')}`)
 }
 
 describe('admin pages in Chromium', () => {

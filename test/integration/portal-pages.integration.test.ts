@@ -3,7 +3,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser.js'
 import { recordRanges, seekAndPlay, throttleToPhone } from '../helpers/video-seek.js'
@@ -11,10 +10,10 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
 import { hasFfmpeg, makeWebm, startsPastMiddle } from '../helpers/sample-media.js'
+import { seriousViolations } from '../helpers/axe.js'
 
 const SHOTS = path.resolve('test-results/screenshots')
 const PHONE = { width: 360, height: 740 }
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
 let a: TestNode
 let b: TestNode
@@ -48,14 +47,6 @@ async function open (url: string, c: BrowserContext = ctx): Promise<Page> {
   const page = await c.newPage()
   await page.goto(url, { waitUntil: 'load' })
   return page
-}
-
-async function seriousViolations (page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol, so the page's own CSP (script-src 'self') need not allow it.
-  await page.evaluate(AXE)
-  const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }))
-  return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`)
 }
 
 const PAGES: Array<[string, () => string]> = [

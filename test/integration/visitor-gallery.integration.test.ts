@@ -4,17 +4,16 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../helpers/browser.js'
 import { startTestNode, type TestNode } from '../helpers/test-node.js'
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
 import { sampleDrive, put } from '../helpers/portal-drive.js'
 import { hasFfmpeg, makeJpeg, makeWebm } from '../helpers/sample-media.js'
+import { seriousViolations } from '../helpers/axe.js'
 
 const SHOTS = path.resolve('test-results/screenshots')
 const PHONE = { width: 360, height: 740 }
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const PHOTOS = 30
 
 let t: TestNode
@@ -56,13 +55,6 @@ async function open (url: string, c: BrowserContext = ctx): Promise<{ page: Page
   page.on('request', (r) => { const u = new URL(r.url()); requests.push(u.pathname + u.search) })
   await page.goto(url, { waitUntil: 'load' })
   return { page, requests }
-}
-
-async function seriousViolations (page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }))
-  return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`)
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
