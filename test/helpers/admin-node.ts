@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { startTestNode, type TestNode } from './test-node.js'
+import { AdminClient } from './admin-client.js'
 import { tempDir } from './temp-dir.js'
 import { adminPage, type AdminRouterOptions } from '../../web/admin/admin-router.js'
 
@@ -28,4 +29,14 @@ const noWifi = {
   scan: async () => [],
   join: async () => { /* a fake radio: joins nothing */ },
   setHotspot: async () => { /* a fake radio: no hotspot */ }
+}
+
+/** A node with the admin page, an organiser logged in to it, and one new drive of theirs. */
+export async function startAdminWithDrive (title: string, description = ''): Promise<{ n: TestNode, c: AdminClient, key: string }> {
+  const n = await startAdminNode()
+  const c = new AdminClient(n.url)
+  const login = await c.login(PASSWORD)
+  if (login.status !== 303) throw new Error(`logging in answered ${login.status}`)
+  const key: string = (await c.post('/admin/drives', { title, description }, { accept: 'application/json' })).json().key
+  return { n, c, key }
 }

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fs from 'node:fs'
 import path from 'node:path'
-import { startAdminNode, PASSWORD } from '../../helpers/admin-node.js'
+import { startAdminNode, startAdminWithDrive, PASSWORD } from '../../helpers/admin-node.js'
 import { AdminClient } from '../../helpers/admin-client.js'
 import { removeTempDirs, tempDir, until } from '../../helpers/temp-dir.js'
 import { startTestNode, type TestNode } from '../../helpers/test-node.js'
@@ -31,10 +31,7 @@ describe('a mistake on a form keeps what was typed and says what to fix next to 
   let c: AdminClient
   let key: string
   beforeAll(async () => {
-    n = await startAdminNode()
-    c = new AdminClient(n.url)
-    await c.login(PASSWORD)
-    key = (await c.post('/admin/drives', { title: 'Talks' }, { accept: 'application/json' })).json().key
+    ;({ n, c, key } = await startAdminWithDrive('Talks'))
     await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'a.txt', source: Buffer.from('a') }, { name: 'b.txt', source: Buffer.from('b') }])
   })
   afterAll(() => n.close())
@@ -231,10 +228,7 @@ describe('a drive\'s files as folders', () => {
   let c: AdminClient
   let key: string
   beforeAll(async () => {
-    n = await startAdminNode()
-    c = new AdminClient(n.url)
-    await c.login(PASSWORD)
-    key = (await c.post('/admin/drives', { title: 'Album' }, { accept: 'application/json' })).json().key
+    ;({ n, c, key } = await startAdminWithDrive('Album'))
     await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [
       { name: 'album/day 1/a.txt', source: Buffer.from('a') }, { name: 'album/b.txt', source: Buffer.from('b') }, { name: 'top.txt', source: Buffer.from('t') }
     ])

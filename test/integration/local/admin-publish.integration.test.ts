@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { Readable } from 'node:stream'
 import crypto from 'node:crypto'
-import { startAdminNode, PASSWORD } from '../../helpers/admin-node.js'
+import { startAdminNode, startAdminWithDrive, PASSWORD } from '../../helpers/admin-node.js'
 import { AdminClient } from '../../helpers/admin-client.js'
 import { removeTempDirs, tempDir } from '../../helpers/temp-dir.js'
 import type { TestNode } from '../../helpers/test-node.js'
@@ -15,11 +15,7 @@ let c: AdminClient
 let key: string
 
 beforeAll(async () => {
-  n = await startAdminNode()
-  c = new AdminClient(n.url)
-  expect((await c.login(PASSWORD)).status).toBe(303)
-  const res = await c.post('/admin/drives', { title: 'Festival', description: 'Photos and talks' }, { accept: 'application/json' })
-  key = res.json().key
+  ;({ n, c, key } = await startAdminWithDrive('Festival', 'Photos and talks'))
 })
 afterAll(async () => { await n.close(); await removeTempDirs() })
 

@@ -1,8 +1,8 @@
 // File and folder names uploaded through the admin page arrive byte for byte, in every language the portal
 // speaks: the name a browser sends is the name every mirror and phone sees.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startAdminNode, PASSWORD } from '../../helpers/admin-node.js'
-import { AdminClient } from '../../helpers/admin-client.js'
+import { startAdminWithDrive } from '../../helpers/admin-node.js'
+import type { AdminClient } from '../../helpers/admin-client.js'
 import { removeTempDirs } from '../../helpers/temp-dir.js'
 import type { TestNode } from '../../helpers/test-node.js'
 
@@ -19,10 +19,7 @@ let c: AdminClient
 let key: string
 
 beforeAll(async () => {
-  n = await startAdminNode()
-  c = new AdminClient(n.url)
-  expect((await c.login(PASSWORD)).status).toBe(303)
-  key = (await c.post('/admin/drives', { title: 'Noms', description: '' }, { accept: 'application/json' })).json().key
+  ;({ n, c, key } = await startAdminWithDrive('Noms'))
 })
 afterAll(async () => { await n.close(); await removeTempDirs() })
 
