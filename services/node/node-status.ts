@@ -1,10 +1,9 @@
 // The node's state as the status API, the portal's live view and systemd's STATUS= line describe it.
-import fs from 'node:fs/promises'
 import type { NodeContext } from './node-context.js'
 import { PROTOCOL_VERSION } from '../replication/catalogue-channel.js'
 import { formatSize } from '../config/size.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
-import { diskFull } from '../storage/disk-space.js'
+import { diskFigures, diskFull } from '../storage/disk-space.js'
 import type { Region } from '../mirror/region-placement.js'
 
 export interface DriveStatus {
@@ -85,11 +84,9 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
     const publisher = region.publisher.get(key)
     if (holdersOf(key).filter(n => n !== publisher).length < mirror.copies) atRisk++
   }
-  let free: number | null = null
-  try {
-    const st = await fs.statfs(config.data)
-    free = st.bavail * st.bsize
-  } catch { /* free space unknown: reported as null */ }
+  // One look at the card serves both figures: free space as it is, and what mirrors may still use of it.
+  const card = await diskFigures(config.data)
+  const free = card?.free ?? null
   return {
     node: {
       key: library.nodeKey,
@@ -118,7 +115,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
       perDriveCap: ctx.settings.maxDriveBytes,
       free,
       reserve: mirror.settings.reserveBytes ?? 0,
-      full: diskFull(free === null ? null : await library.freeBytes(), mirror.settings.reserveBytes ?? 0)
+      full: diskFull(await library.freeBytes(card), mirror.settings.reserveBytes ?? 0)
     },
     evictions: mirror.evictions.slice(-10),
     update: ctx.updates?.update ?? { current: ctx.appVersion, available: null, state: 'none', lastResult: null }

@@ -171,7 +171,7 @@ export class LibraryDrive extends Resource {
 
   private onAppend (): void {
     this.emit('update', this.drive.version)
-    this.recountToLatest().catch((err) => { if (!this.closed) log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`) })
+    this.recountToLatest().catch((err) => { if (!this.isClosing) log.warn(`${this.id.slice(0, 8)}: recount failed: ${err.message}`) })
   }
 
   /**
@@ -180,7 +180,7 @@ export class LibraryDrive extends Resource {
    */
   private recountToLatest (): Promise<void> {
     this.recount ??= (async () => {
-      while (this.countedVersion !== this.drive.version && !this.closed) await this.count()
+      while (this.countedVersion !== this.drive.version && !this.isClosing) await this.count()
     })().finally(() => { this.recount = null })
     return this.recount
   }

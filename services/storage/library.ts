@@ -7,7 +7,7 @@ import CoreStorage from 'hypercore-storage'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
-import { Ballast, BALLAST_BYTES, diskFigures, diskReserve } from './disk-space.js'
+import { Ballast, BALLAST_BYTES, diskFigures, diskReserve, type DiskFigures } from './disk-space.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DATA_IN_USE, DATA_NOT_WRITABLE, DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull, type PortalError } from '../errors.js'
 import { logger } from '../log.js'
@@ -111,8 +111,8 @@ export class Library extends Resource {
   }
 
   /** Free bytes on the card for drives: the room of a ballast given back to open the store does not count. */
-  async freeBytes (): Promise<number | null> {
-    const disk = await diskFigures(this.dataDir)
+  async freeBytes (read?: DiskFigures | null): Promise<number | null> {
+    const disk = read === undefined ? await diskFigures(this.dataDir) : read
     if (!disk) return null
     return await this.ballast.held() ? disk.free : Math.max(0, disk.free - BALLAST_BYTES)
   }
