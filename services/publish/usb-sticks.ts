@@ -11,7 +11,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
-import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
+import { BAD_PATH, BAD_REQUEST, CodedError, NOT_FOUND, asDiskFull, type ErrorDetails } from '../errors.js'
 import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -33,6 +33,8 @@ export interface UsbJob {
   failed: string[]
   state: 'running' | 'done' | 'failed'
   error?: string
+  /** The failure's reason and values, so the USB page can word it in the organiser's language. */
+  errorDetails?: ErrorDetails
   driveKey?: string
   /** An export's data reached the stick itself (not only the page cache): it is safe to pull out. */
   synced?: boolean
@@ -218,6 +220,7 @@ export class UsbSticks extends Resource {
     }, (err) => {
       job.state = 'failed'
       job.error = (err as Error).message
+      if (err instanceof CodedError) job.errorDetails = err.details
       log.error(`${job.kind} failed: ${job.what}: ${job.error}`)
     }).finally(() => this.running.delete(running))
     this.running.add(running)

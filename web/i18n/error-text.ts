@@ -112,6 +112,11 @@ export function errorText (err: unknown, tr: AdminTranslator): string {
   return tr.t(key, errorParams(err))
 }
 
+/** The same for an error kept as its message and details (a USB job that failed earlier). */
+export function keptErrorText (message: string, details: ErrorDetails | undefined, tr: AdminTranslator): string {
+  return errorText(new CodedError('KEPT', message, details), tr)
+}
+
 /** An error thrown by the web layer itself, its English message taken from the table, so the two cannot drift. */
 export function coded (make: ErrorFactory, reason: ErrorReason, details: Omit<ErrorDetails, 'reason'> = {}): PortalError {
   const vars = Object.fromEntries(Object.entries(details).filter((e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number'))

@@ -13,6 +13,8 @@ import type { TestNode } from '../../helpers/test-node.js'
 import { NetdServer } from '../../../services/netd/netd-server.js'
 import { NetdClient } from '../../../services/netd/netd-client.js'
 import { WifiAdapter } from '../../../services/wifi/wifi-adapter.js'
+import { canMount, mountSmallDisk, type SmallDisk } from '../../helpers/small-disk.js'
+import { until } from '../../helpers/until.js'
 
 afterAll(removeTempDirs)
 
@@ -198,5 +200,41 @@ describe('/admin says what went wrong in the organiser’s language, next to the
     await c.get('/admin/wifi')
     const refused = await c.post('/admin/wifi/join', { ssid: 'Home', password: 'wrong password' })
     expect(decode(errorFor(refused.text, 'ssid'))).toBe('Wi-Fi join failed: "Home" did not accept the connection within 45 s. Check the password, and that the network is in range.')
+  })
+})
+
+describe.skipIf(!canMount())('a USB export that fills the stick says so on the USB page in the organiser’s language', () => {
+  let n: TestNode
+  let c: AdminClient
+  let disk: SmallDisk
+
+  beforeAll(async () => {
+    disk = await mountSmallDisk('1M')
+    await fs.mkdir(path.join(disk.dir, 'TINY'))
+    await fs.writeFile(path.join(disk.dir, 'TINY', 'readme.txt'), 'a small stick')
+    n = await startAdminNode({ admin: { usbRoots: [disk.dir], usbMountsOnly: false } })
+    c = new AdminClient(n.url)
+    await c.login(PASSWORD)
+  })
+  afterAll(async () => {
+    await n?.close()
+    disk?.unmount()
+  })
+
+  it('es and ar: the failed job reads in that language; jobs.json keeps the English error and its reason', async () => {
+    const key = (await c.post('/admin/drives', { title: 'Grande' }, { accept: 'application/json' })).json().key
+    await c.get(`/admin/drives/${key}`)
+    const up = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'big.bin', source: Buffer.alloc(3 * 1024 * 1024, 7) }])
+    expect(up.status, up.body).toBe(200)
+    const stick = /name="stick" value="([^"]+)"/.exec((await c.get('/admin/usb')).text)![1]
+    const started = await c.post('/admin/usb/export', { stick, drive: key, folder: 'copy' }, { accept: 'application/json' })
+    expect(started.status, started.text).toBe(200)
+    const job = await until(async () => {
+      const j = (await c.get('/admin/usb/jobs.json')).json().jobs.find((j: any) => j.id === started.json().job)
+      return j.state === 'running' ? null : j
+    }, { what: 'the export to stop' })
+    expect(job).toMatchObject({ state: 'failed', error: 'The USB stick is full: the export stopped. Use a larger stick.', errorDetails: { reason: 'stickFull' } })
+    expect((await c.get('/admin/usb', { 'accept-language': 'es' })).text).toContain('La memoria USB está llena: la exportación se detuvo. Usa una memoria más grande.')
+    expect((await c.get('/admin/usb', { 'accept-language': 'ar' })).text).toContain('ذاكرة USB ممتلئة: توقف التصدير. استخدم ذاكرة أكبر.')
   })
 })
