@@ -9,6 +9,7 @@ import { overviewBody, blockConfirmBody, capsConfirmBody, sizeText } from './man
 import { wantsJson } from './request-checks.js'
 import type { FormState } from './form-state.js'
 import { coded } from '../i18n/error-text.js'
+import { adminTranslator } from '../i18n/admin-language.js'
 
 export function manageRoutes (kit: AdminKit): Router {
   const { ctx } = kit
@@ -105,7 +106,8 @@ export function manageRoutes (kit: AdminKit): Router {
     const evict = mirror.wouldEvict(caps)
     if (evict.length && field(req, 'confirm') !== 'yes') {
       if (wantsJson(req)) {
-        res.status(409).json({ error: { code: 'CONFIRM', message: t('capsConfirmTitle', { n: evict.length }) }, evict })
+        const n = evict.length
+        res.status(409).json({ error: { code: 'CONFIRM', message: adminTranslator('en').t('capsConfirmTitle', { n }) }, message: t('capsConfirmTitle', { n }), evict })
         return
       }
       kit.render(res, t('caps'), capsConfirmBody(t, { maxDrive: field(req, 'maxDrive'), maxTotal: field(req, 'maxTotal') }, evict, kit.session(res).csrf))

@@ -56,7 +56,9 @@ const cases = [
     joinRefused: '«Home» no aceptó la conexión en 45 s. Comprueba la contraseña y que la red esté al alcance.',
     outOfRange: 'El cambio de Wi-Fi falló. NetworkManager dijo: Connection activation failed: The Wi-Fi network could not be found',
     ssidLength: 'El nombre de la red (SSID) debe tener de 1 a 32 bytes.',
-    pageTitle: '<h1>No funcionó</h1>'
+    pageTitle: '<h1>No funcionó</h1>',
+    lockout: 'Demasiados intentos fallidos desde este dispositivo. Espera 15 min y vuelve a probar.',
+    noFile: 'No hay ningún archivo /missing.txt en este disco.'
   },
   {
     lang: 'ar',
@@ -71,7 +73,9 @@ const cases = [
     joinRefused: 'لم تقبل «Home» الاتصال خلال 45 ثانية. تحقّق من كلمة المرور ومن أن الشبكة في النطاق.',
     outOfRange: 'فشل تغيير Wi-Fi. قال NetworkManager: Connection activation failed: The Wi-Fi network could not be found',
     ssidLength: 'يجب أن يكون اسم الشبكة (SSID) من 1 إلى 32 بايت.',
-    pageTitle: 'dir="rtl"'
+    pageTitle: 'dir="rtl"',
+    lockout: 'محاولات دخول فاشلة كثيرة من هذا الجهاز. انتظر 15 دقيقة ثم حاول مجددًا.',
+    noFile: 'لا يوجد ملف /missing.txt في هذا القرص.'
   }
 ]
 
@@ -121,6 +125,21 @@ describe('/admin says what went wrong in the organiser’s language, next to the
       expect(res.status).toBe(401)
       expect(errorFor(res.text, 'password')).toMatch(x.triesLeft)
       expect(res.text).toContain('name="next" value="/admin/usb"')
+    })
+
+    it(`${x.lang}: after the last wrong password, the lock-out page says how long to wait`, async () => {
+      const phone = new AdminClient(n.url, { localAddress: x.from.replace(/\d+$/, (d) => String(Number(d) + 10)) })
+      await phone.get('/admin/login', h)
+      for (let i = 0; i < 5; i++) expect((await phone.post('/admin/login', { password: 'not the password' }, h)).status).toBe(401)
+      const locked = await phone.post('/admin/login', { password: 'not the password' }, h)
+      expect(locked.status).toBe(429)
+      expect(locked.text).toContain(`<p>${x.lockout}</p>`)
+    })
+
+    it(`${x.lang}: a visitor asking for a file the drive does not have is told so in that language`, async () => {
+      const res = await fetch(`${n.url}/d/${key}/missing.txt`, { headers: h })
+      expect(res.status).toBe(404)
+      expect(await res.text()).toBe(`${x.noFile}\n`)
     })
 
     it(`${x.lang}: a new password that is too short, or typed differently twice, is refused next to its field`, async () => {
