@@ -79,7 +79,9 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
         status.textContent = say('done', res.files.length)
         setTimeout(function () { location.reload() }, 600)
       } else {
-        // The answer's top-level message is in the organiser's language; error.message stays English for scripts.
+        // A full bar beside a refusal would read as "sent". The answer's top-level message is in the organiser's
+        // language; error.message stays English for scripts.
+        bar.hidden = true
         status.textContent = res.message || (res.error && res.error.message) || say('failed', xhr.status)
       }
     }
