@@ -283,7 +283,8 @@ const en = {
   errNetdBadRequest: 'The Wi-Fi helper p2p-portal-netd did not understand the request.',
   errNetdClosed: 'The Wi-Fi helper p2p-portal-netd closed the connection without answering.',
   errNetdInternal: 'The Wi-Fi helper p2p-portal-netd hit an internal error; see its journal.',
-  errNetdShuttingDown: 'The Wi-Fi request was abandoned: the portal is shutting down.'
+  errNetdShuttingDown: 'The Wi-Fi request was abandoned: the portal is shutting down.',
+  errRangeNotSatisfiable: 'Requested range not satisfiable: the file has {size} bytes.'
 }
 
 export type AdminKey = keyof typeof en
@@ -569,7 +570,8 @@ const es: AdminStrings = {
   errNetdBadRequest: 'El asistente Wi-Fi p2p-portal-netd no entendió la petición.',
   errNetdClosed: 'El asistente Wi-Fi p2p-portal-netd cerró la conexión sin responder.',
   errNetdInternal: 'El asistente Wi-Fi p2p-portal-netd tuvo un error interno; mira su registro.',
-  errNetdShuttingDown: 'La petición Wi-Fi se abandonó: el portal se está apagando.'
+  errNetdShuttingDown: 'La petición Wi-Fi se abandonó: el portal se está apagando.',
+  errRangeNotSatisfiable: 'El fragmento pedido no existe: el archivo tiene {size} bytes.'
 }
 
 const fr: AdminStrings = {
@@ -852,7 +854,8 @@ const fr: AdminStrings = {
   errNetdBadRequest: 'L’assistant Wi-Fi p2p-portal-netd n’a pas compris la demande.',
   errNetdClosed: 'L’assistant Wi-Fi p2p-portal-netd a fermé la connexion sans répondre.',
   errNetdInternal: 'L’assistant Wi-Fi p2p-portal-netd a rencontré une erreur interne ; voyez son journal.',
-  errNetdShuttingDown: 'La demande Wi-Fi a été abandonnée : le portail s’arrête.'
+  errNetdShuttingDown: 'La demande Wi-Fi a été abandonnée : le portail s’arrête.',
+  errRangeNotSatisfiable: 'La plage demandée n’existe pas : le fichier fait {size} octets.'
 }
 
 const ar: AdminStrings = {
@@ -1135,7 +1138,8 @@ const ar: AdminStrings = {
   errNetdBadRequest: 'لم يفهم مساعد Wi-Fi ‏p2p-portal-netd الطلب.',
   errNetdClosed: 'أغلق مساعد Wi-Fi ‏p2p-portal-netd الاتصال دون أن يُجيب.',
   errNetdInternal: 'واجه مساعد Wi-Fi ‏p2p-portal-netd خطأً داخليًا؛ راجع سجلّه.',
-  errNetdShuttingDown: 'أُلغي طلب Wi-Fi: البوابة تتوقف عن العمل.'
+  errNetdShuttingDown: 'أُلغي طلب Wi-Fi: البوابة تتوقف عن العمل.',
+  errRangeNotSatisfiable: 'الجزء المطلوب غير موجود: حجم الملف {size} بايت.'
 }
 
 export const ADMIN_STRINGS: Record<Lang, AdminStrings> = { en, es, fr, ar }

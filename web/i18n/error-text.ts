@@ -85,7 +85,8 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdBadRequest: 'errNetdBadRequest',
   netdClosed: 'errNetdClosed',
   netdInternal: 'errNetdInternal',
-  netdShuttingDown: 'errNetdShuttingDown'
+  netdShuttingDown: 'errNetdShuttingDown',
+  rangeNotSatisfiable: 'errRangeNotSatisfiable'
 }
 
 /** The key of the organiser's table an error is worded by, or null when it keeps its own message. */

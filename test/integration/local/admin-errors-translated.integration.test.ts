@@ -58,7 +58,8 @@ const cases = [
     ssidLength: 'El nombre de la red (SSID) debe tener de 1 a 32 bytes.',
     pageTitle: '<h1>No funcionó</h1>',
     lockout: 'Demasiados intentos fallidos desde este dispositivo. Espera 15 min y vuelve a probar.',
-    noFile: 'No hay ningún archivo /missing.txt en este disco.'
+    noFile: 'No hay ningún archivo /missing.txt en este disco.',
+    badRange: 'El fragmento pedido no existe: el archivo tiene 5 bytes.'
   },
   {
     lang: 'ar',
@@ -75,7 +76,8 @@ const cases = [
     ssidLength: 'يجب أن يكون اسم الشبكة (SSID) من 1 إلى 32 بايت.',
     pageTitle: 'dir="rtl"',
     lockout: 'محاولات دخول فاشلة كثيرة من هذا الجهاز. انتظر 15 دقيقة ثم حاول مجددًا.',
-    noFile: 'لا يوجد ملف /missing.txt في هذا القرص.'
+    noFile: 'لا يوجد ملف /missing.txt في هذا القرص.',
+    badRange: 'الجزء المطلوب غير موجود: حجم الملف 5 بايت.'
   }
 ]
 
@@ -105,6 +107,9 @@ describe('/admin says what went wrong in the organiser’s language, next to the
     c = new AdminClient(n.url)
     await c.login(PASSWORD)
     key = (await c.post('/admin/drives', { title: 'Errores' }, { accept: 'application/json' })).json().key
+    await c.get(`/admin/drives/${key}`)
+    const hello = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'hello.txt', source: Buffer.from('hello') }])
+    if (hello.status !== 200) throw new Error(`upload answered ${hello.status}: ${hello.body}`)
   })
 
   afterAll(async () => {
@@ -136,10 +141,17 @@ describe('/admin says what went wrong in the organiser’s language, next to the
       expect(locked.text).toContain(`<p>${x.lockout}</p>`)
     })
 
-    it(`${x.lang}: a visitor asking for a file the drive does not have is told so in that language`, async () => {
+    it(`${x.lang}: a visitor asking for a file the drive does not have, or past its end, is told so in that language`, async () => {
       const res = await fetch(`${n.url}/d/${key}/missing.txt`, { headers: h })
       expect(res.status).toBe(404)
       expect(await res.text()).toBe(`${x.noFile}\n`)
+      // Twice: the second answer comes from the front door's in-memory path.
+      for (let i = 0; i < 2; i++) {
+        const range = await fetch(`${n.url}/d/${key}/hello.txt`, { headers: { ...h, range: 'bytes=100-200' } })
+        expect(range.status).toBe(416)
+        expect(range.headers.get('content-range')).toBe('bytes */5')
+        expect(await range.text()).toBe(`${x.badRange}\n`)
+      }
     })
 
     it(`${x.lang}: a new password that is too short, or typed differently twice, is refused next to its field`, async () => {
