@@ -53,8 +53,8 @@ export type ErrorReason =
   | 'nmcliMissing' | 'networkManagerStopped' | 'nmcliTimeout' | 'nmcliFailed' | 'wifiJoinRefused'
   | 'netdMissing' | 'netdPermission' | 'netdUnreachable' | 'netdTimeout' | 'netdBadReply' | 'netdBadRequest'
   | 'netdClosed' | 'netdInternal' | 'netdShuttingDown'
-  // a visitor's request (web/drive-files)
-  | 'rangeNotSatisfiable'
+  // a visitor's request (web/drive-files, an address nothing answers)
+  | 'rangeNotSatisfiable' | 'nothingHere'
 
 /** What an error carries besides its message: its reason, the form field it is about, and the reason's values. */
 export interface ErrorDetails {

@@ -284,7 +284,8 @@ const en = {
   errNetdClosed: 'The Wi-Fi helper p2p-portal-netd closed the connection without answering.',
   errNetdInternal: 'The Wi-Fi helper p2p-portal-netd hit an internal error; see its journal.',
   errNetdShuttingDown: 'The Wi-Fi request was abandoned: the portal is shutting down.',
-  errRangeNotSatisfiable: 'Requested range not satisfiable: the file has {size} bytes.'
+  errRangeNotSatisfiable: 'Requested range not satisfiable: the file has {size} bytes.',
+  errNothingHere: 'Not found: there is nothing at this address.'
 }
 
 export type AdminKey = keyof typeof en
@@ -571,7 +572,8 @@ const es: AdminStrings = {
   errNetdClosed: 'El asistente Wi-Fi p2p-portal-netd cerró la conexión sin responder.',
   errNetdInternal: 'El asistente Wi-Fi p2p-portal-netd tuvo un error interno; mira su registro.',
   errNetdShuttingDown: 'La petición Wi-Fi se abandonó: el portal se está apagando.',
-  errRangeNotSatisfiable: 'El fragmento pedido no existe: el archivo tiene {size} bytes.'
+  errRangeNotSatisfiable: 'El fragmento pedido no existe: el archivo tiene {size} bytes.',
+  errNothingHere: 'No encontrado: no hay nada en esta dirección.'
 }
 
 const fr: AdminStrings = {
@@ -855,7 +857,8 @@ const fr: AdminStrings = {
   errNetdClosed: 'L’assistant Wi-Fi p2p-portal-netd a fermé la connexion sans répondre.',
   errNetdInternal: 'L’assistant Wi-Fi p2p-portal-netd a rencontré une erreur interne ; voyez son journal.',
   errNetdShuttingDown: 'La demande Wi-Fi a été abandonnée : le portail s’arrête.',
-  errRangeNotSatisfiable: 'La plage demandée n’existe pas : le fichier fait {size} octets.'
+  errRangeNotSatisfiable: 'La plage demandée n’existe pas : le fichier fait {size} octets.',
+  errNothingHere: 'Introuvable : il n’y a rien à cette adresse.'
 }
 
 const ar: AdminStrings = {
@@ -1139,7 +1142,8 @@ const ar: AdminStrings = {
   errNetdClosed: 'أغلق مساعد Wi-Fi ‏p2p-portal-netd الاتصال دون أن يُجيب.',
   errNetdInternal: 'واجه مساعد Wi-Fi ‏p2p-portal-netd خطأً داخليًا؛ راجع سجلّه.',
   errNetdShuttingDown: 'أُلغي طلب Wi-Fi: البوابة تتوقف عن العمل.',
-  errRangeNotSatisfiable: 'الجزء المطلوب غير موجود: حجم الملف {size} بايت.'
+  errRangeNotSatisfiable: 'الجزء المطلوب غير موجود: حجم الملف {size} بايت.',
+  errNothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.'
 }
 
 export const ADMIN_STRINGS: Record<Lang, AdminStrings> = { en, es, fr, ar }

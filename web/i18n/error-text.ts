@@ -86,7 +86,8 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdClosed: 'errNetdClosed',
   netdInternal: 'errNetdInternal',
   netdShuttingDown: 'errNetdShuttingDown',
-  rangeNotSatisfiable: 'errRangeNotSatisfiable'
+  rangeNotSatisfiable: 'errRangeNotSatisfiable',
+  nothingHere: 'errNothingHere'
 }
 
 /** The key of the organiser's table an error is worded by, or null when it keeps its own message. */

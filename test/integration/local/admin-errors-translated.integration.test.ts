@@ -59,7 +59,8 @@ const cases = [
     pageTitle: '<h1>No funcionó</h1>',
     lockout: 'Demasiados intentos fallidos desde este dispositivo. Espera 15 min y vuelve a probar.',
     noFile: 'No hay ningún archivo /missing.txt en este disco.',
-    badRange: 'El fragmento pedido no existe: el archivo tiene 5 bytes.'
+    badRange: 'El fragmento pedido no existe: el archivo tiene 5 bytes.',
+    nothingHere: 'No encontrado: no hay nada en esta dirección.'
   },
   {
     lang: 'ar',
@@ -77,7 +78,8 @@ const cases = [
     pageTitle: 'dir="rtl"',
     lockout: 'محاولات دخول فاشلة كثيرة من هذا الجهاز. انتظر 15 دقيقة ثم حاول مجددًا.',
     noFile: 'لا يوجد ملف /missing.txt في هذا القرص.',
-    badRange: 'الجزء المطلوب غير موجود: حجم الملف 5 بايت.'
+    badRange: 'الجزء المطلوب غير موجود: حجم الملف 5 بايت.',
+    nothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.'
   }
 ]
 
@@ -141,10 +143,13 @@ describe('/admin says what went wrong in the organiser’s language, next to the
       expect(locked.text).toContain(`<p>${x.lockout}</p>`)
     })
 
-    it(`${x.lang}: a visitor asking for a file the drive does not have, or past its end, is told so in that language`, async () => {
+    it(`${x.lang}: a visitor asking for an address nothing answers, a file the drive does not have, or past its end, is told so in that language`, async () => {
       const res = await fetch(`${n.url}/d/${key}/missing.txt`, { headers: h })
       expect(res.status).toBe(404)
       expect(await res.text()).toBe(`${x.noFile}\n`)
+      const nowhere = await fetch(`${n.url}/nowhere`, { headers: h })
+      expect(nowhere.status).toBe(404)
+      expect(await nowhere.text()).toBe(`${x.nothingHere}\n`)
       // Twice: the second answer comes from the front door's in-memory path.
       for (let i = 0; i < 2; i++) {
         const range = await fetch(`${n.url}/d/${key}/hello.txt`, { headers: { ...h, range: 'bytes=100-200' } })
