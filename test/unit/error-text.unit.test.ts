@@ -8,7 +8,8 @@ import * as errors from '../../services/errors.js'
 import { BAD_REQUEST, PortalError, WIFI_FAILED, type ErrorReason } from '../../services/errors.js'
 import { ADMIN_STRINGS } from '../../web/i18n/admin-strings.js'
 import { adminTranslator } from '../../web/i18n/admin-language.js'
-import { ERROR_KEYS, coded, errorText } from '../../web/i18n/error-text.js'
+import { ERROR_KEYS, UPDATE_ERROR_KEYS, coded, errorText, keptErrorText } from '../../web/i18n/error-text.js'
+import { UpdateError } from '../../services/update/update-error.js'
 import { errorView } from '../../web/server/error-handler.js'
 import { LANGUAGES } from '../../web/i18n/strings.js'
 import { checkNew } from '../../web/admin/admin-password.js'
@@ -61,8 +62,8 @@ describe('error messages in four languages', () => {
     expect(callsWithoutReason()).toEqual([])
   })
 
-  it('every reason has words in every language, with the same placeholders as the English', () => {
-    for (const [reason, key] of Object.entries(ERROR_KEYS)) {
+  it('every reason, and every update code, has words in every language, with the same placeholders as the English', () => {
+    for (const [reason, key] of [...Object.entries(ERROR_KEYS), ...Object.entries(UPDATE_ERROR_KEYS)]) {
       const en = ADMIN_STRINGS.en[key]
       for (const lang of LANGUAGES) {
         const text = ADMIN_STRINGS[lang][key]
@@ -113,6 +114,14 @@ describe('error messages in four languages', () => {
     const internal = errorView(new Error('secret stack detail'), adminTranslator('fr'))
     expect(internal.message).not.toMatch(/secret/)
     expect(internal.text).toBe(ADMIN_STRINGS.fr.errInternal)
+  })
+
+  it('an update refused for its code reads in the organiser\'s language, as an error or as the watcher kept it', () => {
+    const older = new UpdateError('RELEASE_DOWNGRADE', 'Release 1.0.0 is older than the running 1.2.0: updates never go back silently.', { version: '1.0.0', running: '1.2.0' })
+    expect(errorText(older, adminTranslator('en'))).toBe(older.message)
+    expect(errorText(older, adminTranslator('fr'))).toBe('Cette version n’est pas plus récente que celle en service : les mises à jour ne font qu’avancer.')
+    expect(keptErrorText(older.message, undefined, adminTranslator('ar'), 'RELEASE_DOWNGRADE')).toBe('هذا الإصدار ليس أحدث من الإصدار العامل: التحديثات تتقدم فقط.')
+    expect(keptErrorText('Something else.', undefined, adminTranslator('es'), 'NOT_AN_UPDATE_CODE')).toBe('Something else.')
   })
 
   it('a reason crosses the Wi-Fi helper\'s socket as plain values only', () => {

@@ -285,7 +285,18 @@ const en = {
   errNetdInternal: 'The Wi-Fi helper p2p-portal-netd hit an internal error; see its journal.',
   errNetdShuttingDown: 'The Wi-Fi request was abandoned: the portal is shutting down.',
   errRangeNotSatisfiable: 'Requested range not satisfiable: the file has {size} bytes.',
-  errNothingHere: 'Not found: there is nothing at this address.'
+  errNothingHere: 'Not found: there is nothing at this address.',
+  errReleaseWrongKey: 'This release does not come from the configured release key, so it was not used.',
+  errReleaseTampered: 'This release does not match its manifest (a file is changed or damaged), so it was not used.',
+  errReleaseBadSignature: 'This release’s signature does not match its manifest, so it was not used.',
+  errReleaseDowngrade: 'This release is not newer than the running version: updates only move forward.',
+  errReleaseTooOld: 'This release cannot update the version this node runs: install an intermediate release, or flash a new image.',
+  errReleaseTruncated: 'This release is incomplete: some of its files have not arrived yet.',
+  errReleaseBadManifest: 'This release’s manifest is not valid, so it was not used.',
+  errReleaseNotFound: 'The release was not found on the release drive.',
+  errReleaseMarkedBad: 'This release failed before and is not tried again.',
+  errReleaseNotReady: 'The update helper has not recovered from an earlier interruption yet: restart it.',
+  errInstallFailed: 'The update could not be installed; the update helper’s journal says why.'
 }
 
 export type AdminKey = keyof typeof en
@@ -573,7 +584,18 @@ const es: AdminStrings = {
   errNetdInternal: 'El asistente Wi-Fi p2p-portal-netd tuvo un error interno; mira su registro.',
   errNetdShuttingDown: 'La petición Wi-Fi se abandonó: el portal se está apagando.',
   errRangeNotSatisfiable: 'El fragmento pedido no existe: el archivo tiene {size} bytes.',
-  errNothingHere: 'No encontrado: no hay nada en esta dirección.'
+  errNothingHere: 'No encontrado: no hay nada en esta dirección.',
+  errReleaseWrongKey: 'Esta versión no viene de la clave de versiones configurada, así que no se usó.',
+  errReleaseTampered: 'Esta versión no coincide con su manifiesto (un archivo cambió o está dañado), así que no se usó.',
+  errReleaseBadSignature: 'La firma de esta versión no coincide con su manifiesto, así que no se usó.',
+  errReleaseDowngrade: 'Esta versión no es más nueva que la que está en marcha: las actualizaciones solo avanzan.',
+  errReleaseTooOld: 'Esta versión no puede actualizar la que tiene este nodo: instala una versión intermedia o graba una imagen nueva.',
+  errReleaseTruncated: 'Esta versión está incompleta: todavía no han llegado algunos de sus archivos.',
+  errReleaseBadManifest: 'El manifiesto de esta versión no es válido, así que no se usó.',
+  errReleaseNotFound: 'No se encontró la versión en el disco de versiones.',
+  errReleaseMarkedBad: 'Esta versión ya falló antes y no se vuelve a probar.',
+  errReleaseNotReady: 'El asistente de actualización aún no se ha recuperado de una interrupción anterior: reinícialo.',
+  errInstallFailed: 'No se pudo instalar la actualización; el registro del asistente de actualización dice por qué.'
 }
 
 const fr: AdminStrings = {
@@ -858,7 +880,18 @@ const fr: AdminStrings = {
   errNetdInternal: 'L’assistant Wi-Fi p2p-portal-netd a rencontré une erreur interne ; voyez son journal.',
   errNetdShuttingDown: 'La demande Wi-Fi a été abandonnée : le portail s’arrête.',
   errRangeNotSatisfiable: 'La plage demandée n’existe pas : le fichier fait {size} octets.',
-  errNothingHere: 'Introuvable : il n’y a rien à cette adresse.'
+  errNothingHere: 'Introuvable : il n’y a rien à cette adresse.',
+  errReleaseWrongKey: 'Cette version ne vient pas de la clé de versions configurée : elle n’a pas été utilisée.',
+  errReleaseTampered: 'Cette version ne correspond pas à son manifeste (un fichier a changé ou est abîmé) : elle n’a pas été utilisée.',
+  errReleaseBadSignature: 'La signature de cette version ne correspond pas à son manifeste : elle n’a pas été utilisée.',
+  errReleaseDowngrade: 'Cette version n’est pas plus récente que celle en service : les mises à jour ne font qu’avancer.',
+  errReleaseTooOld: 'Cette version ne peut pas mettre à jour celle de ce nœud : installez une version intermédiaire, ou flashez une nouvelle image.',
+  errReleaseTruncated: 'Cette version est incomplète : certains de ses fichiers ne sont pas encore arrivés.',
+  errReleaseBadManifest: 'Le manifeste de cette version n’est pas valide : elle n’a pas été utilisée.',
+  errReleaseNotFound: 'La version est introuvable sur le disque des versions.',
+  errReleaseMarkedBad: 'Cette version a déjà échoué et n’est plus essayée.',
+  errReleaseNotReady: 'L’assistant de mise à jour ne s’est pas encore remis d’une interruption précédente : redémarrez-le.',
+  errInstallFailed: 'La mise à jour n’a pas pu être installée ; le journal de l’assistant de mise à jour dit pourquoi.'
 }
 
 const ar: AdminStrings = {
@@ -1143,7 +1176,18 @@ const ar: AdminStrings = {
   errNetdInternal: 'واجه مساعد Wi-Fi ‏p2p-portal-netd خطأً داخليًا؛ راجع سجلّه.',
   errNetdShuttingDown: 'أُلغي طلب Wi-Fi: البوابة تتوقف عن العمل.',
   errRangeNotSatisfiable: 'الجزء المطلوب غير موجود: حجم الملف {size} بايت.',
-  errNothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.'
+  errNothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.',
+  errReleaseWrongKey: 'هذا الإصدار لا يأتي من مفتاح الإصدارات المضبوط، فلم يُستخدم.',
+  errReleaseTampered: 'هذا الإصدار لا يطابق بيانه (ملف تغيّر أو تلف)، فلم يُستخدم.',
+  errReleaseBadSignature: 'توقيع هذا الإصدار لا يطابق بيانه، فلم يُستخدم.',
+  errReleaseDowngrade: 'هذا الإصدار ليس أحدث من الإصدار العامل: التحديثات تتقدم فقط.',
+  errReleaseTooOld: 'لا يستطيع هذا الإصدار تحديث الإصدار الذي تشغّله هذه العقدة: ثبّت إصدارًا وسيطًا، أو اكتب صورة جديدة على البطاقة.',
+  errReleaseTruncated: 'هذا الإصدار غير مكتمل: لم تصل بعض ملفاته بعد.',
+  errReleaseBadManifest: 'بيان هذا الإصدار غير صالح، فلم يُستخدم.',
+  errReleaseNotFound: 'لم يُعثر على الإصدار في قرص الإصدارات.',
+  errReleaseMarkedBad: 'فشل هذا الإصدار من قبل ولن يُجرَّب مجددًا.',
+  errReleaseNotReady: 'لم يتعافَ مساعد التحديث بعد من انقطاع سابق: أعد تشغيله.',
+  errInstallFailed: 'تعذّر تثبيت التحديث؛ سجلّ مساعد التحديث يذكر السبب.'
 }
 
 export const ADMIN_STRINGS: Record<Lang, AdminStrings> = { en, es, fr, ar }

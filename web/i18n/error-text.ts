@@ -5,6 +5,7 @@
 import { CodedError, type ErrorDetails, type ErrorFactory, type ErrorReason, type PortalError } from '../../services/errors.js'
 import { adminTranslator, type AdminTranslator } from './admin-language.js'
 import type { AdminKey } from './admin-strings.js'
+import { UpdateError, type UpdateErrorCode } from '../../services/update/update-error.js'
 
 /** Every reason has words in every language: the Record makes a missing one a type error. */
 export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
@@ -90,8 +91,24 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   nothingHere: 'errNothingHere'
 }
 
+/** Why a release was refused or an install undone: the code already says it, one sentence per code. */
+export const UPDATE_ERROR_KEYS: Record<UpdateErrorCode, AdminKey> = {
+  RELEASE_WRONG_KEY: 'errReleaseWrongKey',
+  RELEASE_TAMPERED: 'errReleaseTampered',
+  RELEASE_BAD_SIGNATURE: 'errReleaseBadSignature',
+  RELEASE_DOWNGRADE: 'errReleaseDowngrade',
+  RELEASE_TOO_OLD: 'errReleaseTooOld',
+  RELEASE_TRUNCATED: 'errReleaseTruncated',
+  RELEASE_BAD_MANIFEST: 'errReleaseBadManifest',
+  RELEASE_NOT_FOUND: 'errReleaseNotFound',
+  RELEASE_MARKED_BAD: 'errReleaseMarkedBad',
+  RELEASE_NOT_READY: 'errReleaseNotReady',
+  INSTALL_FAILED: 'errInstallFailed'
+}
+
 /** The key of the organiser's table an error is worded by, or null when it keeps its own message. */
 export function errorKey (err: unknown): AdminKey | null {
+  if (err instanceof UpdateError) return Object.hasOwn(UPDATE_ERROR_KEYS, err.code) ? UPDATE_ERROR_KEYS[err.code] : null
   if (!(err instanceof CodedError)) return null
   const reason = err.details.reason
   return typeof reason === 'string' && Object.hasOwn(ERROR_KEYS, reason) ? ERROR_KEYS[reason] : null
@@ -114,9 +131,13 @@ export function errorText (err: unknown, tr: AdminTranslator): string {
   return tr.t(key, errorParams(err))
 }
 
-/** The same for an error kept as its message and details (a USB job that failed earlier). */
-export function keptErrorText (message: string, details: ErrorDetails | undefined, tr: AdminTranslator): string {
-  return errorText(new CodedError('KEPT', message, details), tr)
+/**
+ * The same for an error kept as its message and details (a USB job that failed earlier), or as its message and
+ * update code (the release watcher's last result in /api/status).
+ */
+export function keptErrorText (message: string, details: ErrorDetails | undefined, tr: AdminTranslator, code?: string): string {
+  const kept = code !== undefined && Object.hasOwn(UPDATE_ERROR_KEYS, code) ? new UpdateError(code as UpdateErrorCode, message, details) : new CodedError('KEPT', message, details)
+  return errorText(kept, tr)
 }
 
 /** An error thrown by the web layer itself, its English message taken from the table, so the two cannot drift. */
