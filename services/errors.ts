@@ -38,7 +38,7 @@ export type ErrorReason =
   | 'currentPasswordWrong' | 'passwordsDiffer' | 'passwordTooShort' | 'passwordTooLong'
   | 'tooManyLoginsDevice' | 'tooManyLoginsNode'
   | 'needTitle' | 'noFilesChosen' | 'notMultipart' | 'fileTooLarge' | 'tooManyFiles' | 'tooManyFields'
-  | 'tooManyParts' | 'uploadMalformed' | 'uploadInterrupted' | 'noSuchFolder'
+  | 'tooManyParts' | 'uploadMalformed' | 'uploadInterrupted' | 'noSuchFolder' | 'formTooLarge' | 'formUnreadable'
   | 'notFollowed' | 'blockNotConfirmed' | 'ownNotBlockable' | 'driveNowhere'
   | 'sizeNoUnit' | 'sizeUnreadable' | 'capDriveAboveTotal'
   // files and drives (services/storage, services/publish)

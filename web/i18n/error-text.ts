@@ -36,6 +36,8 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   uploadMalformed: 'errUploadMalformed',
   uploadInterrupted: 'errUploadInterrupted',
   noSuchFolder: 'errNoSuchFolder',
+  formTooLarge: 'errFormTooLarge',
+  formUnreadable: 'errFormUnreadable',
   notFollowed: 'errNotFollowed',
   blockNotConfirmed: 'errBlockNotConfirmed',
   ownNotBlockable: 'errOwnNotBlockable',

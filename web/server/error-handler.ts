@@ -1,10 +1,10 @@
 // The one place where typed errors become HTTP status codes and short, user-facing text in the reader's language.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, Response, NextFunction } from 'express'
-import { CodedError, isPortalError, type ErrorCode } from '../../services/errors.js'
+import { BAD_REQUEST, CodedError, isPortalError, type ErrorCode, type ErrorReason, type PortalError } from '../../services/errors.js'
 import { logger } from '../../services/log.js'
 import { pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
-import { errorParams, errorText } from '../i18n/error-text.js'
+import { coded, errorParams, errorText } from '../i18n/error-text.js'
 
 const log = logger('http')
 
@@ -69,12 +69,29 @@ export function errorView (err: unknown, tr: AdminTranslator): ErrorView {
     return { status, code, message: internal, text: tr.lang === 'en' ? internal : tr.t('errInternal') }
   }
   const message = (err as Error).message
-  const view: ErrorView = { status, code, message, text: errorText(err, tr) }
-  if (err instanceof CodedError && err.details.reason !== undefined) {
-    view.reason = err.reason
-    view.params = errorParams(err)
+  // body-parser's refusals (a form too large, unreadable) are not coded: give them their reason here.
+  const worded = isPortalError(err) ? err : bodyError(err) ?? err
+  const view: ErrorView = { status, code, message, text: errorText(worded, tr) }
+  if (worded instanceof CodedError && worded.details.reason !== undefined) {
+    view.reason = worded.reason
+    view.params = errorParams(worded)
   }
   return view
+}
+
+const BODY_REASONS: Record<string, ErrorReason> = {
+  'entity.too.large': 'formTooLarge',
+  'parameters.too.many': 'tooManyFields',
+  'entity.parse.failed': 'formUnreadable',
+  'encoding.unsupported': 'formUnreadable',
+  'charset.unsupported': 'formUnreadable',
+  'request.aborted': 'uploadInterrupted'
+}
+
+function bodyError (err: unknown): PortalError | null {
+  const type = (err as { type?: unknown } | null)?.type
+  // Worded from the table in English too: body-parser's own message ("request entity too large") is jargon.
+  return typeof type === 'string' && Object.hasOwn(BODY_REASONS, type) ? coded(BAD_REQUEST, BODY_REASONS[type]) : null
 }
 
 /**

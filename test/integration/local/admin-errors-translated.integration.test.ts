@@ -60,7 +60,8 @@ const cases = [
     lockout: 'Demasiados intentos fallidos desde este dispositivo. Espera 15 min y vuelve a probar.',
     noFile: 'No hay ningún archivo /missing.txt en este disco.',
     badRange: 'El fragmento pedido no existe: el archivo tiene 5 bytes.',
-    nothingHere: 'No encontrado: no hay nada en esta dirección.'
+    nothingHere: 'No encontrado: no hay nada en esta dirección.',
+    formTooLarge: 'El formulario es demasiado grande: acorta lo que escribiste.'
   },
   {
     lang: 'ar',
@@ -79,7 +80,8 @@ const cases = [
     lockout: 'محاولات دخول فاشلة كثيرة من هذا الجهاز. انتظر 15 دقيقة ثم حاول مجددًا.',
     noFile: 'لا يوجد ملف /missing.txt في هذا القرص.',
     badRange: 'الجزء المطلوب غير موجود: حجم الملف 5 بايت.',
-    nothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.'
+    nothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.',
+    formTooLarge: 'النموذج كبير جدًا: اختصر ما كتبته.'
   }
 ]
 
@@ -167,6 +169,12 @@ describe('/admin says what went wrong in the organiser’s language, next to the
       const differ = await c.post('/admin/password', { current: PASSWORD, password: 'long enough 1', confirm: 'long enough 2' }, h)
       expect(differ.status).toBe(400)
       expect(errorFor(differ.text, 'confirm')).toBe(x.differ)
+    })
+
+    it(`${x.lang}: a form larger than the admin page takes is refused in that language`, async () => {
+      const res = await c.post('/admin/drives', { title: 'x', description: 'y'.repeat(40_000) }, h)
+      expect(res.status).toBe(413)
+      expect(res.text).toContain(`<p>${x.formTooLarge}</p>`)
     })
 
     it(`${x.lang}: a bad key and a cap with no unit are explained next to the field, with what was typed`, async () => {
