@@ -9,6 +9,7 @@ import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { isHidden } from '../../services/storage/library-drive.js'
 import { FILE_NOT_FOUND } from '../../services/errors.js'
+import { coded } from '../i18n/error-text.js'
 import { Resource } from '../../services/lifecycle/resource.js'
 import { DriveFileSender, findDriveFile, type DriveFile, type ServeOptions } from './serve-drive-file.js'
 import type { HotAnswer, HotRequest } from '../server/front-door.js'
@@ -67,7 +68,7 @@ export class DriveFileRoute extends Resource {
     const url = req.url
     if (this.hot(req as HotRequest, res)) return true
     this.serveUrl(req, res, url).then((served) => {
-      if (!served) fail(FILE_NOT_FOUND(`No file ${drivePath(splitDriveUrl(url, '/d/')!.rest)} in this drive.`))
+      if (!served) fail(noFile(drivePath(splitDriveUrl(url, '/d/')!.rest)))
     }, fail)
     return true
   }
@@ -79,7 +80,7 @@ export class DriveFileRoute extends Resource {
       const parts = splitDriveUrl(req.originalUrl, '/d/')
       if (!parts) return next()
       if (!(await this.serveUrl(req, res, req.originalUrl))) {
-        throw FILE_NOT_FOUND(`No file ${drivePath(parts.rest)} in this drive.`)
+        throw noFile(drivePath(parts.rest))
       }
     }
     router.get(/^\/d\//, (req, res, next) => { file(req, res, next).catch(next) })
@@ -107,4 +108,8 @@ export class DriveFileRoute extends Resource {
     await this.sender.send(req, res, file, opts)
     return true
   }
+}
+
+function noFile (name: string) {
+  return coded(FILE_NOT_FOUND, 'noSuchFile', { name })
 }

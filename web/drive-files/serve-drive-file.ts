@@ -6,6 +6,9 @@ import type { LibraryDrive, BlobRef } from '../../services/storage/library-drive
 import { BlockCache } from '../../services/storage/block-cache.js'
 import { ByteBudget } from './byte-budget.js'
 import type { HeadWriter, HotRequest } from '../server/front-door.js'
+import { RANGE_NOT_SATISFIABLE } from '../../services/errors.js'
+import { coded, errorText } from '../i18n/error-text.js'
+import { pickAdminLanguage } from '../i18n/admin-language.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
 const BLOCK_WAIT_MS = 10_000
@@ -117,7 +120,8 @@ function writeHead (req: HotRequest | IncomingMessage, res: HeadWriter, file: Dr
     const ranges = parseRange(size, rangeHeader, { combine: true })
     if (ranges === -1) {
       h.push('Content-Range', `bytes */${size}`, 'Content-Type', 'text/plain; charset=utf-8')
-      res.writeHead(416, h).end('Requested range not satisfiable\n')
+      // Seen by a person only when they open such a URL by hand: in their language like every other error.
+      res.writeHead(416, h).end(errorText(coded(RANGE_NOT_SATISFIABLE, 'rangeNotSatisfiable', { size }), pickAdminLanguage(req)) + '\n')
       return null
     }
     // Several disjoint ranges are optional in HTTP; a plain 200 with the whole file is a valid answer to them.
