@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'DATA_IN_USE'
   | 'DATA_NOT_WRITABLE'
+  | 'NO_HOLDER'
 
 /** An error with a code a program can act on and a message a person can act on. */
 export class CodedError<C extends string> extends Error {
@@ -61,6 +62,8 @@ export const WIFI_FAILED = factory('WIFI_FAILED')
 export const NOT_FOUND = factory('NOT_FOUND')
 export const DATA_IN_USE = factory('DATA_IN_USE')
 export const DATA_NOT_WRITABLE = factory('DATA_NOT_WRITABLE')
+/** A drive this node does not hold, and no node that holds it answered in time. */
+export const NO_HOLDER = factory('NO_HOLDER')
 
 export function isPortalError (err: unknown, code?: ErrorCode): err is PortalError {
   return err instanceof PortalError && (code === undefined || err.code === code)

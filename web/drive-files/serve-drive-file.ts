@@ -5,6 +5,7 @@ import parseRange from 'range-parser'
 import type { LibraryDrive, BlobRef } from '../../services/storage/library-drive.js'
 import { BlockCache } from '../../services/storage/block-cache.js'
 import { ByteBudget } from './byte-budget.js'
+import { NO_HOLDER } from '../../services/errors.js'
 import type { HeadWriter, HotRequest } from '../server/front-door.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
@@ -65,6 +66,9 @@ export class DriveFileSender {
 
   async send (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): Promise<void> {
     if (this.sendCached(req, res, file, opts)) return
+    // Once the head is written only a cut connection can say the bytes did not come: a drive browsed from other
+    // nodes gets its first block before answering, so that no holder in reach is a 503 rather than a hang.
+    if (file.drive.sparse) await firstBlock(req, file)
     const range = writeHead(req, res, file, opts)
     if (!range) return
     const blobs = await file.drive.fileBlobs()
@@ -87,6 +91,19 @@ export class DriveFileSender {
     const core = file.drive.loadedBlobs?.core
     return core ? this.blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
   }
+}
+
+/** Fetches the block a GET starts at, within BLOCK_WAIT_MS, or throws NO_HOLDER. */
+async function firstBlock (req: IncomingMessage, file: DriveFile): Promise<void> {
+  if (!file.blob || file.size === 0 || req.method === 'HEAD' || req.headers['if-none-match'] === file.etag) return
+  const ranges = req.headers.range ? parseRange(file.size, req.headers.range, { combine: true }) : null
+  const start = Array.isArray(ranges) && ranges.length === 1 && (!req.headers['if-range'] || req.headers['if-range'] === file.etag) ? ranges[0].start : 0
+  const none = () => NO_HOLDER('No node that holds this file answered in time: it may have just left. Try again in a moment.')
+  const blobs = await Promise.race([file.drive.fileBlobs(), new Promise(resolve => setTimeout(resolve, BLOCK_WAIT_MS).unref())]) as any
+  if (!blobs) throw none()
+  const at = await blobs.core.seek(file.blob.byteOffset + start, { timeout: BLOCK_WAIT_MS }).catch(() => null)
+  const index = at ? at[0] as number : file.blob.blockOffset
+  if (!await blobs.core.get(index, { timeout: BLOCK_WAIT_MS }).catch(() => null)) throw none()
 }
 
 /**
