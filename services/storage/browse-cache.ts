@@ -33,17 +33,18 @@ export interface BrowseCacheOptions {
   waitMs?: number
 }
 
+/** `lastUsed`: a use counter, not a time: two uses in the same millisecond still have an order. */
 interface Browsed { drive: LibraryDrive, lastUsed: number, ready: Promise<void> }
 
 export class BrowseCache extends Resource {
   private readonly entries = new Map<string, Browsed>()
   private readonly seen = new Set<string>()
+  private uses = 0
   /** Keys with blocks on the card, so that what a stopped node fetched is deleted when it starts again. */
   private readonly state: StateFile<{ keys: string[] }>
   private readonly waitMs: number
-  private enforcing: Promise<void> | null = null
-  private again = false
-  private readonly onDriveAdded = (d: LibraryDrive) => { this.handOver(d.id).catch((err: Error) => log.warn(`handing ${d.id.slice(0, 8)} to the library: ${err.message}`)) }
+  private enforcing: Promise<unknown> | null = null
+  private readonly beforeLibraryOpens = (key: string) => this.handOver(key).catch((err: Error) => log.warn(`handing ${key.slice(0, 8)} to the library: ${err.message}`))
   private readonly onFetched = () => this.enforce()
 
   constructor (private readonly opts: BrowseCacheOptions) {
@@ -69,16 +70,16 @@ export class BrowseCache extends Resource {
   protected override async _open (): Promise<void> {
     await this.state.load()
     // Left by the last run: its figures are gone with it, so its blocks could never be accounted for or evicted.
-    const stale = this.state.value.keys.filter(k => !this.opts.library.has(k))
+    const stale = this.state.value.keys.filter(k => !this.opts.library.has(k) && !this.opts.library.record(k))
     for (const key of stale) await this.purge(new LibraryDrive({ store: this.opts.library.store, key: parseKey(key), own: false, sparse: true }), true)
     if (stale.length) log.info(`deleted the blocks of ${stale.length} drive(s) browsed before the restart`)
     this.state.value.keys = []
     await this.state.flush()
-    this.opts.library.on('drive-added', this.onDriveAdded)
+    this.opts.library.beforeOpen = this.beforeLibraryOpens
   }
 
   protected override async _close (): Promise<void> {
-    this.opts.library.off('drive-added', this.onDriveAdded)
+    if (this.opts.library.beforeOpen === this.beforeLibraryOpens) this.opts.library.beforeOpen = null
     await this.enforcing
     for (const e of this.entries.values()) {
       e.drive.off('fetched', this.onFetched)
@@ -100,12 +101,12 @@ export class BrowseCache extends Resource {
       this.seen.delete(key)
       this.seen.add(key)
       const drive = new LibraryDrive({ store: this.opts.library.store, key: parseKey(key), own: false, sparse: true })
-      const entry: Browsed = { drive, lastUsed: Date.now(), ready: Promise.resolve() }
+      const entry: Browsed = { drive, lastUsed: ++this.uses, ready: Promise.resolve() }
       entry.ready = this.firstOpen(entry)
       this.entries.set(key, entry)
       e = entry
     }
-    e.lastUsed = Date.now()
+    e.lastUsed = ++this.uses
     try {
       await e.ready
     } catch (err) {
@@ -131,18 +132,13 @@ export class BrowseCache extends Resource {
     })
   }
 
-  /** Evicts least recently used drives until the cache is within its bound; the drive used last is kept. */
+  /** Evicts least recently used drives, one at a time, until within the bound; the drive used last is kept. */
   private enforce (): void {
-    if (this.enforcing) { this.again = true; return }
-    this.enforcing = (async () => {
-      do {
-        this.again = false
-        while (this.bytes > this.capBytes && this.entries.size > 1 && !this.isClosing) {
-          const [oldest] = [...this.entries].sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0]
-          await this.evict(oldest)
-        }
-      } while (this.again && !this.isClosing)
-    })().catch((err: Error) => log.warn(`evicting browsed drives: ${err.message}`)).finally(() => { this.enforcing = null })
+    if (this.enforcing || this.bytes <= this.capBytes || this.entries.size <= 1 || this.isClosing) return
+    const [oldest] = [...this.entries].sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0]
+    this.enforcing = this.evict(oldest)
+      .catch((err: Error) => log.warn(`evicting browsed drive ${oldest.slice(0, 8)}: ${err.message}`))
+      .finally(() => { this.enforcing = null; this.enforce() })
   }
 
   /** Deletes a browsed drive's blocks. Returns the bytes it had fetched. */
@@ -169,7 +165,7 @@ export class BrowseCache extends Resource {
     return freed
   }
 
-  /** The library took this drive (placement chose it): its blocks become the mirror's, not deleted. */
+  /** The library is taking this drive (placement chose it): its blocks become the mirror's, not deleted. */
   private async handOver (key: string): Promise<void> {
     const e = this.entries.get(key)
     if (!e) return
