@@ -1,0 +1,95 @@
+// A drive only another node holds, opened from this node's pages on loopback: the card links to it, its
+// folders, file pages, Range answers and downloads come from the holder block by block, this node never counts
+// it as held, and once the holder is gone the pages say so in the visitor's language with a 503.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import crypto from 'node:crypto'
+import { startTestNode, type TestNode } from '../../helpers/test-node.js'
+import { put } from '../../helpers/portal-drive.js'
+import { removeTempDirs, until } from '../../helpers/temp-dir.js'
+
+const MiB = 1024 * 1024
+// 3 MiB of noise, so that a Range from the middle needs blocks the first answer did not bring.
+const FILM = crypto.randomBytes(3 * MiB)
+let holder: TestNode
+let visitor: TestNode
+let key: string
+
+beforeAll(async () => {
+  holder = await startTestNode([['name', 'Holder Pi']])
+  // Takes no drive for the region: what it shows of the holder's drive, it fetches on demand.
+  visitor = await startTestNode([['name', 'Visitor Pi'], ['mirror', 'followed']])
+  const d = await holder.node.library.createOwnDrive({ title: 'Films', description: 'Only on the holder' })
+  await put(d, '/films/film.webm', FILM)
+  await put(d, '/notes.txt', 'Notes about zebras.\n')
+  await d.refresh()
+  key = d.id
+  visitor.node.peers.discovered({ key: holder.node.library.nodeKey, host: '127.0.0.1', port: holder.node.peers.port, name: 'Holder Pi' })
+  await until(() => visitor.node.mirror.seeders(key) === 1, { what: 'the holder\'s offer' })
+}, 60_000)
+
+afterAll(async () => {
+  await visitor?.close()
+  await holder?.close()
+  await removeTempDirs()
+})
+
+const sha = (b: Buffer | Uint8Array) => crypto.createHash('sha256').update(b).digest('hex')
+
+describe('a drive only a nearby node holds', () => {
+  it('has a card that links to it', async () => {
+    const html = await (await fetch(visitor.url + '/')).text()
+    const near = html.slice(html.indexOf('Nearby, not copied here yet'))
+    expect(near).toContain('Films')
+    expect(near).toContain(`href="/drive/${key}/"`)
+  })
+
+  it('opens: its folders, a text file\'s page, on demand from the holder', async () => {
+    const root = await fetch(`${visitor.url}/drive/${key}/`)
+    expect(root.status).toBe(200)
+    const html = await root.text()
+    expect(html).toContain('Films')
+    expect(html).toContain(`/drive/${key}/films/`)
+    const notes = await (await fetch(`${visitor.url}/drive/${key}/notes.txt`)).text()
+    expect(notes).toContain('Notes about zebras.')
+  })
+
+  it('answers a Range from past the middle with exactly those bytes, and a download byte-identical', async () => {
+    const from = 2 * MiB + 12_345
+    const r = await fetch(`${visitor.url}/d/${key}/films/film.webm`, { headers: { Range: `bytes=${from}-` } })
+    expect(r.status).toBe(206)
+    expect(r.headers.get('content-range')).toBe(`bytes ${from}-${FILM.length - 1}/${FILM.length}`)
+    expect(sha(Buffer.from(await r.arrayBuffer()))).toBe(sha(FILM.subarray(from)))
+    const all = await fetch(`${visitor.url}/d/${key}/films/film.webm?download`)
+    expect(all.status).toBe(200)
+    expect(all.headers.get('content-disposition')).toContain('attachment')
+    expect(sha(Buffer.from(await all.arrayBuffer()))).toBe(sha(FILM))
+  })
+
+  it('is not held here: not in drives[], not offered to peers, its copies unchanged, its blocks in the browse cache', async () => {
+    const status = await (await fetch(visitor.url + '/api/status')).json()
+    expect(status.drives.map((d: any) => d.key)).not.toContain(key)
+    const offered = status.available.find((d: any) => d.key === key)
+    expect(offered).toMatchObject({ peers: 1, copies: 1, holders: [holder.node.library.nodeKey] })
+    expect(visitor.node.library.has(key)).toBe(false)
+    expect(visitor.node.peers.peers()[0]).toBeDefined()
+    const held = await (await fetch(holder.url + '/api/status')).json()
+    expect(held.drives.find((d: any) => d.key === key)).toMatchObject({ copies: 1, holders: [holder.node.library.nodeKey] })
+    expect(visitor.node.browse.has(key)).toBe(true)
+    expect(visitor.node.browse.bytes).toBeGreaterThanOrEqual(FILM.length)
+  })
+
+  it('once the holder is gone, says no holder is reachable, with a 503 page in the visitor\'s language', async () => {
+    await holder.close()
+    await until(() => visitor.node.mirror.seeders(key) === 0, { what: 'the holder to be gone', timeout: 20_000 })
+    const en = await fetch(`${visitor.url}/drive/${key}/`)
+    expect(en.status).toBe(503)
+    expect(await en.text()).toContain('none of them can be reached right now')
+    const ar = await fetch(`${visitor.url}/drive/${key}/`, { headers: { 'Accept-Language': 'ar' } })
+    expect(ar.status).toBe(503)
+    const body = await ar.text()
+    expect(body).toContain('dir="rtl"')
+    expect(body).toContain('غير متاح الآن')
+    const file = await fetch(`${visitor.url}/d/${key}/films/film.webm`)
+    expect(file.status).toBe(503)
+  })
+})
