@@ -29,7 +29,7 @@ function libraryWith (bytes: number, localBytes: number, log: string[]): Library
     get: (k: string) => held && k === MIRRORED ? drive : undefined,
     isRelease: () => false,
     blockedKeys: () => [],
-    keepBallast: async () => {},
+    keepBallast: async () => { /* no ballast file: the card here is a number */ },
     remove: async (k: string) => { log.push(`evict mirror ${k.slice(0, 1)}`); held = false }
   } as unknown as Library
 }
