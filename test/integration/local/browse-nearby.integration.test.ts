@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import crypto from 'node:crypto'
 import { startTestNode, type TestNode } from '../../helpers/test-node.js'
 import { put } from '../../helpers/portal-drive.js'
+import { makeJpeg } from '../../helpers/sample-media.js'
 import { removeTempDirs, until } from '../../helpers/temp-dir.js'
 
 const MiB = 1024 * 1024
@@ -21,6 +22,7 @@ beforeAll(async () => {
   const d = await holder.node.library.createOwnDrive({ title: 'Films', description: 'Only on the holder' })
   await put(d, '/films/film.webm', FILM)
   await put(d, '/notes.txt', 'Notes about zebras.\n')
+  await put(d, '/photos/zebra.jpg', await makeJpeg(800, 600))
   await d.refresh()
   key = d.id
   visitor.node.peers.discovered({ key: holder.node.library.nodeKey, host: '127.0.0.1', port: holder.node.peers.port, name: 'Holder Pi' })
@@ -51,6 +53,12 @@ describe('a drive only a nearby node holds', () => {
     expect(html).toContain(`/drive/${key}/films/`)
     const notes = await (await fetch(`${visitor.url}/drive/${key}/notes.txt`)).text()
     expect(notes).toContain('Notes about zebras.')
+    // The gallery's thumbnails are made here from the photo's blocks, fetched like any other.
+    const gallery = await (await fetch(`${visitor.url}/drive/${key}/photos/`)).text()
+    expect(gallery).toContain(`/thumb/${key}/photos/zebra.jpg`)
+    const thumb = await fetch(`${visitor.url}/thumb/${key}/photos/zebra.jpg`)
+    expect(thumb.status).toBe(200)
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg')
   })
 
   it('answers a Range from past the middle with exactly those bytes, and a download byte-identical', async () => {
