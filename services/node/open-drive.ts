@@ -10,8 +10,8 @@ import { NO_HOLDER } from '../errors.js'
 export async function openDrive (ctx: NodeContext, keyInput: string, touch = true): Promise<LibraryDrive> {
   const key = keyText(parseKey(keyInput))
   const { library, mirror, browse } = ctx
-  // Held drives, blocked ones (their own answer) and nodes without a cache take the library's answer.
-  if (!browse || library.has(key) || library.isBlocked(key) || mirror.settings.deny.includes(key)) return library.require(key, touch)
+  // Held drives (or being opened by the library), blocked ones and nodes without a cache take the library's answer.
+  if (!browse || library.has(key) || library.record(key) || library.isBlocked(key) || mirror.settings.deny.includes(key)) return library.require(key, touch)
   const offer = mirror.offered().find(o => o.entry.key === key)
   if (!offer) {
     if (browse.knows(key)) throw NO_HOLDER('No node that holds this drive can be reached now. Try again when one is back nearby.')
