@@ -11,6 +11,10 @@ export async function openDrive (ctx: NodeContext, keyInput: string, touch = tru
   const key = keyText(parseKey(keyInput))
   const { library, mirror, browse } = ctx
   // Held drives (or being opened by the library), blocked ones and nodes without a cache take the library's answer.
+  if (browse?.has(key) && (library.isBlocked(key) || mirror.settings.deny.includes(key))) {
+    // Blocked by the organiser after a visitor browsed it: its blocks go now, not when the cache is full.
+    browse.evict(key).catch(() => { /* deleted at the next start at the latest (browse.json) */ })
+  }
   if (!browse || library.has(key) || library.record(key) || library.isBlocked(key) || mirror.settings.deny.includes(key)) return library.require(key, touch)
   const offer = mirror.offered().find(o => o.entry.key === key)
   if (!offer) {
