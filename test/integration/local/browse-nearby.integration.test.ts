@@ -14,6 +14,7 @@ const FILM = crypto.randomBytes(3 * MiB)
 let holder: TestNode
 let visitor: TestNode
 let key: string
+let later: string
 
 beforeAll(async () => {
   holder = await startTestNode([['name', 'Holder Pi']])
@@ -25,8 +26,12 @@ beforeAll(async () => {
   await put(d, '/photos/zebra.jpg', await makeJpeg(800, 600))
   await d.refresh()
   key = d.id
+  const l = await holder.node.library.createOwnDrive({ title: 'Later', description: '' })
+  await put(l, '/later.bin', FILM.subarray(0, MiB))
+  await l.refresh()
+  later = l.id
   visitor.node.peers.discovered({ key: holder.node.library.nodeKey, host: '127.0.0.1', port: holder.node.peers.port, name: 'Holder Pi' })
-  await until(() => visitor.node.mirror.seeders(key) === 1, { what: 'the holder\'s offer' })
+  await until(() => visitor.node.mirror.seeders(key) === 1 && visitor.node.mirror.seeders(later) === 1, { what: 'the holder\'s offers' })
 }, 60_000)
 
 afterAll(async () => {
@@ -84,6 +89,23 @@ describe('a drive only a nearby node holds', () => {
     expect(held.drives.find((d: any) => d.key === key)).toMatchObject({ copies: 1, holders: [holder.node.library.nodeKey] })
     expect(visitor.node.browse.has(key)).toBe(true)
     expect(visitor.node.browse.bytes).toBeGreaterThanOrEqual(FILM.length)
+  })
+
+  it('becomes an ordinary mirror, blocks and all, once this node takes it', async () => {
+    const half = await fetch(`${visitor.url}/d/${later}/later.bin`, { headers: { Range: 'bytes=0-524287' } })
+    expect(half.status).toBe(206)
+    await half.arrayBuffer()
+    expect(visitor.node.browse.has(later)).toBe(true)
+    // The organiser's "Mirror again" takes it as placement would (library.addMirror), followed besides.
+    await visitor.node.mirror.mirrorAgain(later)
+    expect(visitor.node.browse.has(later)).toBe(false)
+    const d = await until(async () => {
+      const st = await (await fetch(visitor.url + '/api/status')).json()
+      return st.drives.find((x: any) => x.key === later && x.complete)
+    }, { what: 'the mirror to complete', timeout: 20_000 })
+    expect(d).toMatchObject({ followed: true, bytes: MiB, localBytes: MiB })
+    const all = await fetch(`${visitor.url}/d/${later}/later.bin`)
+    expect(sha(Buffer.from(await all.arrayBuffer()))).toBe(sha(FILM.subarray(0, MiB)))
   })
 
   it('once the holder is gone, says no holder is reachable, with a 503 page in the visitor\'s language', async () => {
