@@ -19,6 +19,7 @@ export const FIRST_BLOCK_WAIT_MS = 10_000
 const DEFAULT_SHARE = 0.05
 const DEFAULT_MAX = 512 * MiB
 const MAX_SEEN = 1000
+const RECENT_MS = 30_000
 
 /** The cache's bound when none is configured: 5 % of the disk cap, at most 512 MiB. */
 export function defaultBrowseCacheBytes (maxTotalBytes: number): number {
@@ -31,10 +32,12 @@ export interface BrowseCacheOptions {
   capBytes: () => number
   /** How long a first visit waits for the file tree; FIRST_BLOCK_WAIT_MS by default. */
   waitMs?: number
+  /** A drive used this recently is not evicted yet (a visit's next page); RECENT_MS by default. */
+  recentMs?: number
 }
 
-/** `lastUsed`: a use counter, not a time: two uses in the same millisecond still have an order. */
-interface Browsed { drive: LibraryDrive, lastUsed: number, ready: Promise<void> }
+/** `lastUsed`: a use counter, not a time: two uses in the same millisecond still have an order; `usedAt`: its time. */
+interface Browsed { drive: LibraryDrive, lastUsed: number, usedAt: number, ready: Promise<void> }
 
 export class BrowseCache extends Resource {
   private readonly entries = new Map<string, Browsed>()
@@ -43,13 +46,16 @@ export class BrowseCache extends Resource {
   /** Keys with blocks on the card, so that what a stopped node fetched is deleted when it starts again. */
   private readonly state: StateFile<{ keys: string[] }>
   private readonly waitMs: number
+  private readonly recentMs: number
+  private recheck: NodeJS.Timeout | null = null
   private enforcing: Promise<unknown> | null = null
   private readonly beforeLibraryOpens = (key: string) => this.handOver(key).catch((err: Error) => log.warn(`handing ${key.slice(0, 8)} to the library: ${err.message}`))
-  private readonly onFetched = () => this.enforce()
+  private readonly reconsider = () => this.enforce()
 
   constructor (private readonly opts: BrowseCacheOptions) {
     super()
     this.waitMs = opts.waitMs ?? FIRST_BLOCK_WAIT_MS
+    this.recentMs = opts.recentMs ?? RECENT_MS
     this.state = new StateFile(path.join(opts.library.dataDir, 'browse.json'), { keys: [] })
   }
 
@@ -80,9 +86,11 @@ export class BrowseCache extends Resource {
 
   protected override async _close (): Promise<void> {
     if (this.opts.library.beforeOpen === this.beforeLibraryOpens) this.opts.library.beforeOpen = null
+    if (this.recheck) clearTimeout(this.recheck)
     await this.enforcing
     for (const e of this.entries.values()) {
-      e.drive.off('fetched', this.onFetched)
+      e.drive.off('fetched', this.reconsider)
+      e.drive.off('read-done', this.reconsider)
       await e.drive.close().catch(() => { /* closing anyway: its blocks are deleted at the next start */ })
     }
     this.entries.clear()
@@ -101,12 +109,13 @@ export class BrowseCache extends Resource {
       this.seen.delete(key)
       this.seen.add(key)
       const drive = new LibraryDrive({ store: this.opts.library.store, key: parseKey(key), own: false, sparse: true })
-      const entry: Browsed = { drive, lastUsed: ++this.uses, ready: Promise.resolve() }
+      const entry: Browsed = { drive, lastUsed: ++this.uses, usedAt: Date.now(), ready: Promise.resolve() }
       entry.ready = this.firstOpen(entry)
       this.entries.set(key, entry)
       e = entry
     }
     e.lastUsed = ++this.uses
+    e.usedAt = Date.now()
     try {
       await e.ready
     } catch (err) {
@@ -121,7 +130,8 @@ export class BrowseCache extends Resource {
     const { drive } = e
     await drive.open()
     if (this.entries.get(drive.id) !== e) throw NO_HOLDER('This drive was given back on this node while it opened: try again.')
-    drive.on('fetched', this.onFetched)
+    drive.on('fetched', this.reconsider)
+    drive.on('read-done', this.reconsider)
     if (!this.state.value.keys.includes(drive.id)) { this.state.value.keys.push(drive.id); this.state.changed() }
     if (drive.snapshot().known) return
     await new Promise<void>((resolve, reject) => {
@@ -132,10 +142,21 @@ export class BrowseCache extends Resource {
     })
   }
 
-  /** Evicts least recently used drives, one at a time, until within the bound; the drive used last is kept. */
+  /**
+   * Evicts least recently used drives, one at a time, until within the bound. A drive a response is streaming, or
+   * one a visitor used within `recentMs` (between the pages of one visit), waits: the check runs again when its
+   * stream ends and on a timer.
+   */
   private enforce (): void {
-    if (this.enforcing || this.bytes <= this.capBytes || this.entries.size <= 1 || this.isClosing) return
-    const [oldest] = [...this.entries].sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0]
+    if (this.enforcing || this.bytes <= this.capBytes || this.isClosing) return
+    const now = Date.now()
+    const idle = [...this.entries].filter(([, e]) => !e.drive.reading && now - e.usedAt >= this.recentMs)
+    if (idle.length === 0) {
+      this.recheck ??= setTimeout(() => { this.recheck = null; this.enforce() }, Math.max(1000, this.recentMs))
+      this.recheck.unref()
+      return
+    }
+    const [oldest] = idle.sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0]
     this.enforcing = this.evict(oldest)
       .catch((err: Error) => log.warn(`evicting browsed drive ${oldest.slice(0, 8)}: ${err.message}`))
       .finally(() => { this.enforcing = null; this.enforce() })
@@ -146,7 +167,8 @@ export class BrowseCache extends Resource {
     const e = this.entries.get(key)
     if (!e) return 0
     this.entries.delete(key)
-    e.drive.off('fetched', this.onFetched)
+    e.drive.off('fetched', this.reconsider)
+    e.drive.off('read-done', this.reconsider)
     const bytes = e.drive.fetchedBytes
     // Taken by the library meanwhile: the blocks are a mirror's now. (Closing waits for an open under way.)
     if (this.opts.library.has(key)) await e.drive.close().catch(() => { /* the library's own session holds the data */ })
@@ -170,7 +192,8 @@ export class BrowseCache extends Resource {
     const e = this.entries.get(key)
     if (!e) return
     this.entries.delete(key)
-    e.drive.off('fetched', this.onFetched)
+    e.drive.off('fetched', this.reconsider)
+    e.drive.off('read-done', this.reconsider)
     this.state.value.keys = this.state.value.keys.filter(k => k !== key)
     this.state.changed()
     await e.drive.close()

@@ -55,6 +55,7 @@ export class LibraryDrive extends Resource {
   readonly sparse: boolean
   /** Bytes of blocks fetched from peers since this session opened (sparse drives: what the browse cache holds). */
   fetchedBytes = 0
+  private readers = 0
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
   /** Set by the folder publisher while it writes files into this drive, for the status page. */
@@ -325,6 +326,20 @@ export class LibraryDrive extends Resource {
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
+  }
+
+  /** A response is streaming this drive's bytes (sparse drives: the browse cache does not evict it meanwhile). */
+  get reading (): boolean { return this.readers > 0 }
+
+  /** Marks a stream of this drive's bytes; call the returned function once, when it ends. */
+  beginRead (): () => void {
+    this.readers++
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      if (--this.readers === 0) this.emit('read-done')
+    }
   }
 
   private fetched (bytes: number): void {

@@ -20,7 +20,8 @@ async function holderAndVisitor (n: number, capBytes: number, opts: { connect?: 
   const a = new Library({ dataDir: await tempDir('p2p-browse-a-') })
   await b.open()
   await a.open()
-  const cache = new BrowseCache({ library: a, capBytes: () => capBytes, waitMs: 5_000 })
+  // No grace for recent use: these specs say which drive goes, not when.
+  const cache = new BrowseCache({ library: a, capBytes: () => capBytes, waitMs: 2_000, recentMs: 0 })
   await cache.open()
   closers.push(() => b.close(), () => a.close(), () => cache.close())
   const keys: string[] = []
@@ -87,6 +88,18 @@ describe('the browse cache', () => {
     await core.ready()
     expect(await core.has(0)).toBe(false)
     await core.close()
+  })
+
+  it('does not evict a drive while a response streams it, and evicts it when the stream ends if it alone is over the bound', async () => {
+    const { cache, keys } = await holderAndVisitor(1, MiB / 2)
+    const d = await cache.browse(keys[0])
+    const done = d.beginRead()
+    await d.drive.get('/film.bin', { timeout: 5_000 })
+    await until(() => cache.bytes >= MiB, { timeout: 5_000, what: 'the fetched blocks counted' })
+    expect(cache.has(keys[0])).toBe(true)
+    done()
+    await until(() => !cache.has(keys[0]), { timeout: 5_000, what: 'the drive evicted once its stream ended' })
+    expect(cache.bytes).toBe(0)
   })
 
   it('hands a drive the library takes over with its blocks: it becomes a mirror and leaves the cache', async () => {

@@ -68,11 +68,16 @@ export class DriveFileSender {
     if (this.sendCached(req, res, file, opts)) return
     // Once the head is written only a cut connection can say the bytes did not come: a drive browsed from other
     // nodes gets its first block before answering, so that no holder in reach is a 503 rather than a hang.
-    if (file.drive.sparse) await firstBlock(req, file)
-    const range = writeHead(req, res, file, opts)
-    if (!range) return
-    const blobs = await file.drive.fileBlobs()
-    await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
+    const done = file.drive.sparse ? file.drive.beginRead() : null
+    try {
+      if (file.drive.sparse) await firstBlock(req, file)
+      const range = writeHead(req, res, file, opts)
+      if (!range) return
+      const blobs = await file.drive.fileBlobs()
+      await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
+    } finally {
+      done?.()
+    }
   }
 
   /**
