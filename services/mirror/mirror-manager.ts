@@ -4,7 +4,7 @@ import type { Peer } from '../replication/peer-manager.js'
 import type { CatalogueEntry, NodeFigures } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
 import { decide, type HeldDrive, type PolicySettings, type SkipReason } from './mirror-policy.js'
-import { copyTarget, place, type Region } from './region-placement.js'
+import { copyTarget, place, type PlacementDecision, type Region } from './region-placement.js'
 import { RegionTracker } from './region-tracker.js'
 import { limitToCard } from './card-limit.js'
 import { logger } from '../log.js'
@@ -218,9 +218,12 @@ export class MirrorManager extends Resource {
     // with: each copy it drops is the LAN's only one either way, so it keeps what visitors used last (LRU).
     const placed = alone(region, [...held, ...offered].map(d => d.key)) ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
     let decision = limitToCard(placed, { settings, held, offered, freeBytes })
-    // The card is short of what placement wants: browsed blocks are only a cache, so they go before any mirror.
+    // The card is short of what placement wants: browsed blocks are only a cache, so they go before any mirror
+    // does, and for a new mirror when giving them back makes it fit (not merely because one does not).
     const browsed = this.opts.browsed
-    if (browsed && browsed.bytes > 0 && (decision.evict.some(e => e.disk === true) || decision.skipped.length > placed.skipped.length)) {
+    const cardSkips = (d: PlacementDecision) => d.skipped.length - placed.skipped.length
+    const ifCleared = () => limitToCard(placed, { settings, held, offered, freeBytes: freeBytes === null ? null : freeBytes + browsed!.bytes })
+    if (browsed && browsed.bytes > 0 && (decision.evict.some(e => e.disk === true) || (cardSkips(decision) > 0 && cardSkips(ifCleared()) < cardSkips(decision)))) {
       await browsed.clear()
       freeBytes = await this.freeBytes()
       decision = limitToCard(placed, { settings, held, offered, freeBytes })

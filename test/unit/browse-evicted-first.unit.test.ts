@@ -4,6 +4,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { MirrorManager } from '../../services/mirror/mirror-manager.js'
 import type { PolicySettings } from '../../services/mirror/mirror-policy.js'
 import type { Library } from '../../services/storage/library.js'
+import type { Peer } from '../../services/replication/peer-manager.js'
 import { until } from '../helpers/until.js'
 
 const MB = 1_000_000
@@ -30,7 +31,8 @@ function libraryWith (bytes: number, localBytes: number, log: string[]): Library
     isRelease: () => false,
     blockedKeys: () => [],
     keepBallast: async () => { /* no ballast file: the card here is a number */ },
-    remove: async (k: string) => { log.push(`evict mirror ${k.slice(0, 1)}`); held = false }
+    remove: async (k: string) => { log.push(`evict mirror ${k.slice(0, 1)}`); held = false },
+    addMirror: async (k: string) => { log.push(`mirror ${k.slice(0, 1)}`) }
   } as unknown as Library
 }
 
@@ -48,10 +50,10 @@ let m: MirrorManager | null = null
 afterEach(async () => { await m?.close(); m = null })
 
 /** A mirror manager on that card; `reviews` counts the reviews that read the card's free space. */
-async function start (card: { free: number }, cache: ReturnType<typeof browsed>, log: string[]) {
+async function start (card: { free: number }, cache: ReturnType<typeof browsed>, log: string[], mirrored = { bytes: 10 * MB, localBytes: 2 * MB }) {
   const seen = { reviews: 0 }
   const freeBytes = async () => { seen.reviews++; return card.free }
-  m = new MirrorManager({ library: libraryWith(10 * MB, 2 * MB, log), settings: settings(), freeBytes, browsed: cache })
+  m = new MirrorManager({ library: libraryWith(mirrored.bytes, mirrored.localBytes, log), settings: settings(), freeBytes, browsed: cache })
   await m.open()
   return seen
 }
@@ -92,5 +94,36 @@ describe('browsed blocks and mirrored drives on a short card', () => {
     await reviews(seen, 2)
     expect(log).toEqual([])
     expect(cache.bytes).toBe(6 * MB)
+  })
+
+  describe('and a new drive a peer offers', () => {
+    const OFFERED = 'o'.repeat(52)
+    const offer = (bytes: number): Peer => ({
+      key: 'p'.repeat(52), name: '', address: '', via: 'lan', since: 0,
+      catalogue: { drives: [{ key: OFFERED, title: 'New', description: '', bytes, files: 1, version: 3, own: true, keeps: true, complete: true }], refuses: [] }
+    })
+    const complete = { bytes: 10 * MB, localBytes: 10 * MB }
+
+    it('gives the browsed blocks back when that makes room for it', async () => {
+      const log: string[] = []
+      // 8 MB offered, 5 MB free beside a 2 MB reserve: it fits once the 6 MB of browsed blocks are given back.
+      const card = { free: 5 * MB }
+      await start(card, browsed(6 * MB, card, log), log, complete)
+      m!.peerCatalogue(offer(8 * MB))
+      await until(() => log.length >= 2, { what: 'the browsed blocks to go and the drive to be taken' })
+      expect(log).toEqual(['clear browsed', 'mirror o'])
+    })
+
+    it('keeps them when it would not fit even without them', async () => {
+      const log: string[] = []
+      const card = { free: 5 * MB }
+      const cache = browsed(1 * MB, card, log)
+      const seen = await start(card, cache, log, complete)
+      m!.peerCatalogue(offer(8 * MB))
+      await reviews(seen, 2)
+      expect(log).toEqual([])
+      expect(m!.skipped.get(OFFERED)).toBe('no-space')
+      expect(cache.bytes).toBe(MB)
+    })
   })
 })
