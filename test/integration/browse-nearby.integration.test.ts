@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { createLan, type Lan, type LanNode } from '../helpers/netns.js'
 import { startNode, driveByTitle, type NodeProcess } from '../helpers/node-process.js'
 import { launchBrowser } from '../helpers/browser.js'
+import { seriousViolations } from '../helpers/axe.js'
 import { recordRanges, seekAndPlay, throttleToPhone, unthrottle } from '../helpers/video-seek.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
 import { hasFfmpeg, makeWebm, startsPastMiddle } from '../helpers/sample-media.js'
@@ -57,6 +58,7 @@ describe('a phone on node A and a drive only node B holds', () => {
     const card = page.locator('li.card', { hasText: 'Concert' })
     await card.getByRole('link', { name: /Browse/ }).click()
     await page.waitForURL(new RegExp(`/drive/${key}/$`))
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByRole('link', { name: 'media/' }).click()
     const ranges = recordRanges(page, '/clip.webm')
     const cdp = await throttleToPhone(page)
@@ -90,6 +92,7 @@ describe('a phone on node A and a drive only node B holds', () => {
     expect(res?.status()).toBe(503)
     expect(await page.locator('h1').textContent()).toBe('Not reachable right now')
     expect(await page.locator('main').textContent()).toContain('none of them can be reached right now')
+    expect(await seriousViolations(page)).toEqual([])
     await page.screenshot({ path: path.join(SHOTS, 'browse-nearby-gone.png'), fullPage: true })
   }, 120_000)
 })
