@@ -104,11 +104,15 @@ async function firstBlock (req: IncomingMessage, file: DriveFile): Promise<void>
   const ranges = req.headers.range ? parseRange(file.size, req.headers.range, { combine: true }) : null
   const start = Array.isArray(ranges) && ranges.length === 1 && (!req.headers['if-range'] || req.headers['if-range'] === file.etag) ? ranges[0].start : 0
   const none = () => NO_HOLDER('No node that holds this file answered in time: it may have just left. Try again in a moment.')
-  const blobs = await Promise.race([file.drive.fileBlobs(), new Promise(resolve => setTimeout(resolve, BLOCK_WAIT_MS).unref())]) as any
+  // One deadline for every step, so the visitor waits BLOCK_WAIT_MS at most, not once per step.
+  const deadline = Date.now() + BLOCK_WAIT_MS
+  const left = () => Math.max(1, deadline - Date.now())
+  const blobs = await Promise.race([file.drive.fileBlobs(), new Promise(resolve => setTimeout(resolve, left()).unref())]) as any
   if (!blobs) throw none()
-  const at = await blobs.core.seek(file.blob.byteOffset + start, { timeout: BLOCK_WAIT_MS }).catch(() => null)
-  const index = at ? at[0] as number : file.blob.blockOffset
-  if (!await blobs.core.get(index, { timeout: BLOCK_WAIT_MS }).catch(() => null)) throw none()
+  // From the start of the file the block is known; from elsewhere, finding it may need the holder's tree too.
+  const at = start === 0 ? [file.blob.blockOffset] : await blobs.core.seek(file.blob.byteOffset + start, { timeout: left() }).catch(() => null)
+  if (!at) throw none()
+  if (!await blobs.core.get(at[0], { timeout: left() }).catch(() => null)) throw none()
 }
 
 /**

@@ -15,6 +15,7 @@ let holder: TestNode
 let visitor: TestNode
 let key: string
 let later: string
+let lost: string
 
 beforeAll(async () => {
   holder = await startTestNode([['name', 'Holder Pi']])
@@ -30,8 +31,12 @@ beforeAll(async () => {
   await put(l, '/later.bin', FILM.subarray(0, MiB))
   await l.refresh()
   later = l.id
+  const x = await holder.node.library.createOwnDrive({ title: 'Lost', description: '' })
+  await put(x, '/lost.bin', FILM.subarray(0, MiB))
+  await x.refresh()
+  lost = x.id
   visitor.node.peers.discovered({ key: holder.node.library.nodeKey, host: '127.0.0.1', port: holder.node.peers.port, name: 'Holder Pi' })
-  await until(() => visitor.node.mirror.seeders(key) === 1 && visitor.node.mirror.seeders(later) === 1, { what: 'the holder\'s offers' })
+  await until(() => visitor.node.mirror.seeders(key) === 1 && visitor.node.mirror.seeders(later) === 1 && visitor.node.mirror.seeders(lost) === 1, { what: 'the holder\'s offers' })
 }, 60_000)
 
 afterAll(async () => {
@@ -107,6 +112,16 @@ describe('a drive only a nearby node holds', () => {
     const all = await fetch(`${visitor.url}/d/${later}/later.bin`)
     expect(sha(Buffer.from(await all.arrayBuffer()))).toBe(sha(FILM.subarray(0, MiB)))
   })
+
+  it('answers 503 rather than hang when the holder is there but does not send the first block', async () => {
+    expect((await fetch(`${visitor.url}/drive/${lost}/`)).status).toBe(200)
+    // The holder loses the file's blocks (a damaged card, say) but still offers the drive.
+    const blobs = await holder.node.library.get(lost)!.fileBlobs()
+    await blobs.core.clear(0, blobs.core.length)
+    const r = await fetch(`${visitor.url}/d/${lost}/lost.bin`)
+    expect(r.status).toBe(503)
+    expect(await r.text()).toContain('answered in time')
+  }, 30_000)
 
   it('once the holder is gone, says no holder is reachable, with a 503 page in the visitor\'s language', async () => {
     await holder.close()
