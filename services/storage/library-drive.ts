@@ -278,7 +278,8 @@ export class LibraryDrive extends Resource {
     this.figures.localBytes = local
     const f = this.figures
     const complete = f.known && local >= f.bytes
-    if (complete && this.reportedComplete === false && !this.own) {
+    // A browsed drive read to the end is still only cached here: not announced as a complete copy.
+    if (complete && this.reportedComplete === false && !this.own && !this.sparse) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
       this.emit('complete')
     }
