@@ -76,7 +76,7 @@ export class ReleaseInstaller {
     this.probationMs = opts.probationMs ?? 120_000
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 180_000
     this.checkEveryMs = opts.checkEveryMs ?? 5_000
-    this.onStep = opts.onStep ?? (() => {})
+    this.onStep = opts.onStep ?? (() => { /* nobody watches the steps (recover, the unit tests) */ })
   }
 
   private step (action: InstallStep['action'], version: string, phase: InstallPhase): void {
