@@ -56,6 +56,8 @@ beforeAll(async () => {
   await fs.symlink(`releases/${APP_VERSION}`, path.join(helperRoot, 'current'))
   const bData = path.join(work, 'b')
   await fs.mkdir(bData)
+  // Manual to start with: between 03:00 and 05:00 the default policy would install before the organiser asks.
+  await fs.writeFile(path.join(bData, 'settings.json'), JSON.stringify({ updates: { mode: 'manual', start: '03:00', end: '05:00' } }))
   socket = path.join(work, 'updater.sock')
   helper = spawn(process.execPath, [UPDATER, '--root', helperRoot, '--release-key', releaseKey, '--socket', socket,
     '--spool', path.join(bData, 'updates'), '--probation-ms', String(PROBATION_MS), '--test-no-restart'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -99,21 +101,27 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(page.text).toContain('Faster search')
     expect(page.text).toContain('action="/admin/updates/install"')
     expect(page.text).toContain('There is no previous version on this node.')
-    expect(page.text).toMatch(/<input type="radio" name="mode" value="auto" checked>/)
+    expect(page.text).toMatch(/<input type="radio" name="mode" value="manual" checked>/)
     expect(page.text).toContain('value="03:00"')
   })
 
   it('a policy with a bad time comes back with the error next to the field; a good one is saved and kept', async () => {
-    const bad = await organiser.post('/admin/updates/policy', { mode: 'manual', start: '25:00', end: '05:00' })
+    const bad = await organiser.post('/admin/updates/policy', { mode: 'auto', start: '25:00', end: '05:00' })
     expect(bad.status).toBe(400)
     expect(bad.text).toMatch(/name="start"[^>]*aria-invalid="true"/)
     expect(bad.text).toContain('Give a time such as 03:00.')
     expect(bad.text).toContain('value="25:00"')
-    const ok = await organiser.post('/admin/updates/policy', { mode: 'manual', start: '01:30', end: '02:30' })
+    // Automatic, in a window that is not now (twelve hours away), so the organiser's "Install now" comes first.
+    const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+    const policy = { mode: 'auto' as const, start: hhmm(new Date(Date.now() + 12 * 3600_000)), end: hhmm(new Date(Date.now() + 13 * 3600_000)) }
+    const ok = await organiser.post('/admin/updates/policy', policy)
     expect(ok.status).toBe(303)
-    expect(b.node.settings.updatePolicy).toEqual({ mode: 'manual', start: '01:30', end: '02:30' })
-    expect(JSON.parse(await fs.readFile(path.join(work, 'b', 'settings.json'), 'utf8')).updates).toEqual({ mode: 'manual', start: '01:30', end: '02:30' })
-    expect((await organiser.get('/admin/updates')).text).toMatch(/<input type="radio" name="mode" value="manual" checked>/)
+    expect(b.node.settings.updatePolicy).toEqual(policy)
+    expect(JSON.parse(await fs.readFile(path.join(work, 'b', 'settings.json'), 'utf8')).updates).toEqual(policy)
+    const page = (await organiser.get('/admin/updates')).text
+    expect(page).toContain('Update choice saved.')
+    expect(page).toMatch(/<input type="radio" name="mode" value="auto" checked>/)
+    expect(page).toContain(`value="${policy.start}"`)
   })
 
   it('"Install now" switches the helper\'s current to the new release; /api/status says probation until it passes', async () => {
@@ -160,5 +168,32 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(page.text).toContain('This node only reports updates')
     expect(page.text).not.toContain('action="/admin/updates/install"')
     expect((await c.post('/admin/updates/install', { version: NEXT })).status).toBe(400)
+  })
+})
+
+describe('p2p-portal-updater on its own', () => {
+  it('recover, run before the node at boot, turns an install a power cut interrupted back into the version before', async () => {
+    const r = await tempDir('p2p-recover-')
+    for (const v of ['1.0.0', '1.1.0']) {
+      await fs.mkdir(path.join(r, 'releases', v, 'bin'), { recursive: true })
+      await fs.writeFile(path.join(r, 'releases', v, 'bin', 'p2p-portal.js'), `// ${v}\n`)
+    }
+    await fs.mkdir(path.join(r, 'releases', '1.2.0.partial'))
+    await fs.symlink('releases/1.1.0', path.join(r, 'current'))
+    // The power went while 1.1.0 was on probation.
+    await fs.writeFile(path.join(r, 'update-state.json'), JSON.stringify({ format: 1, current: '1.0.0', previous: null, probation: { version: '1.1.0', previous: '1.0.0', since: '2026-12-01T03:00:00.000Z' }, bad: {}, held: {}, interrupted: {}, history: [] }))
+    await run(process.execPath, [UPDATER, 'recover', '--root', r])
+    expect(await fs.readlink(path.join(r, 'current'))).toBe('releases/1.0.0')
+    expect((await fs.readdir(path.join(r, 'releases'))).sort()).toEqual(['1.0.0'])
+    const state = JSON.parse(await fs.readFile(path.join(r, 'update-state.json'), 'utf8'))
+    expect(state).toMatchObject({ current: '1.0.0', probation: null, interrupted: { '1.1.0': 1 } })
+    expect(state.history.find((h: any) => h.event === 'rolled-back')).toMatchObject({ version: '1.1.0', reason: expect.stringMatching(/probation was interrupted/) })
+  })
+
+  it('serve will not start without a release key, and says how to give one', async () => {
+    const r = await tempDir('p2p-nokey-')
+    const res = await run(process.execPath, [UPDATER, '--root', r, '--socket', path.join(r, 's.sock')], { env: { ...process.env, P2P_PORTAL_CONFIG: '' } }).then(() => null, (e: { code: number, stdout: string, stderr: string }) => e)
+    expect(res?.code).toBe(1)
+    expect(`${res?.stdout}${res?.stderr}`).toMatch(/no release key: give --release-key KEY, or set release-key in the node's config file/)
   })
 })
