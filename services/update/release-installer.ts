@@ -354,8 +354,8 @@ export class ReleaseInstaller {
       if (got.bytes < file.size) throw new UpdateError('RELEASE_TRUNCATED', `Release ${manifest.version} is incomplete: ${file.path} has ${got.bytes} of its ${file.size} bytes.`, { path: file.path })
       if (got.bytes > file.size || got.sha256 !== file.sha256) throw new UpdateError('RELEASE_TAMPERED', `Release ${manifest.version} does not match its manifest: ${file.path} has different content.`, { path: file.path })
     }
-    // Deepest first, so each folder's entry is durable before its parent's.
-    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await this.fs.syncDir(dir)
+    // Every file and folder entry of the tree is on the card before the tree is renamed into place.
+    await this.fs.syncFs(partial)
   }
 
   /** null when the unit came up and stayed up; otherwise what went wrong, to finish "<version> ..." */
