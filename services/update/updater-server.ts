@@ -7,7 +7,7 @@
 import net from 'node:net'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { BAD_REQUEST, isPortalError, type PortalError } from '../errors.js'
+import { BAD_REQUEST, isPortalError } from '../errors.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
 import { readJson, writeFileAtomic } from '../storage/atomic-file.js'
@@ -268,8 +268,8 @@ export class UpdaterServer extends Resource {
 
 function failure (err: unknown): UpdaterReply {
   if (isUpdateError(err) || isPortalError(err)) return { ok: false, code: err.code, message: err.message }
-  const e: PortalError | UpdateError = new UpdateError('INSTALL_FAILED', 'p2p-portal-updater hit an internal error; see its journal.')
-  return { ok: false, code: e.code, message: e.message }
+  // Not one of ours: its text may name paths or internals, which stay in the journal.
+  return { ok: false, code: 'INSTALL_FAILED', message: 'p2p-portal-updater hit an internal error; see its journal.' }
 }
 
 function reply (socket: net.Socket, res: UpdaterReply): void {
