@@ -76,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const n of [b, laptop, a]) await n?.close()
-  if (helper && helper.exitCode === null) {
+  if (helper && helper.exitCode === null && helper.signalCode === null) {
     const exited = new Promise((resolve) => helper.once('exit', resolve))
     helper.kill('SIGTERM')
     await exited
@@ -168,6 +168,18 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(page.text).toContain('This node only reports updates')
     expect(page.text).not.toContain('action="/admin/updates/install"')
     expect((await c.post('/admin/updates/install', { version: NEXT })).status).toBe(400)
+  })
+  it('with the helper stopped, the section says it cannot be reached and "Install now" says so next to the button', async () => {
+    const exited = new Promise((resolve) => helper.once('exit', resolve))
+    helper.kill('SIGTERM')
+    await exited
+    const page = await organiser.get('/admin/updates')
+    expect(page.text).toContain('The update helper (p2p-portal-updater) cannot be reached, so updates cannot be installed now.')
+    expect(page.text).toContain(`is not listening on ${socket}`)
+    expect((await status(b)).update).toMatchObject({ current: APP_VERSION, available: NEXT, state: 'ready' })
+    const res = await organiser.post('/admin/updates/install', { version: NEXT })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('cannot be reached')
   })
 })
 
