@@ -194,8 +194,9 @@ export class UpdaterServer extends Resource {
       throw new UpdateError('NOTHING_OFFERED', `Release ${version} is not the one waiting to be installed (${offer.release.version} is).`)
     }
     return await this.start('install', offer.release.version, async () => {
-      // Checked again: the node may have changed the file since it offered it.
-      const release = await this.verify(offer.path)
+      // Checked again: the node may have changed the file since it offered it. The signature, versions and sizes
+      // here; every byte's hash as the installer stages it (a changed file is refused there, before any switch).
+      const release = await this.verify(offer.path, { hashes: false })
       if (release.version !== offer.release.version) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(offer.path)} now holds release ${release.version}.`)
       return await this.installer.install(release)
     })
@@ -232,7 +233,7 @@ export class UpdaterServer extends Resource {
     if (res.outcome !== 'went-back' && this.offer?.release.version === res.version) await this.setOffer(null)
   }
 
-  private async verify (file: string): Promise<SignedRelease> {
+  private async verify (file: string, opts: { hashes?: boolean } = {}): Promise<SignedRelease> {
     const st = await fs.lstat(file).catch(() => null)
     // A link could point the root helper at any file on the card.
     if (st === null || !st.isFile()) throw BAD_REQUEST(`${file} is not a regular file.`)
@@ -240,7 +241,7 @@ export class UpdaterServer extends Resource {
     if (current === null) throw new UpdateError('RELEASE_NOT_READY', 'The update helper has not recovered from an earlier interruption yet: restart it.')
     const expected = bundleVersion(file)
     try {
-      const release = await verifyReleaseBundle(file, { releaseKey: this.opts.releaseKey, runningVersion: current })
+      const release = await verifyReleaseBundle(file, { releaseKey: this.opts.releaseKey, runningVersion: current, ...opts })
       if (release.version !== expected) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(file)} holds release ${release.version}, not ${expected}.`)
       return release
     } catch (err) {
