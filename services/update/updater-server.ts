@@ -218,11 +218,14 @@ export class UpdaterServer extends Resource {
       this.step = null
       this.firstStep = null
     })
+    let answered = false
     this.running = done.then(async (res) => { await this.finished(res); return res }, (err: Error) => {
-      log.error(`${action} failed: ${err.message}`)
+      // Before the reply, the failure is the reply (handle() logs it); after it, only the journal can tell.
+      if (answered) log.error(`${action} of ${version} failed: ${err.stack ?? err.message}`)
       return null
     })
     const first = await Promise.race([stepped, done])
+    answered = true
     if (first === null) return { ok: true, version }
     if (first.outcome === 'refused') return { ok: false, code: first.code, message: first.reason }
     return { ok: true, version: first.version }
