@@ -2,8 +2,10 @@
 // the visitor's strings (strings.ts): every language must have every key. `{name}` placeholders are filled by
 // `t()`. Error messages are the last block of each table (web/i18n/error-text.ts picks them by the error's reason).
 import type { Lang } from './strings.js'
+import { UPDATE_STRINGS } from './update-strings.js'
 
 const en = {
+  ...UPDATE_STRINGS.en,
   admin: 'admin',
   language: 'Language',
   navOverview: 'Overview',
@@ -306,6 +308,7 @@ export type AdminKey = keyof typeof en
 export type AdminStrings = Record<AdminKey, string>
 
 const es: AdminStrings = {
+  ...UPDATE_STRINGS.es,
   admin: 'administración',
   language: 'Idioma',
   navOverview: 'Resumen',
@@ -605,6 +608,7 @@ const es: AdminStrings = {
 }
 
 const fr: AdminStrings = {
+  ...UPDATE_STRINGS.fr,
   admin: 'administration',
   language: 'Langue',
   navOverview: 'Vue d’ensemble',
@@ -904,6 +908,7 @@ const fr: AdminStrings = {
 }
 
 const ar: AdminStrings = {
+  ...UPDATE_STRINGS.ar,
   admin: 'الإدارة',
   language: 'اللغة',
   navOverview: 'نظرة عامة',

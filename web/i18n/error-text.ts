@@ -106,7 +106,11 @@ export const UPDATE_ERROR_KEYS: Record<UpdateErrorCode, AdminKey> = {
   RELEASE_NOT_FOUND: 'errReleaseNotFound',
   RELEASE_MARKED_BAD: 'errReleaseMarkedBad',
   RELEASE_NOT_READY: 'errReleaseNotReady',
-  INSTALL_FAILED: 'errInstallFailed'
+  INSTALL_FAILED: 'errInstallFailed',
+  UPDATE_BUSY: 'updErrBusy',
+  NOTHING_OFFERED: 'updErrNothing',
+  NO_PREVIOUS_VERSION: 'updNoPrevious',
+  UPDATER_UNAVAILABLE: 'updNoHelper'
 }
 
 /** The key of the organiser's table an error is worded by, or null when it keeps its own message. */
