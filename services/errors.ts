@@ -48,6 +48,9 @@ export type ErrorReason =
   | 'diskFull' | 'diskFullUpload' | 'notEnoughSpace'
   | 'stickGone' | 'folderNotOnStick' | 'folderOutsideStick' | 'folderNameInvalid' | 'existsOnStick' | 'stickFull'
   | 'exportNeedsFolder' | 'unsafeFileName'
+  // one file a USB job left out (services/publish/usb-file-line.ts): its name cannot be stored, or its copy failed
+  | 'nameBackslash' | 'nameControlChar' | 'nameEscape' | 'nameNotUtf8' | 'nameUnlinkable'
+  | 'copyGone' | 'copyPermission' | 'copyIoError' | 'copyNameRefused' | 'copyExists' | 'copyNotHere' | 'copyFailed'
   // Wi-Fi (services/wifi, services/netd)
   | 'ssidLength' | 'ssidControlChars' | 'wifiPasswordLength' | 'wifiPasswordChars'
   | 'nmcliMissing' | 'networkManagerStopped' | 'nmcliTimeout' | 'nmcliFailed' | 'wifiJoinRefused'
