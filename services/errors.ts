@@ -56,8 +56,8 @@ export type ErrorReason =
   | 'nmcliMissing' | 'networkManagerStopped' | 'nmcliTimeout' | 'nmcliFailed' | 'wifiJoinRefused'
   | 'netdMissing' | 'netdPermission' | 'netdUnreachable' | 'netdTimeout' | 'netdBadReply' | 'netdBadRequest'
   | 'netdClosed' | 'netdInternal' | 'netdShuttingDown'
-  // a visitor's request (web/drive-files, an address nothing answers)
-  | 'rangeNotSatisfiable' | 'nothingHere'
+  // a visitor's request (web/drive-files, web/content, an address nothing answers)
+  | 'rangeNotSatisfiable' | 'nothingHere' | 'openFromPortal' | 'noIndexHtml'
 
 /** What an error carries besides its message: its reason, the form field it is about, and the reason's values. */
 export interface ErrorDetails {

@@ -102,7 +102,9 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdInternal: 'errNetdInternal',
   netdShuttingDown: 'errNetdShuttingDown',
   rangeNotSatisfiable: 'errRangeNotSatisfiable',
-  nothingHere: 'errNothingHere'
+  nothingHere: 'errNothingHere',
+  openFromPortal: 'errOpenFromPortal',
+  noIndexHtml: 'errNoIndexHtml'
 }
 
 /** Why a release was refused or an install undone: the code already says it, one sentence per code. */
