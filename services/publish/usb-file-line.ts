@@ -22,7 +22,7 @@ export const COPY_WHY: Readonly<Record<CopyReason, string>> = {
   copyPermission: 'not copied: the system refused access to it (permission denied)',
   copyIoError: 'not copied: the stick could not be read or written (input/output error); it may be failing',
   copyNameRefused: 'not copied: the stick’s file system refuses this name (too long, or a character such as : ? * " that FAT sticks cannot hold)',
-  copyExists: 'not copied: something of that name is already in the folder on the stick',
+  copyExists: 'not copied: the stick already has a file where this file or its folder goes',
   copyNotHere: 'not copied: its data is not on this node yet and no peer sent it in time; export again later'
 }
 
@@ -33,10 +33,13 @@ const BY_CODE: Readonly<Record<string, CopyReason>> = {
   EPERM: 'copyPermission',
   EROFS: 'copyPermission',
   EIO: 'copyIoError',
-  // vfat/exFAT refuse names with : ? * " < > | and names over 255 bytes with EINVAL or ENAMETOOLONG.
+  // Linux's vfat driver refuses names with : ? * " < > | (EINVAL) and names over 255 characters (ENAMETOOLONG).
   EINVAL: 'copyNameRefused',
   ENAMETOOLONG: 'copyNameRefused',
+  // A drive may hold both "/a" and "/a/b.txt" (drives are key-value stores; other implementations write such
+  // pairs): on a file system the second needs a folder where the first is a file.
   EEXIST: 'copyExists',
+  ENOTDIR: 'copyExists',
   REQUEST_TIMEOUT: 'copyNotHere',
   BLOCK_NOT_AVAILABLE: 'copyNotHere'
 }

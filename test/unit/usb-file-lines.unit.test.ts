@@ -1,7 +1,14 @@
 // A USB job's list of files it left out is kept as lines with a reason, so the USB page words each one in the
 // organiser's language; the English (journal, jobs.json, the English page) stays the words it always was, and a
 // line kept as a plain English string, from before lines had reasons, is shown as it is.
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, afterAll } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+import { Library } from '../../services/storage/library.js'
+import { DriveWriter } from '../../services/publish/drive-writer.js'
+import { UsbSticks } from '../../services/publish/usb-sticks.js'
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js'
+import { until } from '../helpers/until.js'
 import { BAD_PATH } from '../../services/errors.js'
 import { UNSTORABLE_WHY, type UnstorableReason } from '../../services/storage/drive-path.js'
 import { COPY_WHY, failedLine, skippedLine } from '../../services/publish/usb-file-line.js'
@@ -10,6 +17,8 @@ import { ADMIN_STRINGS } from '../../web/i18n/admin-strings.js'
 import { adminTranslator } from '../../web/i18n/admin-language.js'
 import { ERROR_KEYS } from '../../web/i18n/error-text.js'
 import { fileLineView, usbBody, usbJobView } from '../../web/admin/usb-page.js'
+
+afterAll(removeTempDirs)
 
 const errno = (code: string, message: string) => Object.assign(new Error(message), { code })
 
@@ -38,6 +47,31 @@ describe('a USB job\'s file lines', () => {
     expect(failedLine('/b.txt', errno('EIO', 'EIO: i/o error, read')).reason).toBe('copyIoError')
     expect(failedLine('/c.txt', new Error('something new'))).toEqual({ name: '/c.txt', message: 'not copied: something new', reason: 'copyFailed', values: { detail: 'something new' } })
     expect(failedLine('/d.txt', BAD_PATH('Give a file name.', { reason: 'fileNameMissing' })).reason).toBe('fileNameMissing')
+  })
+
+  it('an export of a drive holding both "/notes" and "/notes/day1.txt" copies the first and lists the second with its reason', async () => {
+    const root = await tempDir('p2p-usb-lines-')
+    fs.mkdirSync(path.join(root, 'STICK'))
+    const lib = new Library({ dataDir: await tempDir('p2p-usb-lines-data-') })
+    await lib.open()
+    const usb = new UsbSticks({ library: lib, writer: new DriveWriter(lib, lib.dataDir), roots: [root], mountsOnly: false, syncStick: async () => {} })
+    try {
+      fs.writeFileSync(path.join(root, 'STICK', 'keep'), 'a stick with something on it counts as a stick')
+      const d = await lib.createOwnDrive({ title: 'Diario', description: '' })
+      // Written straight into the drive, as another implementation would: the admin upload cannot make this pair.
+      await d.drive.put('/notes', Buffer.from('a file'))
+      await d.drive.put('/notes/day1.txt', Buffer.from('under a file'))
+      const [stick] = await usb.list()
+      const job = await usb.startExport(d, stick, 'copy')
+      await until(() => job.state !== 'running', { what: 'the export to finish' })
+      expect(job, job.error).toMatchObject({ state: 'done', files: 2, done: 2 })
+      expect(fs.readFileSync(path.join(root, 'STICK', 'copy', 'notes'), 'utf8')).toBe('a file')
+      expect(job.failed).toEqual([{ name: '/notes/day1.txt', message: COPY_WHY.copyExists, reason: 'copyExists' }])
+      expect(fileLineView(job.failed[0], adminTranslator('es')).text).toBe('no copiado: la memoria ya tiene un archivo donde va este archivo o su carpeta')
+    } finally {
+      await usb.close()
+      await lib.close()
+    }
   })
 
   it('reads in the organiser\'s language, the file\'s name kept as it is', () => {
