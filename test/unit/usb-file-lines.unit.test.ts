@@ -92,6 +92,6 @@ describe('a USB job\'s file lines', () => {
 
     const mixed = usbJobView(job([skippedLine('/dot%2e.txt', 'nameEscape')]), adminTranslator('es'))
     const es = usbBody(adminTranslator('es').t, { sticks: [], drives: [], jobs: [mixed], drive: '', csrf: 'x' }).text
-    expect(es).toContain('<li><bdi>/dot%2e.txt</bdi>: omitido: su nombre tiene un escape como %2e, que los enlaces rechazan como doble codificación</li>')
+    expect(es).toContain('<li><bdi>/dot%2e.txt</bdi>: omitido: su nombre tiene una secuencia de escape como %2e, que los enlaces rechazan como doble codificación</li>')
   })
 })
