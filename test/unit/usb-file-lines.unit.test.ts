@@ -54,7 +54,7 @@ describe('a USB job\'s file lines', () => {
     fs.mkdirSync(path.join(root, 'STICK'))
     const lib = new Library({ dataDir: await tempDir('p2p-usb-lines-data-') })
     await lib.open()
-    const usb = new UsbSticks({ library: lib, writer: new DriveWriter(lib, lib.dataDir), roots: [root], mountsOnly: false, syncStick: async () => {} })
+    const usb = new UsbSticks({ library: lib, writer: new DriveWriter(lib, lib.dataDir), roots: [root], mountsOnly: false })
     try {
       fs.writeFileSync(path.join(root, 'STICK', 'keep'), 'a stick with something on it counts as a stick')
       const d = await lib.createOwnDrive({ title: 'Diario', description: '' })
