@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'DATA_IN_USE'
   | 'DATA_NOT_WRITABLE'
+  | 'NO_HOLDER'
 
 /**
  * Why an error happened, finer than its code (one BAD_REQUEST can be a short password or an empty upload). It is
@@ -57,7 +58,7 @@ export type ErrorReason =
   | 'netdMissing' | 'netdPermission' | 'netdUnreachable' | 'netdTimeout' | 'netdBadReply' | 'netdBadRequest'
   | 'netdClosed' | 'netdInternal' | 'netdShuttingDown'
   // a visitor's request (web/drive-files, web/content, an address nothing answers)
-  | 'rangeNotSatisfiable' | 'nothingHere' | 'openFromPortal' | 'noIndexHtml'
+  | 'rangeNotSatisfiable' | 'nothingHere' | 'noHolder' | 'openFromPortal' | 'noIndexHtml'
 
 /** What an error carries besides its message: its reason, the form field it is about, and the reason's values. */
 export interface ErrorDetails {
@@ -110,6 +111,8 @@ export const WIFI_FAILED = factory('WIFI_FAILED')
 export const NOT_FOUND = factory('NOT_FOUND')
 export const DATA_IN_USE = factory('DATA_IN_USE')
 export const DATA_NOT_WRITABLE = factory('DATA_NOT_WRITABLE')
+/** A drive this node does not hold, and no node that holds it answered in time. */
+export const NO_HOLDER = factory('NO_HOLDER')
 
 export function isPortalError (err: unknown, code?: ErrorCode): err is PortalError {
   return err instanceof PortalError && (code === undefined || err.code === code)

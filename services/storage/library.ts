@@ -60,6 +60,11 @@ export class Library extends Resource {
   private state: StateFile<LibraryState>
   private readonly ballast: Ballast
   private readonly ownStore: boolean
+  /**
+   * Runs before the library opens a drive: Hyperdrive opens a drive's file tree exclusively, so a session of it
+   * that a visitor is browsing (browse-cache.ts) must hand it over first, or the library would wait for it forever.
+   */
+  beforeOpen: ((key: string) => Promise<void>) | null = null
 
   constructor (opts: LibraryOptions) {
     super()
@@ -290,6 +295,7 @@ export class Library extends Resource {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
+      await this.beforeOpen?.(r.key)
       // An own drive without a namespace was made from a key pair kept elsewhere (the release drive): open it by key.
       const drive = r.own
         ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true })

@@ -12,6 +12,7 @@ import { coded } from '../i18n/error-text.js'
 import { NOT_FOUND } from '../../services/errors.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { isHidden } from '../../services/storage/library-drive.js'
+import { openDrive } from '../../services/node/open-drive.js'
 
 export const SITE_CSP = 'sandbox allow-scripts allow-forms allow-popups'
 const SITE_HEADERS = { 'Content-Security-Policy': SITE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
@@ -30,7 +31,7 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
     const parts = splitDriveUrl(url, '/')
     if (!parts) throw coded(NOT_FOUND, 'nothingHere')
     const key = keyText(parseKey(parts.key))
-    const d = ctx.library.require(key)
+    const d = await openDrive(ctx, key)
     // "/<key>" must become "/<key>/" or the site's relative links would resolve against the portal root.
     if (parts.rest === '') { res.writeHead(301, { ...SITE_HEADERS, Location: `/${key}/` }); res.end(); return }
     const name = drivePath(parts.rest)

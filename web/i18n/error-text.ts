@@ -103,6 +103,7 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdShuttingDown: 'errNetdShuttingDown',
   rangeNotSatisfiable: 'errRangeNotSatisfiable',
   nothingHere: 'errNothingHere',
+  noHolder: 'errNoHolder',
   openFromPortal: 'errOpenFromPortal',
   noIndexHtml: 'errNoIndexHtml'
 }

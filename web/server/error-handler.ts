@@ -28,7 +28,8 @@ const STATUS: Record<ErrorCode, number> = {
   WIFI_UNAVAILABLE: 503,
   WIFI_FAILED: 502,
   DATA_IN_USE: 503,
-  DATA_NOT_WRITABLE: 503
+  DATA_NOT_WRITABLE: 503,
+  NO_HOLDER: 503
 }
 
 export function httpStatus (err: unknown): number {
@@ -103,7 +104,8 @@ export function sendError (err: unknown, req: IncomingMessage, res: ServerRespon
   const view = errorView(err, pickAdminLanguage(req))
   const { status, code, message, text } = view
   const path = (req.url ?? '').split('?')[0]
-  if (status >= 500) log.error(`${req.method} ${path}: ${(err as Error)?.stack ?? err}`)
+  // No holder in reach is the LAN's state, not this node's fault: the visitor is told, the log is not filled.
+  if (status >= 500 && code !== 'NO_HOLDER') log.error(`${req.method} ${path}: ${(err as Error)?.stack ?? err}`)
   if (res.headersSent) { res.destroy(); return }
   const accept = String(req.headers.accept ?? '')
   const json = opts.json ?? (path.startsWith('/api/') || (accept.includes('application/json') && !accept.includes('text/html')))
