@@ -173,8 +173,11 @@ export class MirrorManager extends Resource {
     }, now, this.copies, fetching)
   }
 
+  /** What the drives take on the card: their figures, or the store as last measured when that is more (see nodeStatus). */
   private usedBytes (held: HeldDrive[]): number {
-    return held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
+    const counted = held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
+    const release = held.filter(d => d.system === true).reduce((n, d) => n + d.localBytes, 0)
+    return Math.max(counted, this.opts.library.storeBytes - release)
   }
 
   private heldDrives (): HeldDrive[] {
@@ -182,8 +185,9 @@ export class MirrorManager extends Resource {
     return library.records().map(r => {
       const d = library.get(r.key)
       const f = d?.snapshot()
-      // A live mirror holds every version's blocks, and a file's blocks arrive before its entry: charge the store.
-      const store = d && !r.own ? d.storeFigures() : { bytes: 0, localBytes: 0 }
+      // Blocks of superseded versions stay until reclaimed, and a file's blocks arrive before its entry: charge
+      // what the drive's store holds when that is more than its latest version.
+      const store = d ? d.storeFigures() : { bytes: 0, localBytes: 0 }
       const bytes = Math.max(f?.known ? f.bytes : this.claimed(r.key), store.bytes)
       const localBytes = Math.max(f?.localBytes ?? 0, store.localBytes)
       return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes, localBytes, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
@@ -201,6 +205,7 @@ export class MirrorManager extends Resource {
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
     const freeBytes = await this.freeBytes()
+    await library.measureStore()
     this.noteDisk(freeBytes)
     const all = this.heldDrives()
     // The release drive is not library content: outside the caps, never evicted, never placed.

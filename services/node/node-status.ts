@@ -87,6 +87,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
   // One look at the card serves both figures: free space as it is, and what mirrors may still use of it.
   const card = await diskFigures(config.data)
   const free = card?.free ?? null
+  const used = storeUsed(ctx, drives, await library.measureStore())
   return {
     node: {
       key: library.nodeKey,
@@ -110,7 +111,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
     })),
     region: { nodes: region.nodes.length, drives: known.size, copies: mirror.copies, atRisk },
     disk: {
-      used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0),
+      used,
       cap: ctx.settings.maxTotalBytes,
       perDriveCap: ctx.settings.maxDriveBytes,
       free,
@@ -120,6 +121,17 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
     evictions: mirror.evictions.slice(-10),
     update: ctx.updates?.update ?? { current: ctx.appVersion, available: null, state: 'none', lastResult: null }
   }
+}
+
+/**
+ * Bytes the library's drives take on the card: the store as measured on disk (superseded versions not yet given
+ * back, the storage engine's own files), or the drives' own figures when those are larger (blocks the store has
+ * not flushed yet). The release drive is outside the caps, so its share is left out.
+ */
+function storeUsed (ctx: NodeContext, drives: DriveStatus[], storeBytes: number): number {
+  const counted = drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
+  const release = drives.filter(d => d.release === true).reduce((n, d) => n + (ctx.library.get(d.key)?.storeFigures().bytes ?? 0), 0)
+  return Math.max(counted, storeBytes - release)
 }
 
 /** One line for systemd's STATUS= (shown by `systemctl status`). */

@@ -29,7 +29,9 @@ function fakeLibrary (drives: FakeDrive[]): Library {
     list: () => drives.map(live),
     get: (k: string) => { const d = drives.find(x => x.key === k); return d && live(d) },
     isRelease: (k: string) => drives.some(d => d.key === k && d.release === true),
-    blockedKeys: () => []
+    blockedKeys: () => [],
+    storeBytes: 0,
+    measureStore: async () => 0
   } as unknown as Library
 }
 
