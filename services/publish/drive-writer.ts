@@ -123,7 +123,7 @@ export class DriveWriter {
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await blobs.core.clear(before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
+        await d.clearBlocks(blobs.core, before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
       }
       if (replaced?.blockLength) {

@@ -6,7 +6,7 @@ import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
 import { logger } from '../log.js'
-import { gapRanges, keptEnd, keptRanges, type BlockRange } from './blob-ranges.js'
+import { gapRanges, keptEnd, keptRanges, safeClears, type BlockRange } from './blob-ranges.js'
 
 const log = logger('drive')
 
@@ -413,9 +413,13 @@ export class LibraryDrive extends Resource {
       // A reclaim only of what is all here: a block the latest version needs and lacks is still being fetched.
       for (const r of kept) if (!await core.has(r.start, r.end)) return null
     }
+    const bitfield = core.core?.bitfield
+    const gaps = gapRanges(kept, this.own ? length : keptEnd(kept))
+      .filter(g => typeof bitfield?.countSet === 'function' && bitfield.countSet(g.start, g.end - g.start) > 0)
+    if (gaps.length) log.info(`${this.id.slice(0, 8)}: giving back ${gaps.length} range(s) of blocks that versions before ${version} needed`)
     let blocks = 0
     let bytes = 0
-    for (const gap of gapRanges(kept, this.own ? length : keptEnd(kept))) {
+    for (const gap of gaps) {
       if (this.isClosing) break
       const cleared = await this.clearBlocks(core, gap.start, gap.end)
       blocks += cleared.blocks
@@ -432,14 +436,21 @@ export class LibraryDrive extends Resource {
    */
   async clearBlocks (core: any, start: number, end: number): Promise<{ blocks: number, bytes: number }> {
     const bitfield = core.core?.bitfield
-    // Clearing a range already clear would still write a tombstone: the SD card is spared that.
-    const held: number = typeof bitfield?.countSet === 'function' ? bitfield.countSet(start, Math.max(0, Math.min(end, core.length) - start)) : end - start
-    if (held <= 0) return { blocks: 0, bytes: 0 }
-    const bytes = Math.floor(held * core.byteLength / core.length)
-    await core.clear(start, end)
-    this.emit('reclaimed', { version: this.drive.version, blocks: held, bytes })
+    // Without the bitfield no clear can be shown safe (see safeClears): nothing is cleared.
+    if (typeof bitfield?.get !== 'function' || typeof bitfield.countSet !== 'function') return { blocks: 0, bytes: 0 }
+    const length: number = core.length
+    let blocks = 0
+    // Only held blocks are cleared: clearing a range already clear would still write a tombstone to the SD card.
+    for (const call of safeClears((i) => bitfield.get(i) === true, start, end, length)) {
+      const held: number = bitfield.countSet(call.start, call.end - call.start)
+      await core.clear(call.start, call.end)
+      blocks += held
+    }
+    if (blocks === 0) return { blocks: 0, bytes: 0 }
+    const bytes = Math.floor(blocks * core.byteLength / length)
+    this.emit('reclaimed', { version: this.drive.version, blocks, bytes })
     this.scheduleLocalCount()
-    return { blocks: held, bytes }
+    return { blocks, bytes }
   }
 
   /** Removes this drive from the disk (block, eviction). The drive must not be used after. */
