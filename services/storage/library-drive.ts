@@ -355,18 +355,22 @@ export class LibraryDrive extends Resource {
   }
 
   /**
-   * Mirrors: asks peers for the blocks of the latest counted version. The new ranges are asked for before the old
-   * ones are dropped, so blocks both versions need stay wanted; a restart asks again for what is still missing,
-   * which is how an interrupted download resumes.
+   * Mirrors: asks peers for the blocks of the latest counted version, and live for every block after them: a
+   * publisher appends a file's blocks before its entry, so the next version's bytes are here by the time its
+   * metadata is (a change reaches phones within seconds). Superseded blocks are all before the latest version's
+   * last one, outside every range asked for, so what reclaim() clears is never fetched again. The new ranges are
+   * asked for before the old ones are dropped, so blocks both need stay wanted; a restart asks again for what is
+   * still missing, which is how an interrupted download resumes.
    */
   private fetchKept (): void {
     const blobs = this.drive.blobs
     if (!this.wantDownload || !blobs || this.isClosing || this.countedVersion <= 1) return
-    const wanted = this.kept.map(r => `${r.start}-${r.end}`).join(',')
+    const ranges = [...this.kept, { start: keptEnd(this.kept), end: -1 }]
+    const wanted = ranges.map(r => `${r.start}-${r.end}`).join(',')
     if (wanted === this.wantedRanges) return
     this.wantedRanges = wanted
     const previous = this.blockDownloads
-    this.blockDownloads = this.kept.map(r => blobs.core.download({ start: r.start, end: r.end }))
+    this.blockDownloads = ranges.map(r => blobs.core.download({ start: r.start, end: r.end }))
     for (const d of previous) d.destroy()
   }
 
