@@ -173,11 +173,13 @@ export class MirrorManager extends Resource {
     }, now, this.copies, fetching)
   }
 
-  /** What the drives take on the card: their figures, or the store as last measured when that is more (see nodeStatus). */
+  /**
+   * What the drives take against the cap: each charged the blocks its store holds (superseded versions not yet
+   * reclaimed included: heldDrives). The storage engine's own files and space cleared but not yet compacted are
+   * not the organiser's content; they count where they matter, in the card's free space (limitToCard).
+   */
   private usedBytes (held: HeldDrive[]): number {
-    const counted = held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
-    const release = held.filter(d => d.system === true).reduce((n, d) => n + d.localBytes, 0)
-    return Math.max(counted, this.opts.library.storeBytes - release)
+    return held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
   }
 
   private heldDrives (): HeldDrive[] {
@@ -205,7 +207,6 @@ export class MirrorManager extends Resource {
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
     const freeBytes = await this.freeBytes()
-    await library.measureStore()
     this.noteDisk(freeBytes)
     const all = this.heldDrives()
     // The release drive is not library content: outside the caps, never evicted, never placed.

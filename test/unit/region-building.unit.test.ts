@@ -29,9 +29,7 @@ function fakeLibrary (drives: FakeDrive[]): Library {
     list: () => drives.map(live),
     get: (k: string) => { const d = drives.find(x => x.key === k); return d && live(d) },
     isRelease: (k: string) => drives.some(d => d.key === k && d.release === true),
-    blockedKeys: () => [],
-    storeBytes: 0,
-    measureStore: async () => 0
+    blockedKeys: () => []
   } as unknown as Library
 }
 

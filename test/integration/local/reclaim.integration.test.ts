@@ -201,6 +201,9 @@ describe('storage given back after re-imports', () => {
     const bound = RATIO * content + OVERHEAD
     // Compaction comes some seconds after the last reclaim, at most once a minute.
     await until(() => du(path.join(pub.data, 'store')) <= bound, { timeout: 180_000, every: 1000, what: `the publisher's store to shrink to ${mb(bound)}` })
+    // The figures below are the settled ones: the publisher has compacted since it last gave blocks back.
+    const last = (re: RegExp) => pub.logs.map(l => re.test(l)).lastIndexOf(true)
+    await until(() => last(/store compacted/) > last(/gave back/), { timeout: 180_000, every: 1000, what: 'the publisher to compact after its last reclaim' })
     await until(() => du(path.join(mirror.config.data, 'store')) <= bound, { timeout: 180_000, every: 1000, what: `the mirror's store to shrink to ${mb(bound)}` })
 
     const onDisk = du(path.join(pub.data, 'store'))
