@@ -42,7 +42,7 @@ export interface LibraryDriveOptions {
   /** For own drives: the corestore namespace that derives the drive's writable key pair. */
   namespace?: string
   own: boolean
-  /** Mirror live: fetch the blocks of each new version as it arrives (and only those: see reclaim()). */
+  /** Mirror live: fetch the blocks of each new version as it arrives (not those it superseded: see fetchKept()). */
   download?: boolean
 }
 
@@ -339,8 +339,9 @@ export class LibraryDrive extends Resource {
 
   private startDownload (): void {
     // The metadata live (end: -1: every future version too): it is small, and each version's tree builds on the
-    // blocks of the versions before. File blocks: only the ranges the latest version needs (fetchKept), so a
-    // mirror never fetches what a newer version already replaced, and what it reclaims is not fetched again.
+    // blocks of the versions before. File blocks: the ranges the latest version needs and everything after them
+    // (fetchKept), so a mirror never fetches what a newer version already replaced, and what it reclaims is not
+    // fetched again.
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
       if (this.isClosing || !blobs) return
