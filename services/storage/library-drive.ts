@@ -406,21 +406,20 @@ export class LibraryDrive extends Resource {
     if (!blobs || this.isClosing || version <= 1 || !this.metadataComplete()) return null
     const core = blobs.core
     const length: number = core.length
-    const snap = this.drive.checkout(version)
-    const refs: BlobRef[] = []
-    try {
-      for await (const entry of snap.list('/', { recursive: true, wait: false })) if (entry.value.blob) refs.push(entry.value.blob)
-    } finally {
-      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
-    }
-    const kept = keptRanges(refs)
+    // A mirror reclaims right after counting the version it completed: the count's ranges are that version's, and
+    // listing a large drive again at every version of a first import would be work for nothing.
+    const kept = !this.own && this.countedVersion === version ? this.kept : await this.keptAt(version)
+    const bitfield = core.core?.bitfield
+    if (typeof bitfield?.countSet !== 'function') return null
+    let keptHeld = 0
+    for (const r of kept) if (r.start < length) keptHeld += bitfield.countSet(r.start, Math.min(r.end, length) - r.start)
+    // Nothing held beyond what the latest version needs: the usual case, answered from the bitfield alone.
+    if (bitfield.countSet(0, length) === keptHeld) { this.reclaimedVersion = version; return { version, blocks: 0, bytes: 0 } }
     if (!this.own) {
       // A reclaim only of what is all here: a block the latest version needs and lacks is still being fetched.
       for (const r of kept) if (!await core.has(r.start, r.end)) return null
     }
-    const bitfield = core.core?.bitfield
-    const gaps = gapRanges(kept, this.own ? length : keptEnd(kept))
-      .filter(g => typeof bitfield?.countSet === 'function' && bitfield.countSet(g.start, g.end - g.start) > 0)
+    const gaps = gapRanges(kept, this.own ? length : keptEnd(kept)).filter(g => bitfield.countSet(g.start, g.end - g.start) > 0)
     if (gaps.length) log.info(`${this.id.slice(0, 8)}: giving back ${gaps.length} range(s) of blocks that versions before ${version} needed`)
     let blocks = 0
     let bytes = 0
@@ -433,6 +432,18 @@ export class LibraryDrive extends Resource {
     this.reclaimedVersion = version
     if (blocks) log.info(`${this.id.slice(0, 8)}: gave back ${(bytes / 1e6).toFixed(1)} MB of versions before ${version}`)
     return { version, blocks, bytes }
+  }
+
+  /** The blocks version `version` needs, from its entries (hidden ones included). */
+  private async keptAt (version: number): Promise<BlockRange[]> {
+    const snap = this.drive.checkout(version)
+    const refs: BlobRef[] = []
+    try {
+      for await (const entry of snap.list('/', { recursive: true, wait: false })) if (entry.value.blob) refs.push(entry.value.blob)
+    } finally {
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
+    }
+    return keptRanges(refs)
   }
 
   /**
