@@ -11,11 +11,14 @@ import { PeerManager, type Peer } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
 import { libraryCatalogue } from '../services/replication/library-catalogue.js'
 import { MirrorManager } from '../services/mirror/mirror-manager.js'
+import { BrowseCache, defaultBrowseCacheBytes } from '../services/storage/browse-cache.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
 import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
 import { DriveWriter } from '../services/publish/drive-writer.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
 import { ReleaseWatcher, type ReleaseInstallerSeam } from '../services/update/release-watcher.js'
+import { openUpdateControl } from './update-parts.js'
+import type { UpdateControl } from '../services/update/update-control.js'
 import type { NodeContext } from '../services/node/node-context.js'
 import { statusLine } from '../services/node/node-status.js'
 import { Resource } from '../services/lifecycle/resource.js'
@@ -60,7 +63,10 @@ export class PortalNode extends Resource {
   library!: Library
   peers!: PeerManager
   mirror!: MirrorManager
+  browse!: BrowseCache
   updates: ReleaseWatcher | null = null
+  /** The hand-off to p2p-portal-updater (`updater-socket`, the appliance); null on a laptop. */
+  updater: UpdateControl | null = null
   http!: HttpServer
   context!: NodeContext
   private readonly parts = new PartList()
@@ -82,6 +88,11 @@ export class PortalNode extends Resource {
     const library = this.library = await parts.open('library', new Library({ dataDir: config.data }))
     const settings = this.settings = await parts.open('settings', new NodeSettings(config))
 
+    // Drives visitors open that only other nodes hold: their blocks stay in a bounded cache, outside the caps.
+    const browse = this.browse = await parts.open('browse cache', new BrowseCache({
+      library, capBytes: () => config.browseCacheBytes ?? defaultBrowseCacheBytes(settings.maxTotalBytes)
+    }))
+
     const peers = this.peers = new PeerManager({
       store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library, this.mirror?.figures())
     })
@@ -89,6 +100,7 @@ export class PortalNode extends Resource {
     const disk = await diskFigures(config.data)
     const mirror = this.mirror = new MirrorManager({
       library,
+      browsed: browse,
       copies: config.copies,
       settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
@@ -113,14 +125,17 @@ export class PortalNode extends Resource {
     refreshTimer.unref()
     parts.onClose('catalogue refresh', () => clearInterval(refreshTimer))
     if (config.releaseKey !== null) {
+      // On the appliance the root helper installs what the watcher verified, when the organiser's policy says.
+      this.updater = config.updaterSocket !== null ? await openUpdateControl(parts, config, settings) : null
       // The release drive is followed like any drive (outside the caps); its state is in /api/status from the start.
       this.updates = await parts.open('updates', new ReleaseWatcher({
         library,
         releaseKey: config.releaseKey,
         runningVersion: APP_VERSION,
-        installer: this.opts.installer ?? null,
+        installer: this.opts.installer ?? this.updater,
         bundleFolders: config.releaseImport.length > 0 ? async () => config.releaseImport : undefined
       }))
+      if (this.updater) this.updater.watcher = this.updates
     }
 
     // Publishing writes through the same guarded writer as uploads; the first import runs in the background.
@@ -129,7 +144,7 @@ export class PortalNode extends Resource {
       await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder], read: this.opts.readShared }))
     }
 
-    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updates }
+    const ctx = this.context = { config, settings, library, peers, mirror, browse, startedAt, appVersion: APP_VERSION, updates: this.updater ?? this.updates, updater: this.updater }
     const files = await parts.open('drive files', new DriveFileRoute(ctx))
     const web = this.opts.web?.(ctx, files) ?? {}
     for (const [name, part] of web.parts ?? []) await parts.open(name, part)

@@ -36,6 +36,11 @@ export interface Config {
   mirror: 'all' | 'followed'
   maxDriveBytes: number
   maxTotalBytes: number
+  /**
+   * Room for the blocks of drives visitors browse without this node holding them (fetched on demand from the
+   * nodes that hold them); null: 5 % of the disk cap, at most 512 MiB. Given back before any mirrored drive.
+   */
+  browseCacheBytes: number | null
   /** Complete copies wanted of every drive on nodes other than its publisher (1–16); the same on every node of a LAN. */
   copies: number
   /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
@@ -54,6 +59,8 @@ export interface Config {
   releaseKey: string | null
   /** Folders checked for release bundles (p2p-portal-release-<version>.tar); empty = USB sticks under /media and /run/media. */
   releaseImport: string[]
+  /** The root update helper's socket (p2p-portal-updater, on the appliance); null = only report updates. */
+  updaterSocket: string | null
 }
 
 export const DEFAULTS: Config = {
@@ -70,6 +77,7 @@ export const DEFAULTS: Config = {
   mirror: 'all',
   maxDriveBytes: parseSize('4G'),
   maxTotalBytes: parseSize('16G'),
+  browseCacheBytes: null,
   copies: 2,
   follow: [],
   deny: [],
@@ -79,7 +87,8 @@ export const DEFAULTS: Config = {
   mdnsInterfaces: [],
   logLevel: 'info',
   releaseKey: null,
-  releaseImport: []
+  releaseImport: [],
+  updaterSocket: null
 }
 
 type Kind = 'string' | 'count' | 'port' | 'bool' | 'size' | 'list' | 'key' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
@@ -110,6 +119,7 @@ const KEYS: Record<string, KeySpec> = {
   mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], arg: 'all|followed', help: 'mirror every drive peers offer (default), or only followed ones', fix: '"all" or "followed"' },
   'max-drive-size': { key: 'maxDriveBytes', kind: 'size', arg: 'SIZE', help: 'largest drive to mirror (default 4G)', fix: 'a size such as 500M, 4G or a byte count' },
   'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
+  'browse-cache-size': { key: 'browseCacheBytes', kind: 'size', arg: 'SIZE', help: 'room for drives visitors browse that other nodes hold (default 5% of max-total-size, at most 512M)', fix: 'a size such as 256M, or a byte count' },
   copies: { key: 'copies', kind: 'count', range: [1, 16], arg: 'K', help: 'copies of every drive the LAN keeps besides its publisher\'s; give every node the same (default 2)', fix: 'a whole number from 1 to 16, the same on every node, e.g. --copies 2' },
   follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   deny: { key: 'deny', kind: 'keys', arg: 'KEY', help: 'never mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
@@ -119,6 +129,7 @@ const KEYS: Record<string, KeySpec> = {
   'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', arg: 'LIST', help: 'limit mDNS to these interfaces, e.g. eth0,wlan0 (default every IPv4 one)', fix: 'interface names such as eth0,wlan0' },
   'release-key': { key: 'releaseKey', kind: 'key', arg: 'KEY', help: 'follow this release drive for updates of p2p-portal itself (shown in /api/status)', fix: 'the release key printed by "p2p-portal release" (52 z-base-32 characters or 64 hex digits)' },
   'release-import': { key: 'releaseImport', kind: 'paths', arg: 'DIR', help: 'look for release bundles (p2p-portal-release-*.tar) in this folder (repeatable; default USB sticks)', fix: 'a folder, e.g. --release-import /media/stick' },
+  'updater-socket': { key: 'updaterSocket', kind: 'path', arg: 'PATH', help: 'hand verified releases to the root update helper listening here (the appliance image sets it)', fix: 'the socket of p2p-portal-updater, e.g. /run/p2p-portal/updater.sock' },
   'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', fix: 'debug, info, warn, error or silent' }
 }
 
@@ -239,6 +250,7 @@ export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd()
     return path.resolve(cwd, s)
   })
   cfg.releaseImport = cfg.releaseImport.map(d => path.resolve(cwd, d))
+  if (cfg.updaterSocket !== null) cfg.updaterSocket = path.resolve(cwd, cfg.updaterSocket)
   if (!cfg.name) cfg.name = defaultName()
   if (cfg.contentPort === 0) cfg.contentPort = cfg.port === 65535 ? 0 : cfg.port + 1
   if (cfg.contentPort === cfg.port) throw CONFIG_INVALID('content-port must differ from port: drive content needs its own origin.')

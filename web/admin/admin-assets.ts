@@ -35,6 +35,9 @@ summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 button.quiet{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 button.danger{background:#b3261e;color:#fff}
 form.inline{display:inline}
+fieldset{border:0;padding:0;margin:6px 0}
+label.choice{display:flex;align-items:center;gap:8px;min-height:44px}
+label.choice input{min-height:0;width:1.25rem;height:1.25rem;margin:0}
 progress{width:100%;height:14px}
 td meter{min-width:5rem}
 @media (max-width:40rem){th.opt,td.opt{display:none}}
@@ -79,7 +82,10 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
         status.textContent = say('done', res.files.length)
         setTimeout(function () { location.reload() }, 600)
       } else {
-        status.textContent = (res.error && res.error.message) || say('failed', xhr.status)
+        // A full bar beside a refusal would read as "sent". The answer's top-level message is in the organiser's
+        // language; error.message stays English for scripts.
+        bar.hidden = true
+        status.textContent = res.message || (res.error && res.error.message) || say('failed', xhr.status)
       }
     }
     xhr.onerror = function () { finished(); status.textContent = say('lost') }
@@ -95,13 +101,14 @@ if (document.querySelector('[data-sync],[data-peers]') && window.fetch) {
     fetch('/admin/status.json', { headers: { Accept: 'application/json' } }).then(function (r) { return r.ok ? r.json() : null }).then(function (s) {
       if (!s) return
       var peers = document.querySelector('[data-peers]')
-      if (peers) peers.textContent = s.peers.length + ' connected'
+      // The words come from the page (data-words), in the organiser's language.
+      if (peers) peers.textContent = peers.getAttribute('data-words').replace('{n}', s.peers.length)
       s.drives.forEach(function (d) {
         var cell = document.querySelector('[data-sync="' + d.key + '"]')
         if (!cell) return
         var pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
         cell.querySelector('meter').value = pct
-        cell.querySelector('span').textContent = pct + '% of ' + mb(d.bytes)
+        cell.querySelector('span').textContent = cell.getAttribute('data-words').replace('{pct}', pct).replace('{size}', mb(d.bytes))
       })
     }).catch(function () {})
   }, 3000)
