@@ -178,6 +178,11 @@ export class MirrorManager extends Resource {
     }, now, this.copies, fetching)
   }
 
+  /**
+   * What the drives take against the cap: each charged the blocks its store holds (superseded versions not yet
+   * reclaimed included: heldDrives). The storage engine's own files and space cleared but not yet compacted are
+   * not the organiser's content; they count where they matter, in the card's free space (limitToCard).
+   */
   private usedBytes (held: HeldDrive[]): number {
     return held.filter(d => d.system !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0)
   }
@@ -187,8 +192,9 @@ export class MirrorManager extends Resource {
     return library.records().map(r => {
       const d = library.get(r.key)
       const f = d?.snapshot()
-      // A live mirror holds every version's blocks, and a file's blocks arrive before its entry: charge the store.
-      const store = d && !r.own ? d.storeFigures() : { bytes: 0, localBytes: 0 }
+      // Blocks of superseded versions stay until reclaimed, and a file's blocks arrive before its entry: charge
+      // what the drive's store holds when that is more than its latest version.
+      const store = d ? d.storeFigures() : { bytes: 0, localBytes: 0 }
       const bytes = Math.max(f?.known ? f.bytes : this.claimed(r.key), store.bytes)
       const localBytes = Math.max(f?.localBytes ?? 0, store.localBytes)
       return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes, localBytes, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }

@@ -37,8 +37,13 @@ export interface NodeStatus {
   available: Array<{ key: string, title: string, bytes: number, peers: number, reason: string, copies: number, holders: string[] }>
   /** Nodes connected (this one included), drives known, and drives held by fewer than `copies` nodes besides their publisher. */
   region: { nodes: number, drives: number, copies: number, atRisk: number }
-  /** `full`: the card is (nearly) full, less than half the `reserve` free: nothing new is mirrored until space is freed. */
-  disk: { used: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
+  /**
+   * `used`: what the caps count, the drives' content (blocks of superseded versions until they are given back
+   * included). `store`: what the store takes on the card, as `du` counts it: that and the storage engine's own
+   * files (logs, manifest), and space cleared but not yet compacted. `full`: the card is (nearly) full, less
+   * than half the `reserve` free: nothing new is mirrored until space is freed.
+   */
+  disk: { used: number, store: number, cap: number, perDriveCap: number, free: number | null, reserve: number, full: boolean }
   evictions: Array<{ key: string, title: string, reason: string, at: number }>
   update: UpdateStatus
 }
@@ -87,6 +92,7 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
   // One look at the card serves both figures: free space as it is, and what mirrors may still use of it.
   const card = await diskFigures(config.data)
   const free = card?.free ?? null
+  const store = await library.measureStore()
   return {
     node: {
       key: library.nodeKey,
@@ -110,7 +116,8 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
     })),
     region: { nodes: region.nodes.length, drives: known.size, copies: mirror.copies, atRisk },
     disk: {
-      used: drives.filter(d => d.release !== true).reduce((n, d) => n + Math.max(d.bytes, d.localBytes), 0),
+      used: contentUsed(ctx, drives),
+      store,
       cap: ctx.settings.maxTotalBytes,
       perDriveCap: ctx.settings.maxDriveBytes,
       free,
@@ -120,6 +127,18 @@ export async function nodeStatus (ctx: NodeContext): Promise<NodeStatus> {
     evictions: mirror.evictions.slice(-10),
     update: ctx.updates?.update ?? { current: ctx.appVersion, available: null, state: 'none', lastResult: null }
   }
+}
+
+/**
+ * What the caps count (and `used` shows against the cap): each library drive's latest version, or the blocks its
+ * store really holds when that is more (superseded versions not yet given back, a file whose entry is not written
+ * yet). The release drive is outside the caps.
+ */
+function contentUsed (ctx: NodeContext, drives: DriveStatus[]): number {
+  return drives.filter(d => d.release !== true).reduce((n, d) => {
+    const store = ctx.library.get(d.key)?.storeFigures().bytes ?? 0
+    return n + Math.max(d.bytes, d.localBytes, store)
+  }, 0)
 }
 
 /** One line for systemd's STATUS= (shown by `systemctl status`). */

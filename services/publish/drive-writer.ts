@@ -1,5 +1,6 @@
 // Writes into one of the node's own drives: streamed files in 512 KiB blocks, renames and deletions.
-// One write at a time per drive, so a failed file's blocks can be cleared without touching another's.
+// One write at a time per drive (LibraryDrive.exclusive, shared by every writer of the drive and its reclaim), so a
+// failed file's blocks can be cleared without touching another's.
 import fs from 'node:fs/promises'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -82,7 +83,6 @@ export interface DriveWriterOptions {
 }
 
 export class DriveWriter {
-  private readonly locks = new Map<string, Promise<unknown>>()
   private readonly freeBytes: FreeBytes
 
   constructor (private readonly library: Library, dataDir: string, opts: DriveWriterOptions = {}) {
@@ -108,20 +108,28 @@ export class DriveWriter {
     }
   }
 
-  /** Streams `source` into `name`; on failure no entry is written and the blocks written so far are cleared. */
+  /**
+   * Streams `source` into `name`; on failure no entry is written and the blocks written so far are cleared. On
+   * success the blocks of the file it replaced are cleared: only a superseded version needed them.
+   */
   writeStream (d: LibraryDrive, name: string, source: Readable, metadata: Record<string, unknown> = {}, opts: { executable?: boolean } = {}): Promise<number> {
-    return this.serial(d.id, async () => {
+    return d.exclusive(async () => {
       const drive = d.drive
       const blobs = await drive.getBlobs()
       const before: number = blobs.core.length
+      const replaced = (await d.localEntry(name))?.value?.blob as { blockOffset: number, blockLength: number } | undefined
       const chunker = new Rechunker()
       try {
         await pipeline(source, chunker, new SpaceGuard(this.freeBytes), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await blobs.core.clear(before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
+        await d.clearBlocks(blobs.core, before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
+      }
+      if (replaced?.blockLength) {
+        await d.clearBlocks(blobs.core, replaced.blockOffset, replaced.blockOffset + replaced.blockLength)
+          .catch(() => { /* the file is written; the drive's next reclaim clears these blocks */ })
       }
       return chunker.bytes
     })
@@ -143,7 +151,7 @@ export class DriveWriter {
   async rename (d: LibraryDrive, fromText: unknown, toText: unknown): Promise<string> {
     const from = userPath(fromText)
     const to = userPath(toText)
-    return this.serial(d.id, async () => {
+    return d.exclusive(async () => {
       const entry = await d.drive.entry(from)
       if (!entry) throw FILE_NOT_FOUND(`There is no file ${from} in this drive.`, { reason: 'noSuchFile', name: from })
       if (from === to) return to
@@ -156,24 +164,20 @@ export class DriveWriter {
 
   async remove (d: LibraryDrive, nameText: unknown): Promise<string> {
     const name = userPath(nameText)
-    return this.serial(d.id, async () => {
-      if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`, { reason: 'noSuchFile', name })
-      // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
-      await d.drive.clear(name).catch(() => { /* the entry is deleted anyway; a later clear can free the blocks */ })
+    return d.exclusive(async () => {
+      const entry = await d.drive.entry(name)
+      if (!entry) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`, { reason: 'noSuchFile', name })
       await wrap(() => d.drive.del(name))
+      // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
+      const blob = entry.value.blob as { blockOffset: number, blockLength: number } | null
+      if (blob?.blockLength) {
+        await d.clearBlocks(await d.drive.getBlobs().then((b: any) => b.core), blob.blockOffset, blob.blockOffset + blob.blockLength)
+          .catch(() => { /* the entry is deleted; the drive's next reclaim clears these blocks */ })
+      }
       return name
     })
   }
 
-  private serial<T> (key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve()
-    const next = prev.then(fn, fn)
-    const settled = next.catch(() => { /* the caller gets the error from next; the lock only orders */ })
-    this.locks.set(key, settled)
-    // settled never rejects and the callback cannot throw.
-    void settled.then(() => { if (this.locks.get(key) === settled) this.locks.delete(key) })
-    return next
-  }
 }
 
 async function wrap<T> (fn: () => Promise<T>): Promise<T> {

@@ -40,6 +40,7 @@ export class FolderPublisher extends Resource {
   private again = false
   /** What the last sync failed with (DISK_FULL when the disk is full); null after a good one. */
   lastError: Error | null = null
+  private reclaimedOnce = false
   /** Names already reported as skipped: said once, not at every rescan. */
   private readonly skipped = new Set<string>()
 
@@ -132,6 +133,13 @@ export class FolderPublisher extends Resource {
       this.drive!.importing = null
     }
     if (changes) log.info(`${this.opts.folder}: ${changes} change(s) published, version ${drive.version}`)
+    // Once the folder is in: superseded files were cleared as they were replaced, but deleted files and the
+    // blocks of a file whose import was cut off (the node killed mid-file) are only found by comparing the blobs
+    // core with the latest version. The first sync after a start does it even with no change, for that last case.
+    if (changes || !this.reclaimedOnce) {
+      // The folder is published either way: a reclaim that fails is tried again after the next change.
+      await this.drive!.reclaim().then(() => { this.reclaimedOnce = true }, (err: Error) => log.warn(`${this.opts.folder}: giving back old versions' space failed: ${err.message}`))
+    }
   }
 
   private async writeFile (name: string, st: fs.Stats): Promise<void> {

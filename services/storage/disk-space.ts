@@ -1,6 +1,7 @@
 // Free space on the card, the reserve mirrors leave alone, and a small ballast file that lets the storage
 // engine open on a card that something else filled.
 import fs from 'node:fs/promises'
+import path from 'node:path'
 
 const MB = 1024 * 1024
 // RocksDB must be able to flush its memtables (two 8 MiB write buffers, written as a table while their log still
@@ -27,6 +28,21 @@ export async function diskFigures (dir: string): Promise<DiskFigures | null> {
   } catch {
     return null
   }
+}
+
+/**
+ * Bytes a folder's files take on the card (allocated blocks, as `du` counts them), or 0 if it cannot be read.
+ * The store's real size: RocksDB keeps cleared blocks on disk until compaction, and its logs and tables come on top.
+ */
+export async function folderBytes (dir: string): Promise<number> {
+  let total = 0
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
+  for (const e of entries) {
+    const file = path.join(dir, e.name)
+    if (e.isDirectory()) total += await folderBytes(file)
+    else total += await fs.lstat(file).then(st => st.blocks * 512, () => 0)
+  }
+  return total
 }
 
 /**

@@ -6,6 +6,7 @@ import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
 import { logger } from '../log.js'
+import { gapRanges, keptEnd, keptRanges, safeClears, type BlockRange } from './blob-ranges.js'
 
 const log = logger('drive')
 
@@ -41,7 +42,7 @@ export interface LibraryDriveOptions {
   /** For own drives: the corestore namespace that derives the drive's writable key pair. */
   namespace?: string
   own: boolean
-  /** Mirror live: keep every block of every version as it arrives. */
+  /** Mirror live: fetch the blocks of each new version as it arrives (not those it superseded: see fetchKept()). */
   download?: boolean
   /**
    * Browsed, not held (browse-cache.ts): the file tree is kept live, file blocks are fetched only when read.
@@ -49,6 +50,9 @@ export interface LibraryDriveOptions {
    */
   sparse?: boolean
 }
+
+/** What a reclaim gave back: blocks of superseded versions cleared, and about how many bytes they held. */
+export interface Reclaimed { version: number, blocks: number, bytes: number }
 
 export class LibraryDrive extends Resource {
   readonly own: boolean
@@ -71,6 +75,15 @@ export class LibraryDrive extends Resource {
   /** null until the first count: a drive already complete when the node starts is not announced again. */
   private reportedComplete: boolean | null = null
   private downloads: Array<{ destroy (): void }> = []
+  /** Range downloads of the blocks the latest counted version needs (mirrors); replaced at each new version. */
+  private blockDownloads: Array<{ destroy (): void }> = []
+  private wantedRanges = ''
+  /** The blocks the latest counted version needs, file data and the node's own files alike. */
+  private kept: BlockRange[] = []
+  private reclaimedVersion = -1
+  private reclaiming: Promise<Reclaimed | null> | null = null
+  /** Writes and reclaims of this drive, one at a time: a reclaim must never clear the blocks of a file being written. */
+  private writes: Promise<unknown> = Promise.resolve()
   private readonly entries = new Map<string, any>()
   private entriesVersion = -1
   private readonly wantDownload: boolean
@@ -131,7 +144,9 @@ export class LibraryDrive extends Resource {
 
   protected override async _close (): Promise<void> {
     if (this.localTimer) clearTimeout(this.localTimer)
-    for (const d of this.downloads) d.destroy()
+    for (const d of [...this.downloads, ...this.blockDownloads]) d.destroy()
+    // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
+    await this.reclaiming?.catch(() => null)
     if (!this.purging) { await this.drive.close(); return }
     const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
     // Blocks first, through the public API: even if what follows fails, the space is given back.
@@ -165,14 +180,26 @@ export class LibraryDrive extends Resource {
   }
 
   /**
-   * File data in the drive's blob store, every version's (what a live mirror ends up holding), and the part of it
-   * held here. Ahead of `snapshot()` while a publisher writes a large file: its blocks come before its entry.
+   * File data this drive's blob store holds here: the latest version's bytes held, plus blocks of superseded
+   * versions (or of a file still being written, whose blocks come before its entry) not reclaimed yet.
+   * `bytes` and `localBytes` are the same figure: what the store really uses now.
    */
   storeFigures (): { bytes: number, localBytes: number } {
     const core = this.drive.blobs?.core
     if (!core?.length) return { bytes: 0, localBytes: 0 }
-    // hypercore 11's contiguousByteLength is always 0: estimate from blocks (the blocks are near-equal in size).
-    return { bytes: core.byteLength, localBytes: Math.floor(core.byteLength * core.contiguousLength / core.length) }
+    const bitfield = core.core?.bitfield
+    // hypercore 11's contiguousByteLength is always 0, and block sizes are not in memory: blocks not kept by the
+    // latest version are charged the core's average block size (blocks are 512 KiB but for each file's last).
+    const average = core.byteLength / core.length
+    if (typeof bitfield?.countSet !== 'function') {
+      const estimate = Math.floor(average * core.contiguousLength)
+      return { bytes: estimate, localBytes: estimate }
+    }
+    let keptHeld = 0
+    for (const r of this.kept) if (r.start < core.length) keptHeld += bitfield.countSet(r.start, Math.min(r.end, core.length) - r.start)
+    const extra = Math.max(0, bitfield.countSet(0, core.length) - keptHeld)
+    const held = this.figures.localBytes + Math.floor(extra * average)
+    return { bytes: held, localBytes: held }
   }
 
   /** Waits until the figures describe the current version. */
@@ -218,10 +245,12 @@ export class LibraryDrive extends Resource {
     const snap = this.drive.checkout(version)
     try {
       const blobs: BlobRef[] = []
+      const kept: BlobRef[] = []
       let bytes = 0
       let info: DriveInfo | null = null
       for await (const entry of snap.list('/', { recursive: true, wait: false })) {
         const blob = entry.value.blob as BlobRef | null
+        if (blob) kept.push(blob)
         if (entry.key === DRIVE_INFO_PATH) {
           info = await this.readInfo(snap)
           // Its bytes travel in the blobs core, which may lag the metadata: read again as blocks arrive.
@@ -233,8 +262,10 @@ export class LibraryDrive extends Resource {
       }
       if (info) this.info = info
       this.blobs = blobs
+      this.kept = keptRanges(kept)
       this.figures = { version, files: blobs.length, bytes, localBytes: this.figures.localBytes, known: true }
       this.countedVersion = version
+      this.fetchKept()
       await this.countLocal()
       this.emit('counted', this.snapshot())
     } catch (err) {
@@ -284,6 +315,11 @@ export class LibraryDrive extends Resource {
       this.emit('complete')
     }
     this.reportedComplete = complete
+    // A mirror holding all of the latest version gives back what superseded versions left (own drives reclaim
+    // when their publisher has finished writing: reclaim()).
+    if (complete && !this.own && this.wantDownload && this.reclaimedVersion !== f.version) {
+      this.reclaim().catch((err: Error) => { if (!this.isClosing) log.warn(`${this.id.slice(0, 8)}: reclaiming old versions failed: ${err.message}`) })
+    }
   }
 
   private scheduleLocalCount (): void {
@@ -315,7 +351,10 @@ export class LibraryDrive extends Resource {
   }
 
   private startDownload (): void {
-    // Live ranges (end: -1) keep fetching every future version too, on both the metadata and the blobs core.
+    // The metadata live (end: -1: every future version too): it is small, and each version's tree builds on the
+    // blocks of the versions before. File blocks: the ranges the latest version needs and everything after them
+    // (fetchKept), so a mirror never fetches what a newer version already replaced, and what it reclaims is not
+    // fetched again.
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
       if (this.isClosing || !blobs) return
@@ -323,10 +362,124 @@ export class LibraryDrive extends Resource {
       // Over TCP hypercore keeps 3 × 16 = 48 requests in flight per peer (24 MiB); 3 × 8 = 24 still keeps a LAN
       // link busy and halves what one peer can make a Pi Zero 2 W hold (bench/README.md, "What holds memory").
       blobs.core.replicator?.setInflightRange?.(MIN_INFLIGHT_BLOCKS, MAX_INFLIGHT_BLOCKS)
-      this.downloads.push(blobs.core.download({ start: 0, end: -1 }))
+      this.fetchKept()
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
+  }
+
+  /**
+   * Mirrors: asks peers for the blocks of the latest counted version, and live for every block after them: a
+   * publisher appends a file's blocks before its entry, so the next version's bytes are here by the time its
+   * metadata is (a change reaches phones within seconds). Superseded blocks are all before the latest version's
+   * last one, outside every range asked for, so what reclaim() clears is never fetched again. The new ranges are
+   * asked for before the old ones are dropped, so blocks both need stay wanted; a restart asks again for what is
+   * still missing, which is how an interrupted download resumes.
+   */
+  private fetchKept (): void {
+    const blobs = this.drive.blobs
+    if (!this.wantDownload || !blobs || this.isClosing || this.countedVersion <= 1) return
+    const ranges = [...this.kept, { start: keptEnd(this.kept), end: -1 }]
+    const wanted = ranges.map(r => `${r.start}-${r.end}`).join(',')
+    if (wanted === this.wantedRanges) return
+    this.wantedRanges = wanted
+    const previous = this.blockDownloads
+    this.blockDownloads = ranges.map(r => blobs.core.download({ start: r.start, end: r.end }))
+    for (const d of previous) d.destroy()
+  }
+
+  /**
+   * Runs `fn` alone among this drive's writes and reclaims. Writers of an own drive (uploads, --share imports,
+   * the drive's title) go through here: a file's blocks are written before its entry, and a reclaim must not
+   * take them for a superseded version's.
+   */
+  exclusive<T> (fn: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(fn, fn)
+    this.writes = next.catch(() => { /* the caller gets the error from next; the queue only orders */ })
+    return next
+  }
+
+  /**
+   * Clears the file blocks that the latest version no longer needs: those of superseded versions, and of files
+   * whose write was cut off (an interrupted import). The latest version's blocks are never touched, so a power
+   * cut mid-reclaim loses nothing it needs: each cleared range is one atomic RocksDB batch, and the next reclaim
+   * clears the rest. The space on disk comes back when the store compacts (Library.compactSoon, on 'reclaimed').
+   * Own drives: everything past the latest version's blocks goes too (no write runs meanwhile: exclusive()). Mirrors:
+   * only below the latest version's last block, since blocks after it may belong to a version still arriving.
+   */
+  reclaim (): Promise<Reclaimed | null> {
+    this.reclaiming ??= (this.own ? this.exclusive(() => this.reclaimNow()) : this.reclaimNow())
+      .finally(() => { this.reclaiming = null })
+    return this.reclaiming
+  }
+
+  private async reclaimNow (): Promise<Reclaimed | null> {
+    const blobs = this.own ? await this.drive.getBlobs() : this.drive.blobs
+    const version = this.drive.version
+    if (!blobs || this.isClosing || version <= 1 || !this.metadataComplete()) return null
+    const core = blobs.core
+    const length: number = core.length
+    // A mirror reclaims right after counting the version it completed: the count's ranges are that version's, and
+    // listing a large drive again at every version of a first import would be work for nothing.
+    const kept = !this.own && this.countedVersion === version ? this.kept : await this.keptAt(version)
+    const bitfield = core.core?.bitfield
+    if (typeof bitfield?.countSet !== 'function') return null
+    let keptHeld = 0
+    for (const r of kept) if (r.start < length) keptHeld += bitfield.countSet(r.start, Math.min(r.end, length) - r.start)
+    // Nothing held beyond what the latest version needs: the usual case, answered from the bitfield alone.
+    if (bitfield.countSet(0, length) === keptHeld) { this.reclaimedVersion = version; return { version, blocks: 0, bytes: 0 } }
+    if (!this.own) {
+      // A reclaim only of what is all here: a block the latest version needs and lacks is still being fetched.
+      for (const r of kept) if (!await core.has(r.start, r.end)) return null
+    }
+    const gaps = gapRanges(kept, this.own ? length : keptEnd(kept)).filter(g => bitfield.countSet(g.start, g.end - g.start) > 0)
+    if (gaps.length) log.info(`${this.id.slice(0, 8)}: giving back ${gaps.length} range(s) of blocks that versions before ${version} needed`)
+    let blocks = 0
+    let bytes = 0
+    for (const gap of gaps) {
+      if (this.isClosing) break
+      const cleared = await this.clearBlocks(core, gap.start, gap.end)
+      blocks += cleared.blocks
+      bytes += cleared.bytes
+    }
+    this.reclaimedVersion = version
+    if (blocks) log.info(`${this.id.slice(0, 8)}: gave back ${(bytes / 1e6).toFixed(1)} MB of versions before ${version}`)
+    return { version, blocks, bytes }
+  }
+
+  /** The blocks version `version` needs, from its entries (hidden ones included). */
+  private async keptAt (version: number): Promise<BlockRange[]> {
+    const snap = this.drive.checkout(version)
+    const refs: BlobRef[] = []
+    try {
+      for await (const entry of snap.list('/', { recursive: true, wait: false })) if (entry.value.blob) refs.push(entry.value.blob)
+    } finally {
+      await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
+    }
+    return keptRanges(refs)
+  }
+
+  /**
+   * Clears blocks [start, end) of the blobs core (`core`, or the drive's) and says so with 'reclaimed', which
+   * the library turns into a compaction: RocksDB gives the space back only then.
+   */
+  async clearBlocks (core: any, start: number, end: number): Promise<{ blocks: number, bytes: number }> {
+    const bitfield = core.core?.bitfield
+    // Without the bitfield no clear can be shown safe (see safeClears): nothing is cleared.
+    if (typeof bitfield?.get !== 'function' || typeof bitfield.countSet !== 'function') return { blocks: 0, bytes: 0 }
+    const length: number = core.length
+    let blocks = 0
+    // Only held blocks are cleared: clearing a range already clear would still write a tombstone to the SD card.
+    for (const call of safeClears((i) => bitfield.get(i) === true, start, end, length)) {
+      const held: number = bitfield.countSet(call.start, call.end - call.start)
+      await core.clear(call.start, call.end)
+      blocks += held
+    }
+    if (blocks === 0) return { blocks: 0, bytes: 0 }
+    const bytes = Math.floor(blocks * core.byteLength / length)
+    this.emit('reclaimed', { version: this.drive.version, blocks, bytes })
+    this.scheduleLocalCount()
+    return { blocks, bytes }
   }
 
   /** A response is streaming this drive's bytes (sparse drives: the browse cache does not evict it meanwhile). */

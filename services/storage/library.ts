@@ -4,10 +4,11 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
-import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo } from './library-drive.js'
+import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
-import { Ballast, BALLAST_BYTES, diskFigures, diskReserve, type DiskFigures } from './disk-space.js'
+import { Ballast, BALLAST_BYTES, diskFigures, diskReserve, folderBytes, type DiskFigures } from './disk-space.js'
+import { StoreCompactor } from './store-compactor.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DATA_IN_USE, DATA_NOT_WRITABLE, DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull, type PortalError } from '../errors.js'
 import { logger } from '../log.js'
@@ -48,6 +49,9 @@ interface LibraryState {
 export interface LibraryOptions {
   dataDir: string
   store?: Corestore
+  /** How soon after a reclaim the store compacts, and how rarely (store-compactor.ts); tests shorten them. */
+  compactDelayMs?: number
+  compactGapMs?: number
 }
 
 export class Library extends Resource {
@@ -60,6 +64,10 @@ export class Library extends Resource {
   private state: StateFile<LibraryState>
   private readonly ballast: Ballast
   private readonly ownStore: boolean
+  readonly compactor: StoreCompactor
+  /** Bytes the store took on the card when last measured (measureStore). */
+  storeBytes = 0
+  private storeMeasured = 0
   /**
    * Runs before the library opens a drive: Hyperdrive opens a drive's file tree exclusively, so a session of it
    * that a visitor is browsing (browse-cache.ts) must hand it over first, or the library would wait for it forever.
@@ -73,6 +81,24 @@ export class Library extends Resource {
     if (opts.store) this.store = opts.store
     this.ballast = new Ballast(path.join(opts.dataDir, 'ballast'))
     this.state = new StateFile(path.join(opts.dataDir, 'library.json'), { drives: {}, blocked: [], blockedTitles: {} })
+    this.compactor = new StoreCompactor({
+      compact: (o) => (this.store.storage as unknown as { compact (o: object): Promise<void> }).compact(o),
+      measure: async () => ({ onDisk: await this.measureStore(0), needed: this.list().reduce((n, d) => n + d.snapshot().localBytes, 0) }),
+      delayMs: opts.compactDelayMs,
+      minGapMs: opts.compactGapMs
+    })
+  }
+
+  /**
+   * Bytes the store takes on the card (what `du` says of it), measured at most once per `maxAgeMs`: status and
+   * the caps ask every few seconds, and the folder holds tens of files.
+   */
+  async measureStore (maxAgeMs = 1000): Promise<number> {
+    if (Date.now() - this.storeMeasured >= maxAgeMs) {
+      this.storeBytes = await folderBytes(path.join(this.dataDir, 'store'))
+      this.storeMeasured = Date.now()
+    }
+    return this.storeBytes
   }
 
   get nodeKey (): string { return keyText(this.keyPair!.publicKey) }
@@ -100,6 +126,7 @@ export class Library extends Resource {
   protected override async _close (): Promise<void> {
     await Promise.allSettled([...this.openingDrives.values()])
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
+    await this.compactor.close()
     this.drives.clear()
     await this.state.flush()
     // An open that failed before the store was made has none to close.
@@ -175,6 +202,7 @@ export class Library extends Resource {
     const namespace = opts.namespace ?? `own/${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     const drive = new LibraryDrive({ store: this.store, namespace, own: true })
     await drive.open()
+    this.watchDrive(drive)
     const key = drive.id
     this.drives.set(key, drive)
     const now = Date.now()
@@ -217,7 +245,8 @@ export class Library extends Resource {
 
   async writeInfo (drive: LibraryDrive, info: DriveInfo): Promise<void> {
     const body = JSON.stringify({ title: info.title, description: info.description })
-    await drive.drive.put(DRIVE_INFO_PATH, Buffer.from(body))
+    // Its blocks come before its entry, like any file's: a reclaim must not run in between.
+    await drive.exclusive(() => drive.drive.put(DRIVE_INFO_PATH, Buffer.from(body)))
     drive.info = { ...info }
     const r = this.state.value.drives[drive.id]
     if (r) { r.title = info.title; this.state.changed() }
@@ -291,6 +320,12 @@ export class Library extends Resource {
     }
   }
 
+  private watchDrive (drive: LibraryDrive): void {
+    // flushWrites never rejects: a failed flush is logged and the write buffer flushes on its own later.
+    drive.on('complete', () => { void this.flushWrites() })
+    drive.on('reclaimed', (r: Reclaimed) => this.compactor.reclaimed(r.bytes))
+  }
+
   private openDrive (r: DriveRecord): Promise<LibraryDrive> {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
@@ -303,8 +338,7 @@ export class Library extends Resource {
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)
       if (!drive.info.title && r.title) drive.info.title = r.title
-      // flushWrites never rejects: a failed flush is logged and the write buffer flushes on its own later.
-      drive.on('complete', () => { void this.flushWrites() })
+      this.watchDrive(drive)
       this.drives.set(r.key, drive)
       return drive
     })().finally(() => this.openingDrives.delete(r.key))

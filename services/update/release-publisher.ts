@@ -131,8 +131,11 @@ export async function publishRelease (opts: PublishOptions): Promise<PublishResu
 }
 
 /**
- * Keeps the newest KEEP_RELEASES releases' blocks. Older ones are deleted from the latest version and their
- * blocks cleared here; the drive's history (older versions' listings) stays readable, their bytes do not.
+ * Keeps the newest KEEP_RELEASES releases' blocks. Older ones are deleted from the latest version, then the
+ * drive's reclaim clears every block the latest version no longer needs, as for any drive (mirrors of the
+ * release drive do the same once they hold its latest version); the drive's history (older versions'
+ * listings) stays readable, their bytes do not. Deleting first: a power cut in between leaves blocks that the
+ * next reclaim clears, never an entry whose bytes are gone.
  */
 async function pruneReleases (drive: LibraryDrive): Promise<string[]> {
   const versions = await listReleaseVersions(drive.drive)
@@ -140,10 +143,8 @@ async function pruneReleases (drive: LibraryDrive): Promise<string[]> {
   for (const v of old) {
     const paths: string[] = []
     for await (const entry of drive.drive.list(`${RELEASES_FOLDER}/${v}`, { recursive: true })) paths.push(entry.key)
-    for (const p of paths) {
-      await drive.drive.clear(p)
-      await drive.drive.del(p)
-    }
+    for (const p of paths) await drive.drive.del(p)
   }
+  if (old.length) await drive.reclaim()
   return old
 }

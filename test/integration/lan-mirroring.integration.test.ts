@@ -30,12 +30,13 @@ afterAll(async () => {
   await removeTempDirs()
 })
 
-async function complete (node: NodeProcess, title: string, timeout = 60_000) {
+/** The drive is all here, at `version` or later (mirrors report each version they hold in full as complete). */
+async function complete (node: NodeProcess, title: string, timeout = 60_000, version = 0) {
   let last: unknown
   try {
     return await until(async () => {
       const d = last = driveByTitle(await node.status(), title)
-      return d && d.files > 0 && d.localBytes === d.bytes && d
+      return d && d.files > 0 && d.version >= version && d.localBytes === d.bytes && d
     }, { timeout, every: 200, what: `${title} complete on ${node.lan.ns}` })
   } catch (err) {
     throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}\n${node.logs.slice(-20).join('\n')}`)
@@ -52,7 +53,12 @@ describe('three nodes on an offline LAN', () => {
   })
 
   it('B and C hold byte-identical copies of a shared folder (300 small files and a 50 MB file)', async () => {
-    const [db, dc] = await Promise.all([complete(b, 'festival'), complete(c, 'festival')])
+    // The publisher imports in the background, one version per file: the mirrors follow those versions as they come.
+    const published = await until(async () => {
+      const d = driveByTitle(await a.status(), 'festival')
+      return d?.importing === null && d.files === media.files.size && d
+    }, { timeout: 60_000, every: 200, what: 'the publisher to import the folder' })
+    const [db, dc] = await Promise.all([complete(b, 'festival', 60_000, published.version), complete(c, 'festival', 60_000, published.version)])
     expect(db).toMatchObject({ key, own: false, files: media.files.size, bytes: 300 * 10 * 1024 + 50 * MB })
     expect(dc.bytes).toBe(db.bytes)
     const paths = [...media.files.keys()]

@@ -13,7 +13,7 @@ const status = (over: Partial<NodeStatus['disk']>, importing: { files: number, d
   drives: [{ key: 'd'.repeat(52), title: 'Festival', description: '', own: true, pinned: true, followed: false, version: 3, files: 2, bytes: 10, localBytes: 10, complete: true, peers: 0, lastUsed: 0, copies: 1, holders: ['k'.repeat(52)], importing }],
   available: [],
   region: { nodes: 1, drives: 1, copies: 2, atRisk: 1 },
-  disk: { used: 0, cap: 100 * MB, perDriveCap: 10 * MB, free: 1 * MB, reserve: 32 * MB, full: false, ...over },
+  disk: { used: 0, store: 0, cap: 100 * MB, perDriveCap: 10 * MB, free: 1 * MB, reserve: 32 * MB, full: false, ...over },
   evictions: [],
   update: { current: '0.1.0', available: null, state: 'none', lastResult: null }
 })

@@ -279,6 +279,32 @@ describe('ReleaseWatcher', () => {
     return watcher.update
   }
 
+  it('a node that mirrors the release drive keeps the blocks of the two newest releases only, like its publisher', async () => {
+    const { a, b, r, dir } = await publisherAndNode('0.1.0')
+    const copy = await b.addMirror(r.releaseKey, { release: true, pinned: true, followed: true })
+    connect(a, b)
+    const big = `${appFolder('1.0.0')}/node_modules/some-dep/big.bin`
+    const old = await until(() => copy.localEntry(big), { what: 'the first release on the mirror' })
+    const blobs = await copy.fileBlobs()
+    await until(async () => await blobs.core.has(old.value.blob.blockOffset, old.value.blob.blockOffset + old.value.blob.blockLength), { what: 'the first release\'s blocks' })
+    // The publisher's data folder is the `release` command's: it is closed while two more releases are written.
+    await a.close()
+    await publishRelease({ ...dir, from: await writeTree(appTree('1.1.0')), version: '1.1.0', minVersion: '0.1.0' })
+    const last = await publishRelease({ ...dir, from: await writeTree(appTree('1.2.0')), version: '1.2.0', minVersion: '0.1.0' })
+    expect(last.pruned).toEqual(['1.0.0'])
+    const again = new Library({ dataDir: dir.data })
+    await again.open()
+    closers.push(() => again.close())
+    connect(again, b)
+    await until(async () => {
+      const f = await copy.refresh()
+      return f.known && f.localBytes === f.bytes && (await listReleaseVersions(copy.drive)).join() === '1.1.0,1.2.0'
+    }, { timeout: 20_000, what: 'the mirror to hold releases 1.1.0 and 1.2.0' })
+    await until(async () => !await blobs.core.has(old.value.blob.blockOffset), { what: 'the first release\'s blocks to be given back' })
+    for (let i = 0; i < old.value.blob.blockLength; i++) expect(await blobs.core.has(old.value.blob.blockOffset + i)).toBe(false)
+    expect((await copy.drive.get(`${appFolder('1.2.0')}/node_modules/some-dep/big.bin`, { wait: false }))?.length).toBe(old.value.blob.byteLength)
+  })
+
   it('follows the release drive outside the caps and reports a newer, complete, verified release as ready', async () => {
     const { a, b, watcher, r } = await publisherAndNode('0.1.0')
     await watcher.open()

@@ -1,0 +1,123 @@
+// Giving back what superseded versions hold (issue 14 item 6), drive by drive, in memory: two libraries joined by
+// piped replication streams.
+import { describe, it, expect, afterEach } from 'vitest'
+import crypto from 'node:crypto'
+import { PassThrough } from 'node:stream'
+import { Library } from '../../services/storage/library.js'
+import { DriveWriter } from '../../services/publish/drive-writer.js'
+import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { setLogLevel } from '../../services/log.js'
+
+setLogLevel('silent')
+const MB = 1024 * 1024
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+  await removeTempDirs()
+})
+
+async function library (): Promise<Library> {
+  const l = new Library({ dataDir: await tempDir('reclaim-'), compactDelayMs: 10, compactGapMs: 0 })
+  await l.open()
+  closers.push(() => l.close())
+  return l
+}
+
+function connect (a: Library, b: Library): void {
+  const s1 = a.store.replicate(true)
+  const s2 = b.store.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  closers.push(async () => { s1.destroy(); s2.destroy() })
+}
+
+/** Which blocks of [start, end) the core holds. */
+async function heldBlocks (core: any, start: number, end: number): Promise<number> {
+  let n = 0
+  for (let i = start; i < end; i++) if (await core.has(i)) n++
+  return n
+}
+
+describe('a mirror', () => {
+  it('fetches only the blocks of the latest version, never those a newer version replaced', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Notes', description: '' })
+    const old = crypto.randomBytes(3 * MB)
+    const fresh = crypto.randomBytes(2 * MB)
+    await d.drive.put('/film.bin', old)
+    const superseded = (await d.localEntry('/film.bin')).value.blob
+    await d.drive.put('/film.bin', fresh)
+    const copy = await b.addMirror(d.id)
+    connect(a, b)
+    await until(async () => { const f = await copy.refresh(); return f.known && f.localBytes === fresh.length }, { what: 'the mirror to hold the latest version' })
+    expect((await copy.drive.get('/film.bin', { wait: false }))?.equals(fresh)).toBe(true)
+    const blobs = await copy.fileBlobs()
+    expect(await heldBlocks(blobs.core, superseded.blockOffset, superseded.blockOffset + superseded.blockLength)).toBe(0)
+    // What the caps charge it: the latest version, not every version's bytes (5 MB here).
+    expect(copy.storeFigures().bytes).toBeLessThan(2.1 * MB)
+  })
+
+  it('gives back what it held of a version once a newer one is complete', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Notes', description: '' })
+    const writer = new DriveWriter(a, a.dataDir)
+    await writer.writeStream(d, '/film.bin', streamOf(crypto.randomBytes(3 * MB)))
+    const copy = await b.addMirror(d.id)
+    connect(a, b)
+    await until(async () => { const f = await copy.refresh(); return f.known && f.localBytes === 3 * MB }, { what: 'the first version on the mirror' })
+    const first = (await copy.localEntry('/film.bin')).value.blob
+    const fresh = crypto.randomBytes(MB)
+    await writer.writeStream(d, '/film.bin', streamOf(fresh))
+    const blobs = await copy.fileBlobs()
+    await until(async () => await heldBlocks(blobs.core, first.blockOffset, first.blockOffset + first.blockLength) <= 1, { what: 'the first version\'s blocks given back' })
+    expect((await copy.drive.get('/film.bin', { wait: false }))?.equals(fresh)).toBe(true)
+    await until(() => b.compactor.runs > 0, { what: 'the mirror\'s store to compact' })
+  })
+})
+
+describe('an own drive', () => {
+  it('gives back the blocks of a file cut off before its entry was written', async () => {
+    const a = await library()
+    const d = await a.createOwnDrive({ title: 'Notes', description: '' })
+    const writer = new DriveWriter(a, a.dataDir)
+    const kept = crypto.randomBytes(MB + 1234)
+    await writer.writeStream(d, '/kept.bin', streamOf(kept))
+    // What a SIGKILL mid-file leaves: blocks in the blobs core that no entry points at.
+    const blobs = await d.fileBlobs()
+    const from = blobs.core.length
+    for (let i = 0; i < 6; i++) await blobs.core.append(crypto.randomBytes(512 * 1024))
+    const r = await d.reclaim()
+    expect(r?.blocks).toBeGreaterThanOrEqual(5)
+    expect(await heldBlocks(blobs.core, from + 1, from + 6)).toBe(0)
+    expect((await d.drive.get('/kept.bin'))?.equals(kept)).toBe(true)
+  })
+
+  it('never clears a file being written while it reclaims: writes and reclaims take turns', async () => {
+    const a = await library()
+    const d = await a.createOwnDrive({ title: 'Notes', description: '' })
+    const writer = new DriveWriter(a, a.dataDir)
+    await writer.writeStream(d, '/old.bin', streamOf(crypto.randomBytes(MB)))
+    await writer.remove(d, '/old.bin')
+    const blobs = await d.fileBlobs()
+    const before: number = blobs.core.length
+    // Hyperblobs appends a file's blocks 16 at a time (8 MiB here): the first batch is in before the entry.
+    const body = crypto.randomBytes(10 * MB)
+    const source = new PassThrough()
+    const writing = writer.writeStream(d, '/new.bin', source)
+    source.write(body.subarray(0, 9 * MB))
+    await until(() => blobs.core.length >= before + 16, { what: 'the new file\'s first blocks' })
+    // Its first blocks are in the core, its entry is not: a reclaim now waits for the write.
+    const reclaiming = d.reclaim()
+    source.end(body.subarray(9 * MB))
+    await writing
+    await reclaiming
+    expect((await d.drive.get('/new.bin', { wait: false }).catch(() => null))?.equals(body)).toBe(true)
+  })
+})
+
+function streamOf (bytes: Buffer): PassThrough {
+  const s = new PassThrough()
+  s.end(bytes)
+  return s
+}
