@@ -89,6 +89,11 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdClosed: 'errNetdClosed',
   netdInternal: 'errNetdInternal',
   netdShuttingDown: 'errNetdShuttingDown',
+  updateModeInvalid: 'updErrMode',
+  updateTimeInvalid: 'updErrTime',
+  updateWindowEmpty: 'updErrSame',
+  updateReportOnly: 'updReportOnly',
+  updaterBadRequest: 'errUpdaterBadRequest',
   rangeNotSatisfiable: 'errRangeNotSatisfiable',
   nothingHere: 'errNothingHere',
   noHolder: 'errNoHolder'
