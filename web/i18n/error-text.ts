@@ -71,6 +71,18 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   stickFull: 'errStickFull',
   exportNeedsFolder: 'errExportNeedsFolder',
   unsafeFileName: 'errUnsafeFileName',
+  nameBackslash: 'errNameBackslash',
+  nameControlChar: 'errNameControlChar',
+  nameEscape: 'errNameEscape',
+  nameNotUtf8: 'errNameNotUtf8',
+  nameUnlinkable: 'errNameUnlinkable',
+  copyGone: 'errCopyGone',
+  copyPermission: 'errCopyPermission',
+  copyIoError: 'errCopyIoError',
+  copyNameRefused: 'errCopyNameRefused',
+  copyExists: 'errCopyExists',
+  copyNotHere: 'errCopyNotHere',
+  copyFailed: 'errCopyFailed',
   ssidLength: 'errSsidLength',
   ssidControlChars: 'errSsidControlChars',
   wifiPasswordLength: 'errWifiPasswordLength',
@@ -96,7 +108,9 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   updaterBadRequest: 'errUpdaterBadRequest',
   rangeNotSatisfiable: 'errRangeNotSatisfiable',
   nothingHere: 'errNothingHere',
-  noHolder: 'errNoHolder'
+  noHolder: 'errNoHolder',
+  openFromPortal: 'errOpenFromPortal',
+  noIndexHtml: 'errNoIndexHtml'
 }
 
 /** Why a release was refused or an install undone: the code already says it, one sentence per code. */
