@@ -57,6 +57,8 @@ export type ErrorReason =
   | 'nmcliMissing' | 'networkManagerStopped' | 'nmcliTimeout' | 'nmcliFailed' | 'wifiJoinRefused'
   | 'netdMissing' | 'netdPermission' | 'netdUnreachable' | 'netdTimeout' | 'netdBadReply' | 'netdBadRequest'
   | 'netdClosed' | 'netdInternal' | 'netdShuttingDown'
+  // updates (services/update, web/admin/updates-routes.ts)
+  | 'updateModeInvalid' | 'updateTimeInvalid' | 'updateWindowEmpty' | 'updateReportOnly' | 'updaterBadRequest'
   // a visitor's request (web/drive-files, web/content, an address nothing answers)
   | 'rangeNotSatisfiable' | 'nothingHere' | 'noHolder' | 'openFromPortal' | 'noIndexHtml'
 

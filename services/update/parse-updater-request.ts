@@ -1,6 +1,8 @@
 // The update helper's wire protocol: one JSON object per line each way, like p2p-portal-netd's. The helper runs
 // as root and this socket is its whole boundary, so requests are checked strictly: an unknown op or field, a
-// path that is not a release bundle's, or a version that is not one is refused, not ignored.
+// path that is not a release bundle's, or a version that is not one is refused, not ignored. Only the node writes
+// here, so a refusal is a mismatch between two versions, never the organiser's doing: like p2p-portal-netd's parser,
+// one generic reason (updaterBadRequest) for the page, and the precise English message for the journal.
 import path from 'node:path'
 import { BAD_REQUEST } from '../errors.js'
 import { parseVersion, isVersion } from './release-manifest.js'
@@ -61,25 +63,25 @@ export function parseUpdaterRequest (line: string): UpdaterRequest {
   try {
     value = JSON.parse(line)
   } catch {
-    throw BAD_REQUEST('The request is not valid JSON: send one JSON object per line.')
+    throw BAD_REQUEST('The request is not valid JSON: send one JSON object per line.', { reason: 'updaterBadRequest' })
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw BAD_REQUEST('The request must be a JSON object with an "op" field.')
+    throw BAD_REQUEST('The request must be a JSON object with an "op" field.', { reason: 'updaterBadRequest' })
   }
   const req = value as Record<string, unknown>
   const op = req.op
   if (typeof op !== 'string' || !Object.hasOwn(FIELDS, op)) {
-    throw BAD_REQUEST(`Unknown op ${JSON.stringify(op)}: use one of ${Object.keys(FIELDS).join(', ')}.`)
+    throw BAD_REQUEST(`Unknown op ${JSON.stringify(op)}: use one of ${Object.keys(FIELDS).join(', ')}.`, { reason: 'updaterBadRequest' })
   }
   const allowed = FIELDS[op as UpdaterRequest['op']]
   for (const key of Object.keys(req)) {
-    if (!allowed.includes(key)) throw BAD_REQUEST(`Unknown field "${key}" for op "${op}".`)
+    if (!allowed.includes(key)) throw BAD_REQUEST(`Unknown field "${key}" for op "${op}".`, { reason: 'updaterBadRequest' })
   }
   switch (op as UpdaterRequest['op']) {
     case 'offer': return { op: 'offer', path: bundlePath(req.path) }
     case 'install':
       if (req.version === undefined) return { op: 'install' }
-      if (!isVersion(req.version)) throw BAD_REQUEST('"version" must be a version such as 1.2.0.')
+      if (!isVersion(req.version)) throw BAD_REQUEST('"version" must be a version such as 1.2.0.', { reason: 'updaterBadRequest' })
       return { op: 'install', version: req.version }
     default: return { op: op as 'status' | 'go-back' | 'forget' }
   }
@@ -87,11 +89,11 @@ export function parseUpdaterRequest (line: string): UpdaterRequest {
 
 /** An absolute, normalised path whose file name is p2p-portal-release-<version>.tar. */
 function bundlePath (p: unknown): string {
-  if (typeof p !== 'string' || p.length === 0 || p.length > MAX_PATH) throw BAD_REQUEST('Op "offer" needs "path": the release bundle\'s absolute path.')
-  if (!path.isAbsolute(p) || path.normalize(p) !== p || p.includes('\0')) throw BAD_REQUEST('"path" must be absolute and normalised (no "..", no "//").')
+  if (typeof p !== 'string' || p.length === 0 || p.length > MAX_PATH) throw BAD_REQUEST('Op "offer" needs "path": the release bundle\'s absolute path.', { reason: 'updaterBadRequest' })
+  if (!path.isAbsolute(p) || path.normalize(p) !== p || p.includes('\0')) throw BAD_REQUEST('"path" must be absolute and normalised (no "..", no "//").', { reason: 'updaterBadRequest' })
   const name = path.basename(p)
   const version = name.startsWith(BUNDLE_PREFIX) && name.endsWith('.tar') ? name.slice(BUNDLE_PREFIX.length, -'.tar'.length) : ''
-  if (parseVersion(version) === null) throw BAD_REQUEST(`"path" must name a release bundle (${BUNDLE_PREFIX}<version>.tar).`)
+  if (parseVersion(version) === null) throw BAD_REQUEST(`"path" must name a release bundle (${BUNDLE_PREFIX}<version>.tar).`, { reason: 'updaterBadRequest' })
   return p
 }
 

@@ -23,12 +23,12 @@ export function minutesOf (text: unknown): number | null {
 
 /** Checks a policy as the admin form sends it; throws BAD_REQUEST naming the field and the fix. */
 export function checkPolicy (p: { mode: unknown, start: unknown, end: unknown }): UpdatePolicy {
-  if (p.mode !== 'auto' && p.mode !== 'manual') throw BAD_REQUEST('Choose automatic or manual updates.', { field: 'mode' })
+  if (p.mode !== 'auto' && p.mode !== 'manual') throw BAD_REQUEST('Choose automatic or manual updates.', { reason: 'updateModeInvalid', field: 'mode' })
   const start = minutesOf(p.start)
   const end = minutesOf(p.end)
-  if (start === null) throw BAD_REQUEST('The window start must be a time such as 03:00.', { field: 'start' })
-  if (end === null) throw BAD_REQUEST('The window end must be a time such as 05:00.', { field: 'end' })
-  if (start === end) throw BAD_REQUEST('The window must not start and end at the same time.', { field: 'end' })
+  if (start === null) throw BAD_REQUEST('The window start must be a time such as 03:00.', { reason: 'updateTimeInvalid', field: 'start' })
+  if (end === null) throw BAD_REQUEST('The window end must be a time such as 05:00.', { reason: 'updateTimeInvalid', field: 'end' })
+  if (start === end) throw BAD_REQUEST('The window must not start and end at the same time.', { reason: 'updateWindowEmpty', field: 'end' })
   return { mode: p.mode, start: p.start as string, end: p.end as string }
 }
 

@@ -75,7 +75,9 @@ export class UpdaterClient extends Resource {
         const r = res as Record<string, unknown>
         if (r.ok === true) return resolve(r as Extract<UpdaterReply, { ok: true }>)
         const message = String(r.message ?? 'p2p-portal-updater refused the request.')
-        if (r.code === 'BAD_REQUEST') return reject(BAD_REQUEST(message))
+        // The helper refuses only requests this node built wrongly (a version mismatch between the two): its
+        // English message goes to the journal, the page says the helper did not understand.
+        if (r.code === 'BAD_REQUEST') return reject(BAD_REQUEST(message, { reason: 'updaterBadRequest' }))
         reject(new UpdateError(CODES.includes(String(r.code)) ? r.code as UpdateErrorCode : 'INSTALL_FAILED', message))
       }
       this.pending.add(socket)

@@ -123,7 +123,7 @@ export class UpdaterServer extends Resource {
         // There is no telling where the next request would start: refuse, answer once, hang up.
         refused = true
         queue = queue.then(() => {
-          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`)))
+          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`, { reason: 'updaterBadRequest' })))
           socket.end()
         })
       }
@@ -173,7 +173,7 @@ export class UpdaterServer extends Resource {
   private async takeOffer (file: string): Promise<UpdaterStatus> {
     const spool = this.opts.spool ?? null
     if (spool !== null && path.dirname(file) !== path.resolve(spool)) {
-      throw BAD_REQUEST(`Offered bundles must be in ${spool}, the node's spool folder.`)
+      throw BAD_REQUEST(`Offered bundles must be in ${spool}, the node's spool folder.`, { reason: 'updaterBadRequest' })
     }
     const state = await this.installer.readState()
     const version = bundleVersion(file)
@@ -239,7 +239,7 @@ export class UpdaterServer extends Resource {
   private async verify (file: string, opts: { hashes?: boolean } = {}): Promise<SignedRelease> {
     const st = await fs.lstat(file).catch(() => null)
     // A link could point the root helper at any file on the card.
-    if (st === null || !st.isFile()) throw BAD_REQUEST(`${file} is not a regular file.`)
+    if (st === null || !st.isFile()) throw BAD_REQUEST(`${file} is not a regular file.`, { reason: 'updaterBadRequest' })
     const current = await this.installer.currentVersion()
     if (current === null) throw new UpdateError('RELEASE_NOT_READY', 'The update helper has not recovered from an earlier interruption yet: restart it.')
     const expected = bundleVersion(file)

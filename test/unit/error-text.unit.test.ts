@@ -124,6 +124,15 @@ describe('error messages in four languages', () => {
     expect(keptErrorText('Something else.', undefined, adminTranslator('es'), 'NOT_AN_UPDATE_CODE')).toBe('Something else.')
   })
 
+  it('the update helper\'s refusals read in the organiser\'s language and keep their own status and code for scripts', () => {
+    const busy = new UpdateError('UPDATE_BUSY', 'An install of 1.2.0 is under way since 2026-12-01T03:00:00.000Z: wait for it to finish.')
+    expect(errorView(busy, adminTranslator('es'))).toEqual({ status: 409, code: 'UPDATE_BUSY', message: busy.message, text: 'Ya hay una instalación en curso: espera a que termine.' })
+    expect(errorView(new UpdateError('UPDATER_UNAVAILABLE', 'not listening'), adminTranslator('fr'))).toMatchObject({ status: 503, code: 'UPDATER_UNAVAILABLE', text: ADMIN_STRINGS.fr.updNoHelper })
+    expect(errorView(new UpdateError('RELEASE_TAMPERED', 'changed'), adminTranslator('ar'))).toMatchObject({ status: 422, text: ADMIN_STRINGS.ar.errReleaseTampered })
+    const protocol = BAD_REQUEST('Unknown op "reboot": use one of status, offer, install, go-back, forget.', { reason: 'updaterBadRequest' })
+    expect(errorText(protocol, adminTranslator('fr'))).toBe('L’assistant de mise à jour p2p-portal-updater n’a pas compris la demande.')
+  })
+
   it('a reason crosses the Wi-Fi helper\'s socket as plain values only', () => {
     const err = WIFI_FAILED('x', { reason: 'wifiJoinRefused', ssid: 'Café', seconds: 45, exitCode: 3, nested: { no: 1 } })
     expect(plainDetails(JSON.parse(JSON.stringify(err.details)))).toEqual({ reason: 'wifiJoinRefused', ssid: 'Café', seconds: 45, exitCode: 3 })

@@ -11,7 +11,7 @@ import { releaseKeyOf } from '../../services/update/release-signature.js'
 import { indexTar } from '../../services/update/tar-file.js'
 import { UpdateError, type UpdateErrorCode } from '../../services/update/update-error.js'
 import type { Clock, ServiceManager } from '../../services/update/service-manager.js'
-import { isPortalError } from '../../services/errors.js'
+import { isPortalError, type PortalError } from '../../services/errors.js'
 import { setLogLevel } from '../../services/log.js'
 import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
 import { appTree, seedRelease, signedBundle, treeVersion, type Tree } from './update-fixtures.js'
@@ -112,10 +112,11 @@ describe('the updater request parser', () => {
     ['a bundle name without a version', '{"op":"offer","path":"/data/p2p-portal-release-latest.tar"}'],
     ['a path that is not a string', '{"op":"offer","path":7}'],
     ['a version that is not one', '{"op":"install","version":"../1"}']
-  ])('refuses %s with BAD_REQUEST', (_what, line) => {
+  ])('refuses %s with BAD_REQUEST, which the admin page words as "the helper did not understand"', (_what, line) => {
     let err: unknown
     try { parseUpdaterRequest(line) } catch (e) { err = e }
     expect(isPortalError(err, 'BAD_REQUEST')).toBe(true)
+    expect((err as PortalError).details).toEqual({ reason: 'updaterBadRequest' })
   })
 })
 
@@ -196,7 +197,9 @@ describe('p2p-portal-updater', () => {
     const { client } = await startServer()
     const elsewhere = await tempDir('updater-elsewhere-')
     const bundle = await signedBundle(elsewhere, '1.1.0', tree('1.1.0'), RELEASE_PAIR)
-    expect((await refused(client.offer(bundle), 'BAD_REQUEST')).message).toMatch(/spool folder/)
+    const outside = await refused(client.offer(bundle), 'BAD_REQUEST')
+    expect(outside.message).toMatch(/spool folder/)
+    expect((outside as PortalError).details.reason).toBe('updaterBadRequest')
     const link = path.join(spool, path.basename(bundle))
     await fs.symlink(bundle, link)
     expect((await refused(client.offer(link), 'BAD_REQUEST')).message).toMatch(/not a regular file/)

@@ -7,8 +7,9 @@ import { adminPage } from './admin-layout.js'
 import { wantsJson } from './request-checks.js'
 import { clientIp } from '../html/addresses.js'
 import { logger } from '../../services/log.js'
-import { isPortalError, type ErrorCode } from '../../services/errors.js'
-import { httpStatus } from '../server/error-handler.js'
+import type { ErrorCode } from '../../services/errors.js'
+import type { UpdateErrorCode } from '../../services/update/update-error.js'
+import { httpStatus, isCodedError } from '../server/error-handler.js'
 import { adminTranslator, pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
 import { errorText } from '../i18n/error-text.js'
 import type { AdminKey } from '../i18n/admin-strings.js'
@@ -53,11 +54,12 @@ export class AdminKit {
    * A form came back with a mistake. Scripts get the JSON error as before; a browser gets the same page again
    * (`show`), with what was typed and the message next to `field` (or the field the error names), with the
    * error's status. Errors that are not about the form (a lost token, a full disk, a wait) keep their own page,
-   * except the server-side codes in `also` (a Wi-Fi network that refused the join is about what was typed).
+   * except the server-side codes in `also` (a Wi-Fi network that refused the join is about what was typed; an
+   * update helper that is not there is about the button pressed).
    */
-  async retry (req: Request, res: Response, err: unknown, form: string, field: string, show: (f: FormState, status: number) => unknown, also: ErrorCode[] = []): Promise<void> {
+  async retry (req: Request, res: Response, err: unknown, form: string, field: string, show: (f: FormState, status: number) => unknown, also: Array<ErrorCode | UpdateErrorCode> = []): Promise<void> {
     const status = httpStatus(err)
-    if (wantsJson(req) || !isPortalError(err) || status === 403 || status === 429 || (status >= 500 && !also.includes(err.code))) throw err
+    if (wantsJson(req) || !isCodedError(err) || status === 403 || status === 429 || (status >= 500 && !also.includes(err.code))) throw err
     const named = typeof err.details.field === 'string' ? err.details.field : field
     await show({ form, field: named, error: errorText(err, this.tr(res)), values: sentValues(req.body) }, status)
   }

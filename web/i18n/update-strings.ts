@@ -51,7 +51,8 @@ const en = {
   updErrNothing: 'No verified update is waiting to be installed.',
   updErrMode: 'Choose automatic or manual updates.',
   updErrTime: 'Give a time such as 03:00.',
-  updErrSame: 'The window must not start and end at the same time.'
+  updErrSame: 'The window must not start and end at the same time.',
+  errUpdaterBadRequest: 'The update helper p2p-portal-updater did not understand the request.'
 }
 
 export type UpdateKey = keyof typeof en
@@ -105,7 +106,8 @@ const es: UpdateStrings = {
   updErrNothing: 'No hay ninguna actualización verificada esperando para instalarse.',
   updErrMode: 'Elige actualizaciones automáticas o manuales.',
   updErrTime: 'Indica una hora como 03:00.',
-  updErrSame: 'La franja no puede empezar y terminar a la misma hora.'
+  updErrSame: 'La franja no puede empezar y terminar a la misma hora.',
+  errUpdaterBadRequest: 'El asistente de actualización p2p-portal-updater no entendió la petición.'
 }
 
 const fr: UpdateStrings = {
@@ -156,7 +158,8 @@ const fr: UpdateStrings = {
   updErrNothing: 'Aucune mise à jour vérifiée n’attend d’être installée.',
   updErrMode: 'Choisissez des mises à jour automatiques ou manuelles.',
   updErrTime: 'Indiquez une heure comme 03:00.',
-  updErrSame: 'Le créneau ne peut pas commencer et finir à la même heure.'
+  updErrSame: 'Le créneau ne peut pas commencer et finir à la même heure.',
+  errUpdaterBadRequest: 'L’assistant de mise à jour p2p-portal-updater n’a pas compris la demande.'
 }
 
 const ar: UpdateStrings = {
@@ -207,7 +210,8 @@ const ar: UpdateStrings = {
   updErrNothing: 'لا يوجد تحديث موثَّق ينتظر التثبيت.',
   updErrMode: 'اختر التحديثات التلقائية أو اليدوية.',
   updErrTime: 'أدخل وقتًا مثل 03:00.',
-  updErrSame: 'لا يمكن أن تبدأ الفترة وتنتهي في الوقت نفسه.'
+  updErrSame: 'لا يمكن أن تبدأ الفترة وتنتهي في الوقت نفسه.',
+  errUpdaterBadRequest: 'لم يفهم مساعد التحديث ‏p2p-portal-updater الطلب.'
 }
 
 export const UPDATE_STRINGS: Record<Lang, UpdateStrings> & { en: typeof en } = { en, es, fr, ar }

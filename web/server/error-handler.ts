@@ -5,6 +5,7 @@ import { BAD_REQUEST, CodedError, isPortalError, type ErrorCode, type ErrorReaso
 import { logger } from '../../services/log.js'
 import { pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
 import { coded, errorParams, errorText } from '../i18n/error-text.js'
+import { isUpdateError, type UpdateError, type UpdateErrorCode } from '../../services/update/update-error.js'
 
 const log = logger('http')
 
@@ -32,8 +33,36 @@ const STATUS: Record<ErrorCode, number> = {
   NO_HOLDER: 503
 }
 
+/** The update helper's answers to the organiser's "Install now" and "Go back" (relayed by updates-routes.ts). */
+const UPDATE_STATUS: Record<UpdateErrorCode, number> = {
+  // Not now, because of where the node is: another install, nothing offered, nothing to go back to.
+  UPDATE_BUSY: 409,
+  NOTHING_OFFERED: 409,
+  NO_PREVIOUS_VERSION: 409,
+  RELEASE_MARKED_BAD: 409,
+  RELEASE_NOT_READY: 409,
+  // The release itself is refused.
+  RELEASE_WRONG_KEY: 422,
+  RELEASE_TAMPERED: 422,
+  RELEASE_BAD_SIGNATURE: 422,
+  RELEASE_DOWNGRADE: 422,
+  RELEASE_TOO_OLD: 422,
+  RELEASE_TRUNCATED: 422,
+  RELEASE_BAD_MANIFEST: 422,
+  RELEASE_NOT_FOUND: 422,
+  // The helper, like p2p-portal-netd for Wi-Fi, failed or is not there.
+  INSTALL_FAILED: 502,
+  UPDATER_UNAVAILABLE: 503
+}
+
+/** An error whose code says what went wrong (a PortalError or the update helper's UpdateError). */
+export function isCodedError (err: unknown): err is PortalError | UpdateError {
+  return isPortalError(err) || isUpdateError(err)
+}
+
 export function httpStatus (err: unknown): number {
   if (isPortalError(err)) return STATUS[err.code]
+  if (isUpdateError(err)) return UPDATE_STATUS[err.code]
   const e = err as { status?: number, statusCode?: number, type?: string }
   const s = e?.status ?? e?.statusCode
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500
@@ -64,14 +93,14 @@ export interface SendErrorOptions {
 
 export function errorView (err: unknown, tr: AdminTranslator): ErrorView {
   const status = httpStatus(err)
-  const code = isPortalError(err) ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
-  if (!isPortalError(err) && status >= 500) {
+  const code = isCodedError(err) ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST'
+  if (!isCodedError(err) && status >= 500) {
     const internal = 'Something went wrong on this node. The organiser can see details in its log.'
     return { status, code, message: internal, text: tr.lang === 'en' ? internal : tr.t('errInternal') }
   }
   const message = (err as Error).message
   // body-parser's refusals (a form too large, unreadable) are not coded: give them their reason here.
-  const worded = isPortalError(err) ? err : bodyError(err) ?? err
+  const worded = isCodedError(err) ? err : bodyError(err) ?? err
   const view: ErrorView = { status, code, message, text: errorText(worded, tr) }
   if (worded instanceof CodedError && worded.details.reason !== undefined) {
     view.reason = worded.reason

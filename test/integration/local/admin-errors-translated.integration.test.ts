@@ -61,7 +61,8 @@ const cases = [
     noFile: 'No hay ningún archivo /missing.txt en este disco.',
     badRange: 'El fragmento pedido no existe: el archivo tiene 5 bytes.',
     nothingHere: 'No encontrado: no hay nada en esta dirección.',
-    formTooLarge: 'El formulario es demasiado grande: acorta lo que escribiste.'
+    formTooLarge: 'El formulario es demasiado grande: acorta lo que escribiste.',
+    reportOnly: 'Este nodo solo avisa de las actualizaciones: en el aparato, su asistente de actualización las instala.'
   },
   {
     lang: 'ar',
@@ -81,7 +82,8 @@ const cases = [
     noFile: 'لا يوجد ملف /missing.txt في هذا القرص.',
     badRange: 'الجزء المطلوب غير موجود: حجم الملف 5 بايت.',
     nothingHere: 'غير موجود: لا يوجد شيء على هذا العنوان.',
-    formTooLarge: 'النموذج كبير جدًا: اختصر ما كتبته.'
+    formTooLarge: 'النموذج كبير جدًا: اختصر ما كتبته.',
+    reportOnly: 'هذه العقدة تُبلغ عن التحديثات فقط: على الجهاز، يثبّتها مساعد التحديث.'
   }
 ]
 
@@ -235,6 +237,13 @@ describe('/admin says what went wrong in the organiser’s language, next to the
       expect(errorFor(bad.text, 'ssid', '/admin/wifi/hotspot')).toBe(x.ssidLength)
       expect(errorFor(bad.text, 'ssid', '/admin/wifi/join')).toBeNull()
       expect(valueOf(bad.text, '/admin/wifi/hotspot', 'ssid')).toBe(long)
+    })
+
+    it(`${x.lang}: a node with no update helper says it only reports updates, when a script posts "Install now" anyway`, async () => {
+      await c.get('/admin/updates', h)
+      const install = await c.post('/admin/updates/install', { version: '9.9.9' }, h)
+      expect(install.status).toBe(400)
+      expect(install.text).toContain(`<p>${x.reportOnly}</p>`)
     })
   }
 

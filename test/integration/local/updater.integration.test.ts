@@ -109,8 +109,19 @@ describe('installing updates through p2p-portal-updater', () => {
     const bad = await organiser.post('/admin/updates/policy', { mode: 'auto', start: '25:00', end: '05:00' })
     expect(bad.status).toBe(400)
     expect(bad.text).toMatch(/name="start"[^>]*aria-invalid="true"/)
-    expect(bad.text).toContain('Give a time such as 03:00.')
+    expect(bad.text).toContain('The window start must be a time such as 03:00.')
     expect(bad.text).toContain('value="25:00"')
+    // The same mistakes in the organiser's language, each next to its field.
+    const es = await organiser.post('/admin/updates/policy', { mode: 'auto', start: '03:00', end: '29:00' }, { 'accept-language': 'es' })
+    expect(es.status).toBe(400)
+    expect(es.text).toMatch(/name="end"[^>]*aria-invalid="true"/)
+    expect(es.text).toContain('role="alert">Indica una hora como 03:00.<')
+    const ar = await organiser.post('/admin/updates/policy', { mode: 'auto', start: '04:00', end: '04:00' }, { 'accept-language': 'ar' })
+    expect(ar.status).toBe(400)
+    expect(ar.text).toContain('role="alert">لا يمكن أن تبدأ الفترة وتنتهي في الوقت نفسه.<')
+    const fr = await organiser.post('/admin/updates/policy', { mode: 'sometimes', start: '03:00', end: '05:00' }, { 'accept-language': 'fr' })
+    expect(fr.text).toMatch(/<fieldset aria-invalid="true"/)
+    expect(fr.text).toContain('role="alert">Choisissez des mises à jour automatiques ou manuelles.<')
     // Automatic, in a window that is not now (twelve hours away), so the organiser's "Install now" comes first.
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
     const policy = { mode: 'auto' as const, start: hhmm(new Date(Date.now() + 12 * 3600_000)), end: hhmm(new Date(Date.now() + 13 * 3600_000)) }
@@ -147,9 +158,14 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(h).toMatchObject({ current: APP_VERSION, previous: NEXT })
     expect(await currentLink()).toBe(`releases/${APP_VERSION}`)
     const again = await organiser.post('/admin/updates/install', { version: NEXT })
-    expect(again.status).toBe(400)
-    expect(again.text).toContain('No verified update is waiting to be installed.')
-    expect(again.text).toMatch(/<p class="field-error"|class="field-error" id="err-install-version" role="alert">No verified update/)
+    expect(again.status).toBe(409)
+    expect(again.text).toMatch(/class="field-error" id="err-install-version" role="alert">No verified release is waiting to be installed\.</)
+    // In the organiser's language, by the helper's code; scripts read the code and the helper's own English.
+    const es = await organiser.post('/admin/updates/install', { version: NEXT }, { 'accept-language': 'es' })
+    expect(es.text).toContain('role="alert">No hay ninguna actualización verificada esperando para instalarse.<')
+    const json = await organiser.post('/admin/updates/install', { version: NEXT }, { accept: 'application/json', 'accept-language': 'fr' })
+    expect(json.status).toBe(409)
+    expect(json.json()).toEqual({ error: { code: 'NOTHING_OFFERED', message: 'No verified release is waiting to be installed.' }, message: 'Aucune mise à jour vérifiée n’attend d’être installée.' })
   })
 
   it('is in Arabic, right to left, for an organiser who reads Arabic', async () => {
@@ -178,7 +194,7 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(page.text).toContain(`is not listening on ${socket}`)
     expect((await status(b)).update).toMatchObject({ current: APP_VERSION, available: NEXT, state: 'ready' })
     const res = await organiser.post('/admin/updates/install', { version: NEXT })
-    expect(res.status).toBe(400)
+    expect(res.status).toBe(503)
     expect(res.text).toContain('cannot be reached')
   })
 })
