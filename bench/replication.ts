@@ -89,13 +89,13 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
   watched.catch(() => { /* awaited below; this only keeps an early rejection from being unhandled */ })
   while (!events.has('watching')) await new Promise(resolve => setTimeout(resolve, 20))
 
-  const node = new BenchNode(mirrorNs, { data, nodeArgs: [...opts.nodeArgs, ...opts.perf ? ['--perf-basic-prof'] : []], env: opts.env })
+  if (opts.perf) fs.mkdirSync(opts.perf, { recursive: true })
+  const node = new BenchNode(mirrorNs, { data, nodeArgs: [...opts.nodeArgs, ...opts.perf ? ['--perf-basic-prof', `--logfile=${path.join(opts.perf, 'v8.log')}`] : []], env: opts.env })
   node.start()
   let perf: ReturnType<typeof spawn> | null = null
   try {
     const connected = await node.line(/\[peers\] peer .* connected/)
     if (opts.perf) {
-      fs.mkdirSync(opts.perf, { recursive: true })
       perf = spawn('perf', ['record', '-q', '-F', '997', '-g', '-p', String(node.pid), '-o', path.join(opts.perf, `perf-${node.pid}.data`)], { stdio: 'inherit' })
     }
     const atConnect = procStats(node.pid)
@@ -116,6 +116,7 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
       threads: threadCpuDiff(atConnect, atDone)
     }
   } finally {
+    if (perf && perf.exitCode === null) perf.kill('SIGINT')
     try { process.kill(-watch.pid!, 'SIGKILL') } catch { /* already gone */ }
     await node.stop()
     fs.rmSync(data, { recursive: true, force: true })
