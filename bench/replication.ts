@@ -4,12 +4,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { once } from 'node:events'
+import { spawn } from 'node:child_process'
 import { createLan, type Lan, type LanNode } from '../test/helpers/netns.js'
 import { makeMediaFolder } from '../test/helpers/media-folder.js'
 import { tempDir, removeTempDirs } from '../test/helpers/temp-dir.js'
 import { BenchNode, ROOT } from './lib/bench-node.js'
 import { RsyncDaemon, rsyncCopy, type CopyResult } from './lib/rsync-anchor.js'
-import { procStats } from './lib/proc-stats.js'
+import { procStats, threadCpuDiff } from './lib/proc-stats.js'
 import { median, mb, table } from './lib/report.js'
 
 const TCP_PORT = 9500
@@ -26,6 +27,12 @@ export interface ReplicationOptions {
   nodeArgs: string[]
   /** which data sets: 'big', 'small' */
   data: string[]
+  /** which links: 'unlimited', 'shaped' */
+  links: string[]
+  /** extra environment for the mirror node (e.g. malloc settings) */
+  env: Record<string, string>
+  /** a directory: `perf record` the mirror from connect to complete (every thread, kernel included), one file per run */
+  perf?: string
 }
 
 interface Dataset { name: string, dir: string, files: number, bytes: number }
@@ -39,6 +46,8 @@ interface MirrorResult extends CopyResult {
   transferMs: number
   /** CPU spent from the connection to completion (start-up excluded) */
   transferCpuMs: number
+  /** the same CPU per kind of thread, user+system ms */
+  threads: string
 }
 
 const tsx = (script: string, args: string[]) => [process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args]] as const
@@ -80,13 +89,19 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
   watched.catch(() => { /* awaited below; this only keeps an early rejection from being unhandled */ })
   while (!events.has('watching')) await new Promise(resolve => setTimeout(resolve, 20))
 
-  const node = new BenchNode(mirrorNs, { data, nodeArgs: opts.nodeArgs })
+  if (opts.perf) fs.mkdirSync(opts.perf, { recursive: true })
+  const node = new BenchNode(mirrorNs, { data, nodeArgs: [...opts.nodeArgs, ...opts.perf ? ['--perf-basic-prof', `--logfile=${path.join(opts.perf, 'v8.log')}`] : []], env: opts.env })
   node.start()
+  let perf: ReturnType<typeof spawn> | null = null
   try {
     const connected = await node.line(/\[peers\] peer .* connected/)
+    if (opts.perf) {
+      perf = spawn('perf', ['record', '-q', '-F', '997', '-g', '-p', String(node.pid), '-o', path.join(opts.perf, `perf-${node.pid}.data`)], { stdio: 'inherit' })
+    }
     const atConnect = procStats(node.pid)
     const done = await Promise.race([node.line(/\[drive\] .* complete/), watched])
     const atDone = procStats(node.pid)
+    if (perf) { perf.kill('SIGINT'); await once(perf, 'exit') }
     if (!events.has('first')) await watched
     const t0 = node.startedAt
     return {
@@ -97,9 +112,11 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
       connectedMs: connected.at - t0,
       firstByteMs: events.get('first').at - t0,
       transferMs: done.at - connected.at,
-      transferCpuMs: atDone.cpuMs - atConnect.cpuMs
+      transferCpuMs: atDone.cpuMs - atConnect.cpuMs,
+      threads: threadCpuDiff(atConnect, atDone)
     }
   } finally {
+    if (perf && perf.exitCode === null) perf.kill('SIGINT')
     try { process.kill(-watch.pid!, 'SIGKILL') } catch { /* already gone */ }
     await node.stop()
     fs.rmSync(data, { recursive: true, force: true })
@@ -141,7 +158,10 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
       sets.push({ name: `${opts.smallFiles} × ${opts.smallBytes / 1024} KiB`, dir: small.dir, files: opts.smallFiles, bytes: opts.smallFiles * opts.smallBytes })
     }
     const rows: string[][] = []
-    const links: Array<{ name: string, mbit: number }> = [{ name: 'unlimited', mbit: 0 }, { name: `${opts.shapedMbit} Mbit/s`, mbit: opts.shapedMbit }]
+    const links: Array<{ name: string, mbit: number }> = [
+      ...opts.links.includes('unlimited') ? [{ name: 'unlimited', mbit: 0 }] : [],
+      ...opts.links.includes('shaped') ? [{ name: `${opts.shapedMbit} Mbit/s`, mbit: opts.shapedMbit }] : []
+    ]
     for (const set of sets) {
       const work = await tempDir('p2p-bench-work-')
       const rsyncd = new RsyncDaemon(pubNs, set.dir, work)
@@ -168,7 +188,9 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
               fs.rmSync(d2, { recursive: true, force: true })
               mirror.push(await mirrorCopy(mirNs, path.basename(set.dir), opts))
               process.stderr.write(`  ${link.name} ${set.name} run ${i + 1}: tcp ${Math.round(tcp[i].ms)} ms, rsync ${Math.round(rsync[i].ms)} ms, ` +
-                `mirror ${mirror[i].transferMs} ms after connect (${mirror[i].ms} ms after start, first byte at ${mirror[i].firstByteMs} ms)\n`)
+                `mirror ${mirror[i].transferMs} ms after connect (${mirror[i].ms} ms after start, first byte at ${mirror[i].firstByteMs} ms), ` +
+                `receiver CPU ${mirror[i].transferCpuMs} ms (${(mirror[i].transferCpuMs / (set.bytes / MiB)).toFixed(1)} ms/MiB; user+sys by thread: ${mirror[i].threads}), ` +
+                `rsync client CPU ${Math.round(rsync[i].cpuMs)} ms\n`)
             }
           } finally {
             await publisher.stop()

@@ -15,9 +15,11 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|re
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
   --data big|small replication: only the one large file, or only the small files (default both)
+  --link unlimited|shaped  replication: only the unlimited link, or only the 100 Mbit/s one (default both)
   --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
   --tight          region: disks total 3× the library with the publishers' own drives included
-  --env KEY=VALUE  budget: extra environment for the measured nodes (repeatable), e.g. --env MALLOC_ARENA_MAX=4
+  --env KEY=VALUE  budget, replication: extra environment for the measured nodes (repeatable), e.g. --env MALLOC_ARENA_MAX=4
+  --perf DIR       replication: \`perf record -g\` the mirror from connect to complete into DIR (adds --perf-basic-prof)
   --limit MIB      budget: the cgroup's memory limit (default 256)
   --after S        budget: read RSS again S seconds after each workload (default 60)
   --only a,b       budget: some of big,small,upload,phones,idle (default all)
@@ -26,7 +28,7 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|re
 
 function parse (argv: string[]) {
   const names: string[] = []
-  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], tight: false, env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined }
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], links: ['unlimited', 'shaped'], tight: false, env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined, perf: undefined as string | undefined }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
       ? argv[i].split(/=(.*)/s, 2)
@@ -39,10 +41,12 @@ function parse (argv: string[]) {
     else if (flag === '--after') opts.after = Number(value())
     else if (flag === '--only') opts.only = value().split(',')
     else if (flag === '--trace') opts.trace = value()
+    else if (flag === '--perf') opts.perf = value()
     else if (flag === '--runs') opts.runs = Number(value())
     else if (flag === '--quick') opts.quick = true
     else if (flag === '--drives') opts.drives = Number(value())
     else if (flag === '--data') opts.data = [value()]
+    else if (flag === '--link') opts.links = [value()]
     else if (flag.startsWith('--node-arg=')) opts.nodeArgs.push(flag.slice('--node-arg='.length))
     else if (flag === '--node-arg') opts.nodeArgs.push(argv[++i])
     else { process.stderr.write(USAGE); process.exit(flag === '--help' ? 0 : 2) }
@@ -73,7 +77,10 @@ for (const name of names) {
       smallFiles: opts.quick ? 500 : 5000,
       smallBytes: 10 * 1024,
       nodeArgs: opts.nodeArgs,
-      data: opts.data
+      data: opts.data,
+      links: opts.links,
+      env: opts.env,
+      perf: opts.perf
     })
   } else if (name === 'region') {
     await benchRegion(opts.quick

@@ -9,6 +9,7 @@ import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
 import { Ballast, BALLAST_BYTES, diskFigures, diskReserve, folderBytes, type DiskFigures } from './disk-space.js'
 import { StoreCompactor } from './store-compactor.js'
+import { directIoWorks } from './direct-io.js'
 import { keyText, parseKey } from './drive-key.js'
 import { DATA_IN_USE, DATA_NOT_WRITABLE, DRIVE_BLOCKED, DRIVE_NOT_FOUND, asDiskFull, type PortalError } from '../errors.js'
 import { logger } from '../log.js'
@@ -19,6 +20,14 @@ const log = logger('library')
 // (measured with a 2 GB upload); a Pi Zero 2 W has 512 MB in all. Smaller memtables flush more often, which
 // the append-only workload (file data goes to blob files) takes without extra writes.
 const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
+// RocksDB writes every mirrored block twice: into its write-ahead log as it arrives, then into a blob file when
+// the memtable is flushed (and again when compaction relocates blobs). Buffered, the blob files went through the
+// page cache, which is charged to the node's memory cgroup: a 256 MiB mirror took the cgroup to its 256 MiB
+// limit (MemoryHigh=200M on the Pi throttles the node there) although the node itself peaked at ~130 MiB. With
+// direct writes for flushes and compactions the cgroup peaked at 134–161 MiB, and the flush thread no longer
+// copies every byte into the kernel; total CPU did not change measurably (bench/README.md, "CPU per mirrored
+// MiB, second pass"). The write-ahead log and every read (phones, peers) stay buffered. Only where the file
+// system takes O_DIRECT (direct-io.ts).
 
 export interface DriveRecord {
   key: string
@@ -149,8 +158,11 @@ export class Library extends Resource {
     return await this.ballast.held() ? disk.free : Math.max(0, disk.free - BALLAST_BYTES)
   }
 
-  private newStore (): Corestore {
-    return new Corestore(new CoreStorage(path.join(this.dataDir, 'store'), { writeBufferSize: WRITE_BUFFER_BYTES }))
+  private newStore (directWrites: boolean): Corestore {
+    return new Corestore(new CoreStorage(path.join(this.dataDir, 'store'), {
+      writeBufferSize: WRITE_BUFFER_BYTES,
+      useDirectIOForFlushAndCompaction: directWrites
+    }))
   }
 
   private async openStore (): Promise<void> {
@@ -158,14 +170,15 @@ export class Library extends Resource {
     const disk = await diskFigures(this.dataDir)
     // The store writes as it opens (its log becomes a table): give it the ballast's room before it needs it.
     if (this.ownStore && disk && disk.free < BALLAST_BYTES && await this.ballast.release()) warn()
-    if (this.ownStore) this.store = this.newStore()
+    const directWrites = this.ownStore && await directIoWorks(this.dataDir)
+    if (this.ownStore) this.store = this.newStore(directWrites)
     try {
       await this.store.ready()
     } catch (err) {
       if (!asDiskFull(err) || !this.ownStore || !await this.ballast.release()) throw err
       warn()
       await this.store.close().catch(() => { /* the open error is the one to report */ })
-      this.store = this.newStore()
+      this.store = this.newStore(directWrites)
       await this.store.ready()
     }
   }
