@@ -38,6 +38,8 @@ export interface Config {
   maxTotalBytes: number
   /** Complete copies wanted of every drive on nodes other than its publisher (1–16); the same on every node of a LAN. */
   copies: number
+  /** How long a node that left still counts as holding its drives, in seconds: a reboot does not cause repairs. */
+  holderGraceSeconds: number
   /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
   follow: string[]
   /** Drive keys never mirrored. */
@@ -71,6 +73,7 @@ export const DEFAULTS: Config = {
   maxDriveBytes: parseSize('4G'),
   maxTotalBytes: parseSize('16G'),
   copies: 2,
+  holderGraceSeconds: 60,
   follow: [],
   deny: [],
   captive: false,
@@ -111,6 +114,7 @@ const KEYS: Record<string, KeySpec> = {
   'max-drive-size': { key: 'maxDriveBytes', kind: 'size', arg: 'SIZE', help: 'largest drive to mirror (default 4G)', fix: 'a size such as 500M, 4G or a byte count' },
   'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
   copies: { key: 'copies', kind: 'count', range: [1, 16], arg: 'K', help: 'copies of every drive the LAN keeps besides its publisher\'s; give every node the same (default 2)', fix: 'a whole number from 1 to 16, the same on every node, e.g. --copies 2' },
+  'holder-grace': { key: 'holderGraceSeconds', kind: 'count', range: [1, 86400], arg: 'SECONDS', help: 'how long a node that left still counts as holding its drives before others repair them (default 60)', fix: 'a whole number of seconds from 1 to 86400, e.g. --holder-grace 60' },
   follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   deny: { key: 'deny', kind: 'keys', arg: 'KEY', help: 'never mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   captive: { key: 'captive', kind: 'bool', help: 'answer phones\' connectivity checks as a captive portal (hotspot mode)', fix: 'on or off' },

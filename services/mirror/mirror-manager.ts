@@ -9,6 +9,7 @@ import { RegionTracker } from './region-tracker.js'
 import { limitToCard } from './card-limit.js'
 import { logger } from '../log.js'
 import { diskFull } from '../storage/disk-space.js'
+import { corePeers } from '../replication/core-peers.js'
 
 const log = logger('mirror')
 const COOL_DOWN_MS = 60 * 60 * 1000
@@ -45,6 +46,9 @@ export class MirrorManager extends Resource {
   readonly skipped = new Map<string, NotHereReason>()
   readonly copies: number
   private readonly tracker: RegionTracker
+  /** Connected peers, and those of them that sent a catalogue: the others speak plain Hypercore. */
+  private readonly live = new Set<string>()
+  private readonly catalogued = new Set<string>()
   readonly evictions: Array<{ key: string, title: string, reason: string, at: number }> = []
   private reviewTimer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
@@ -85,8 +89,16 @@ export class MirrorManager extends Resource {
     this.schedule()
   }
 
-  /** How many connected nodes offer this drive. */
-  seeders (key: string): number { return this.offers.get(key)?.peers.size ?? 0 }
+  /** How many connected nodes offer this drive: those whose catalogue lists it, and plain peers replicating it. */
+  seeders (key: string): number {
+    const offer = this.offers.get(key)
+    const d = this.opts.library.get(key)
+    if (!d) return offer?.peers.size ?? 0
+    const { metadata, blobs } = d.replicatedCores()
+    const seeders = new Set(offer?.peers)
+    for (const peer of corePeers(metadata, blobs).keys()) if (this.live.has(peer) && !this.catalogued.has(peer)) seeders.add(peer)
+    return seeders.size
+  }
 
   offered (): Offer[] { return [...this.offers.values()] }
 
@@ -99,7 +111,11 @@ export class MirrorManager extends Resource {
   }
 
   /** A peer sent its catalogue (on connecting and whenever it changes). */
+  /** A peer connected: until it sends a catalogue, what it holds is read from the cores it replicates. */
+  peerOpen (peer: Peer): void { this.live.add(peer.key) }
+
   peerCatalogue (peer: Peer): void {
+    this.catalogued.add(peer.key)
     this.tracker.catalogue(peer.key, peer.catalogue)
     const keys = new Set(peer.catalogue.drives.map(d => d.key))
     for (const [key, offer] of this.offers) {
@@ -116,6 +132,8 @@ export class MirrorManager extends Resource {
   }
 
   peerGone (peer: Peer): void {
+    this.live.delete(peer.key)
+    this.catalogued.delete(peer.key)
     this.tracker.gone(peer.key, Date.now())
     for (const [key, offer] of this.offers) {
       if (offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
@@ -160,6 +178,7 @@ export class MirrorManager extends Resource {
       if (f.known && f.localBytes >= f.bytes && !library.isRelease(d.id)) complete.push(d.id)
     }
     const drives = held.filter(d => d.system !== true)
+    this.notePlainPeers()
     return this.tracker.build({
       key: this.opts.nodeKey ?? library.nodeKey,
       capBytes: s.maxTotalBytes,
@@ -171,6 +190,21 @@ export class MirrorManager extends Resource {
       complete,
       own: drives.filter(d => d.own).map(d => d.key)
     }, now, this.copies, fetching)
+  }
+
+  /** Tells the tracker which drives each plain Hypercore peer (no catalogue) holds whole now. */
+  private notePlainPeers (): void {
+    const whole = new Map<string, string[]>()
+    for (const d of this.opts.library.list()) {
+      const { metadata, blobs } = d.replicatedCores()
+      for (const [peer, complete] of corePeers(metadata, blobs)) {
+        if (!this.live.has(peer) || this.catalogued.has(peer)) continue
+        const list = whole.get(peer) ?? []
+        if (complete) list.push(d.id)
+        whole.set(peer, list)
+      }
+    }
+    for (const [peer, keys] of whole) this.tracker.plain(peer, keys)
   }
 
   private usedBytes (held: HeldDrive[]): number {
