@@ -14,11 +14,12 @@ const drive = new Hyperdrive(store)
 await drive.ready()
 for (let i = 0; i < Number(files); i++) await drive.put(`/stock/file-${i}.bin`, Buffer.alloc(200_000, i))
 // A private DHT's nodes reach each other directly: tell the DHT so, as the node does for --bootstrap.
-const dht = new HyperDHT({ bootstrap: [bootstrap], firewalled: false })
-const swarm = new Hyperswarm({ dht })
+const keyPair = HyperDHT.keyPair()
+const dht = new HyperDHT({ bootstrap: [bootstrap], keyPair, firewalled: false })
+const swarm = new Hyperswarm({ keyPair, dht })
 swarm.on('connection', (conn: any) => { conn.on('error', () => { /* the peer went away */ }); store.replicate(conn) })
 await swarm.join(drive.discoveryKey, { server: true, client: true }).flushed()
-console.log(JSON.stringify({ key: id.encode(drive.key), node: id.encode(swarm.keyPair.publicKey) }))
+console.log(JSON.stringify({ key: id.encode(drive.key), node: id.encode(keyPair.publicKey) }))
 process.on('SIGTERM', () => {
   const stop = async () => { await swarm.destroy(); await drive.close(); await store.close() }
   stop().catch((err: Error) => console.error(`stock seeder: ${err.message}`)).finally(() => process.exit(0))

@@ -50,13 +50,13 @@ describe('a drive\'s replication peers, read from its cores', () => {
     await mirror.get('/f0.bin')
     const seen = await until(() => {
       const peers = corePeers(mirror.core, mirror.blobs?.core ?? null)
-      return peers.get(keys.a) === true && peers
+      return peers.get(keys.a) === true ? peers : null
     }, { timeout: 20_000, what: 'the seeder seen whole' })
     expect([...seen.keys()]).toEqual([keys.a])
     // Seen from the seeder, the mirror has only one file's blocks.
     const fromSeeder = await until(() => {
       const peers = corePeers(seeder.core, seeder.blobs?.core ?? null)
-      return peers.has(keys.b) && peers
+      return peers.has(keys.b) ? peers : null
     }, { timeout: 20_000, what: 'the mirror seen by the seeder' })
     expect(fromSeeder.get(keys.b)).toBe(false)
   })
