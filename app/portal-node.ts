@@ -91,6 +91,7 @@ export class PortalNode extends Resource {
       library,
       copies: config.copies,
       holderGraceMs: config.holderGraceSeconds * 1000,
+      placement: config.placement,
       settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
     // What peers offer feeds the mirror; what the library holds is announced to peers.

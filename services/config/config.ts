@@ -40,6 +40,12 @@ export interface Config {
   copies: number
   /** How long a node that left still counts as holding its drives, in seconds: a reboot does not cause repairs. */
   holderGraceSeconds: number
+  /**
+   * `region` (always, in use): place() spreads copies over the LAN. `lru`: the policy before the region, decide()
+   * in mirror-policy.ts, kept only so that bench/region can measure real nodes against it in the same run. Set by
+   * the environment (P2P_PORTAL_PLACEMENT), not an option: no organiser should pick it.
+   */
+  placement: 'region' | 'lru'
   /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
   follow: string[]
   /** Drive keys never mirrored. */
@@ -74,6 +80,7 @@ export const DEFAULTS: Config = {
   maxTotalBytes: parseSize('16G'),
   copies: 2,
   holderGraceSeconds: 60,
+  placement: 'region',
   follow: [],
   deny: [],
   captive: false,
@@ -209,7 +216,13 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   }
   const envPairs: Array<[string, string]> = []
   if (env.P2P_PORTAL_LOG) envPairs.push(['log-level', env.P2P_PORTAL_LOG])
-  return buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
+  const cfg = buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
+  const placement = env.P2P_PORTAL_PLACEMENT
+  if (placement !== undefined && placement !== '') {
+    if (placement !== 'region' && placement !== 'lru') throw CONFIG_INVALID(`P2P_PORTAL_PLACEMENT is "${placement}": unset it (bench/region sets it to "lru" to measure the old policy).`)
+    cfg.placement = placement
+  }
+  return cfg
 }
 
 /** Later pairs win. */

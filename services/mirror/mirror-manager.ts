@@ -28,6 +28,8 @@ export interface MirrorManagerOptions {
   nodeKey?: string
   /** How long a departed peer still counts as a holder (holder-grace.ts); 60 s by default. */
   holderGraceMs?: number
+  /** `lru`: decide() alone, the policy before the region, for bench/region only (see Config.placement). */
+  placement?: 'region' | 'lru'
 }
 
 /** `elsewhere`: the region has or is fetching enough copies, on nodes ranked before this one. */
@@ -243,9 +245,7 @@ export class MirrorManager extends Resource {
     const offered = [...this.offers.values()].filter(o => !system.has(o.entry.key)).map(o => ({ key: o.entry.key, bytes: this.claimed(o.entry.key), peers: o.peers.size }))
     const region = this.region(now, all)
     const input = { settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now }
-    // A node that is the only place besides their publishers any of these drives can go has no region to share
-    // with: each copy it drops is the LAN's only one either way, so it keeps what visitors used last (LRU).
-    const placed = alone(region, [...held, ...offered].map(d => d.key)) ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
+    const placed = this.opts.placement === 'lru' ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
     const decision = limitToCard(placed, { settings, held, offered, freeBytes })
     for (const { key, reason, disk } of decision.evict) {
       const title = library.get(key)?.info.title || library.record(key)?.title || key.slice(0, 8)
@@ -284,9 +284,4 @@ export class MirrorManager extends Resource {
     }
     if (!full) this.opts.library.keepBallast().catch((err: Error) => log.debug(`ballast: ${err.message}`))
   }
-}
-
-/** True when, for every drive, no node but this one and the drive's publisher is there to hold a copy. */
-function alone (region: Region, drives: string[]): boolean {
-  return drives.every(key => !region.nodes.some(n => n.key !== region.self && n.key !== region.publisher.get(key)))
 }
