@@ -52,10 +52,16 @@ function ownIndex (input: PlacementInput, target: number, held: ReadonlyMap<stri
   return indexRegion(input.region, target, bytesOf, held)
 }
 
-/** True when, for every drive, no node but this one and the drive's publisher is there to hold a copy. */
+/**
+ * True when, for every drive, no node but this one and the drive's publisher is there to hold a copy: none
+ * connected, and none holding it (a holder that left counts during its grace period).
+ */
 export function alone (region: Region, drives: Iterable<string>): boolean {
-  const others = (key: string) => region.nodes.some(n => n.key !== region.self && n.key !== region.publisher.get(key))
-  for (const key of drives) if (others(key)) return false
+  const other = (key: string, node: string) => node !== region.self && node !== region.publisher.get(key)
+  for (const key of drives) {
+    if (region.nodes.some(n => other(key, n.key))) return false
+    for (const node of region.holders.get(key) ?? []) if (other(key, node)) return false
+  }
   return true
 }
 
