@@ -1,8 +1,9 @@
 // bench/region, part 2: the region on 10 real nodes in namespaces (real catalogues, real replication), once with
 // region placement and once with the policy before it (decide(), through P2P_PORTAL_PLACEMENT=lru, see
-// Config.placement), on the same drives in the same run. 5 publishers that only publish one drive each, 5 mirrors
-// with room for 2 of them: exactly the 10 copies that 2 copies of every drive need. Then the mirror holding the
-// scarcest copies is killed. Not a test: it prints figures, it asserts nothing. Needs root.
+// Config.placement), on the same drives in the same run. 4 publishers that only publish one drive each, 6 mirrors
+// with room for 2 of them: 12 places for the 8 copies that 2 copies of every drive need, so 4 are extras. Then
+// the mirror holding the scarcest copies is killed: the 10 places left still hold 2 copies of every drive, if the
+// extras make room. Not a test: it prints figures, it asserts nothing. Needs root.
 import { createLan, type LanNode } from '../test/helpers/netns.js'
 import { startNode, type NodeProcess } from '../test/helpers/node-process.js'
 import { makeMediaFolder, type MediaFolder } from '../test/helpers/media-folder.js'

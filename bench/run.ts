@@ -79,7 +79,7 @@ for (const name of names) {
       ? { nodes: 100, drives: 1000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 }
       : { nodes: 1000, drives: 10_000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 })
   } else if (name === 'region-lan') {
-    await benchRegionLan({ publishers: 5, mirrors: 5, files: 3, cap: '7M', copies: 2, graceS: 5, quietS: opts.quick ? 10 : 30, timeoutS: opts.quick ? 120 : 240 })
+    await benchRegionLan({ publishers: 4, mirrors: 6, files: 3, cap: '7M', copies: 2, graceS: 5, quietS: opts.quick ? 10 : 30, timeoutS: opts.quick ? 120 : 240 })
   } else if (name === 'budget') {
     await benchBudget({
       limitBytes: opts.limit * 1024 * 1024,
