@@ -36,6 +36,8 @@ interface Phase {
   bytes: number
   /** Per drive, mirrors holding it complete at the end. */
   copies: number[]
+  /** Drives the mirrors evicted during the phase (from their status, which keeps the last 10 each). */
+  evictions: number
 }
 
 interface Run { placement: Placement, fill: Phase, repair: Phase, lostBytes: number, killed: string }
@@ -55,7 +57,12 @@ async function rx (nodes: LanNode[]): Promise<number> {
 }
 
 /** Polls once a second until the placement is quiet for `quietS` (or the timeout), timing the milestones. */
-async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanOptions, started: number, rx0: number): Promise<Phase> {
+async function evictions (mirrors: NodeProcess[]): Promise<number> {
+  const counts = await Promise.all(mirrors.map(async m => (await m.status()).evictions.length as number))
+  return counts.reduce((a, b) => a + b, 0)
+}
+
+async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanOptions, started: number, rx0: number, evicted0 = 0): Promise<Phase> {
   let toTarget: number | null = null
   let last = ''
   let changedAt = started
@@ -70,7 +77,7 @@ async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanO
     await new Promise(resolve => setTimeout(resolve, 1000))
   }
   const quiet = Date.now() - changedAt >= opts.quietS * 1000
-  return { toTarget, settled: quiet ? (changedAt - started) / 1000 : null, bytes: await rx(mirrors.map(m => m.lan)) - rx0, copies: titles.map(t => by.get(t)!.length) }
+  return { toTarget, settled: quiet ? (changedAt - started) / 1000 : null, bytes: await rx(mirrors.map(m => m.lan)) - rx0, copies: titles.map(t => by.get(t)!.length), evictions: await evictions(mirrors) - evicted0 }
 }
 
 async function runOnce (placement: Placement, folders: MediaFolder[], titles: string[], opts: RegionLanOptions): Promise<Run> {
@@ -92,9 +99,10 @@ async function runOnce (placement: Placement, folders: MediaFolder[], titles: st
     const lostBytes = (await victim.status()).drives.filter((d: any) => d.complete && !d.own).reduce((n: number, d: any) => n + d.bytes, 0)
     const survivors = mirrors.filter(m => m !== victim)
     const rx1 = await rx(survivors.map(m => m.lan))
+    const evicted1 = await evictions(survivors)
     const killedAt = Date.now()
     await victim.kill()
-    const repair = await watch(survivors, titles, opts, killedAt, rx1)
+    const repair = await watch(survivors, titles, opts, killedAt, rx1, evicted1)
     return { placement, fill, repair, lostBytes, killed: victim.lan.ns }
   } finally {
     await lan.destroy()
@@ -112,10 +120,10 @@ export async function benchRegionLan (opts: RegionLanOptions): Promise<void> {
     const runs: Run[] = []
     for (const placement of ['region', 'lru'] as const) runs.push(await runOnce(placement, folders, titles, opts))
     const rows = runs.flatMap(r => [
-      [r.placement === 'region' ? 'region' : 'today (lru)', 'fill', secs(r.fill.toTarget), secs(r.fill.settled), mb(r.fill.bytes), '', '', dist(r.fill.copies)],
-      [r.placement === 'region' ? 'region' : 'today (lru)', `${r.killed} killed`, secs(r.repair.toTarget), secs(r.repair.settled), mb(r.repair.bytes), mb(r.lostBytes), r.lostBytes ? (r.repair.bytes / r.lostBytes).toFixed(2) : '', dist(r.repair.copies)]
+      [r.placement === 'region' ? 'region' : 'today (lru)', 'fill', secs(r.fill.toTarget), secs(r.fill.settled), mb(r.fill.bytes), '', '', String(r.fill.evictions), dist(r.fill.copies)],
+      [r.placement === 'region' ? 'region' : 'today (lru)', `${r.killed} killed`, secs(r.repair.toTarget), secs(r.repair.settled), mb(r.repair.bytes), mb(r.lostBytes), r.lostBytes ? (r.repair.bytes / r.lostBytes).toFixed(2) : '', String(r.repair.evictions), dist(r.repair.copies)]
     ])
-    console.log(table(['policy', 'phase', `every drive on ≥ ${opts.copies} mirrors after`, 'settled after', 'bytes received by mirrors', 'copies lost', '× copies lost', `drives on 0 / 1 / 2 / 3+ mirrors`], rows))
+    console.log(table(['policy', 'phase', `every drive on ≥ ${opts.copies} mirrors after`, 'settled after', 'bytes received by mirrors', 'copies lost', '× copies lost', 'evictions', `drives on 0 / 1 / 2 / 3+ mirrors`], rows))
     const [region, lru] = runs
     const ratio = (a: number, b: number) => b > 0 ? (a / b).toFixed(2) : 'n/a'
     console.log(`ratios region / today: fill bytes ${ratio(region.fill.bytes, lru.fill.bytes)}, fill settled ${region.fill.settled !== null && lru.fill.settled !== null ? ratio(region.fill.settled, lru.fill.settled) : 'n/a'}, repair bytes ${ratio(region.repair.bytes, lru.repair.bytes)}`)
