@@ -109,6 +109,26 @@ async function runOnce (placement: Placement, folders: MediaFolder[], titles: st
   }
 }
 
+/** The anchor: what one mirror receives for one copy of one drive when it is the only node fetching it. */
+async function oneCopy (folder: MediaFolder, title: string): Promise<{ bytes: number, driveBytes: number }> {
+  const lan = await createLan({ nodes: 2 })
+  try {
+    await startNode(lan.nodes[0], { name: 'publisher', share: [folder.dir], args: ['--mirror', 'followed'] })
+    const rx0 = await rx([lan.nodes[1]])
+    const mirror = await startNode(lan.nodes[1], { name: 'mirror' })
+    let driveBytes = 0
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline) {
+      const d = (await mirror.status()).drives.find((x: any) => x.title === title)
+      if (d?.complete) { driveBytes = d.bytes; break }
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    return { bytes: await rx([lan.nodes[1]]) - rx0, driveBytes }
+  } finally {
+    await lan.destroy()
+  }
+}
+
 const secs = (s: number | null) => s === null ? 'never' : `${s.toFixed(1)} s`
 const dist = (copies: number[]) => [0, 1, 2, 3].map(n => copies.filter(c => (n === 3 ? c >= 3 : c === n)).length).join(' / ')
 
@@ -117,6 +137,8 @@ export async function benchRegionLan (opts: RegionLanOptions): Promise<void> {
   const folders = await Promise.all(titles.map(name => makeMediaFolder({ small: opts.files, smallBytes: 1024 * 1024, name })))
   try {
     console.log(`\nbench/region part 2: ${opts.publishers} publishers (1 drive of ${opts.files} MiB each, --mirror followed), ${opts.mirrors} mirrors (--max-total-size ${opts.cap}), --copies ${opts.copies}, --holder-grace ${opts.graceS}; settled = no change for ${opts.quietS} s`)
+    const anchor = await oneCopy(folders[0], titles[0])
+    console.log(`anchor: one mirror alone fetching one ${mb(anchor.driveBytes)} drive received ${mb(anchor.bytes)} (${(anchor.bytes / anchor.driveBytes).toFixed(2)}× the drive)`)
     const runs: Run[] = []
     for (const placement of ['region', 'lru'] as const) runs.push(await runOnce(placement, folders, titles, opts))
     const rows = runs.flatMap(r => [
@@ -126,6 +148,10 @@ export async function benchRegionLan (opts: RegionLanOptions): Promise<void> {
     console.log(table(['policy', 'phase', `every drive on ≥ ${opts.copies} mirrors after`, 'settled after', 'bytes received by mirrors', 'copies lost', '× copies lost', 'evictions', `drives on 0 / 1 / 2 / 3+ mirrors`], rows))
     const [region, lru] = runs
     const ratio = (a: number, b: number) => b > 0 ? (a / b).toFixed(2) : 'n/a'
+    for (const r of runs) {
+      const held = r.fill.copies.reduce((a, b) => a + b, 0) + r.fill.evictions
+      console.log(`${r.placement}: fill received ${(r.fill.bytes / (held * anchor.bytes)).toFixed(2)}× the anchor's bytes for the ${held} copies held or evicted`)
+    }
     console.log(`ratios region / today: fill bytes ${ratio(region.fill.bytes, lru.fill.bytes)}, fill settled ${region.fill.settled !== null && lru.fill.settled !== null ? ratio(region.fill.settled, lru.fill.settled) : 'n/a'}, repair bytes ${ratio(region.repair.bytes, lru.repair.bytes)}`)
   } finally {
     await removeTempDirs()
