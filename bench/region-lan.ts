@@ -38,6 +38,8 @@ interface Phase {
   copies: number[]
   /** Drives the mirrors evicted during the phase (from their status, which keeps the last 10 each). */
   evictions: number
+  /** Mirrors started during the phase, as the mirrors' logs say ("[mirror] mirroring …"). */
+  fetches: number
 }
 
 interface Run { placement: Placement, fill: Phase, repair: Phase, lostBytes: number, killed: string }
@@ -62,7 +64,9 @@ async function evictions (mirrors: NodeProcess[]): Promise<number> {
   return counts.reduce((a, b) => a + b, 0)
 }
 
-async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanOptions, started: number, rx0: number, evicted0 = 0): Promise<Phase> {
+const fetchesOf = (mirrors: NodeProcess[]) => mirrors.reduce((n, m) => n + m.logs.filter(l => l.startsWith('[mirror] mirroring ')).length, 0)
+
+async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanOptions, started: number, rx0: number, evicted0 = 0, fetched0 = 0): Promise<Phase> {
   let toTarget: number | null = null
   let last = ''
   let changedAt = started
@@ -77,7 +81,7 @@ async function watch (mirrors: NodeProcess[], titles: string[], opts: RegionLanO
     await new Promise(resolve => setTimeout(resolve, 1000))
   }
   const quiet = Date.now() - changedAt >= opts.quietS * 1000
-  return { toTarget, settled: quiet ? (changedAt - started) / 1000 : null, bytes: await rx(mirrors.map(m => m.lan)) - rx0, copies: titles.map(t => by.get(t)!.length), evictions: await evictions(mirrors) - evicted0 }
+  return { toTarget, settled: quiet ? (changedAt - started) / 1000 : null, bytes: await rx(mirrors.map(m => m.lan)) - rx0, copies: titles.map(t => by.get(t)!.length), evictions: await evictions(mirrors) - evicted0, fetches: fetchesOf(mirrors) - fetched0 }
 }
 
 async function runOnce (placement: Placement, folders: MediaFolder[], titles: string[], opts: RegionLanOptions): Promise<Run> {
@@ -102,7 +106,7 @@ async function runOnce (placement: Placement, folders: MediaFolder[], titles: st
     const evicted1 = await evictions(survivors)
     const killedAt = Date.now()
     await victim.kill()
-    const repair = await watch(survivors, titles, opts, killedAt, rx1, evicted1)
+    const repair = await watch(survivors, titles, opts, killedAt, rx1, evicted1, fetchesOf(survivors))
     return { placement, fill, repair, lostBytes, killed: victim.lan.ns }
   } finally {
     await lan.destroy()
@@ -142,10 +146,10 @@ export async function benchRegionLan (opts: RegionLanOptions): Promise<void> {
     const runs: Run[] = []
     for (const placement of ['region', 'lru'] as const) runs.push(await runOnce(placement, folders, titles, opts))
     const rows = runs.flatMap(r => [
-      [r.placement === 'region' ? 'region' : 'today (lru)', 'fill', secs(r.fill.toTarget), secs(r.fill.settled), mb(r.fill.bytes), '', '', String(r.fill.evictions), dist(r.fill.copies)],
-      [r.placement === 'region' ? 'region' : 'today (lru)', `${r.killed} killed`, secs(r.repair.toTarget), secs(r.repair.settled), mb(r.repair.bytes), mb(r.lostBytes), r.lostBytes ? (r.repair.bytes / r.lostBytes).toFixed(2) : '', String(r.repair.evictions), dist(r.repair.copies)]
+      [r.placement === 'region' ? 'region' : 'today (lru)', 'fill', secs(r.fill.toTarget), secs(r.fill.settled), mb(r.fill.bytes), '', '', String(r.fill.fetches), String(r.fill.evictions), dist(r.fill.copies)],
+      [r.placement === 'region' ? 'region' : 'today (lru)', `${r.killed} killed`, secs(r.repair.toTarget), secs(r.repair.settled), mb(r.repair.bytes), mb(r.lostBytes), r.lostBytes ? (r.repair.bytes / r.lostBytes).toFixed(2) : '', String(r.repair.fetches), String(r.repair.evictions), dist(r.repair.copies)]
     ])
-    console.log(table(['policy', 'phase', `every drive on ≥ ${opts.copies} mirrors after`, 'settled after', 'bytes received by mirrors', 'copies lost', '× copies lost', 'evictions', `drives on 0 / 1 / 2 / 3+ mirrors`], rows))
+    console.log(table(['policy', 'phase', `every drive on ≥ ${opts.copies} mirrors after`, 'settled after', 'bytes received by mirrors', 'copies lost', '× copies lost', 'fetches started', 'evictions', `drives on 0 / 1 / 2 / 3+ mirrors`], rows))
     const [region, lru] = runs
     const ratio = (a: number, b: number) => b > 0 ? (a / b).toFixed(2) : 'n/a'
     for (const r of runs) {
