@@ -54,13 +54,13 @@ describe('the admin page\'s copies on the LAN', () => {
       { key: keys.alpha, state: 'safe' },
       { key: keys.gamma, state: 'safe' }
     ])
-    expect(page).toContain('2 nodes connected, 3 drives, 1 at risk')
+    expect(page).toContain('Nodes connected: 2 · drives: 3 · at risk: 1')
     const beta = page.slice(page.indexOf(`data-region-drive="${keys.beta}"`)).split('</tr>')[0]
     expect(beta).toContain('only on the publisher’s device')
-    expect(beta).toContain('0 of 1 copies')
+    expect(beta).toContain('copies: 0 of 1')
     expect(beta).toContain('Library Pi (this node, publisher)')
     const gamma = page.slice(page.indexOf(`data-region-drive="${keys.gamma}"`)).split('</tr>')[0]
-    expect(gamma).toContain('1 of 1 copies (safe)')
+    expect(gamma).toContain('copies: 1 of 1 (safe)')
     expect(gamma).toContain('Shelf (publisher)')
     expect(gamma).toContain('Library Pi (this node)')
     // Server-rendered: the section is there with scripts off, and it carries no script of its own.
@@ -72,7 +72,7 @@ describe('the admin page\'s copies on the LAN', () => {
     const es = (await c.get('/admin', { 'accept-language': 'es' })).text
     expect(es).toContain('Copias en la red local')
     expect(es).toContain('solo en el dispositivo del editor')
-    expect(es).toContain('1 de 1 copias (a salvo)')
+    expect(es).toContain('copias: 1 de 1 (a salvo)')
     const ar = (await c.get('/admin', { 'accept-language': 'ar' })).text
     expect(ar).toContain('على جهاز الناشر فقط')
     expect(rows(ar).map(r => r.key)).toEqual([keys.beta, keys.alpha, keys.gamma])
