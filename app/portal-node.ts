@@ -11,6 +11,7 @@ import { PeerManager, type Peer } from '../services/replication/peer-manager.js'
 import { PROTOCOL_VERSION } from '../services/replication/catalogue-channel.js'
 import { libraryCatalogue } from '../services/replication/library-catalogue.js'
 import { MirrorManager } from '../services/mirror/mirror-manager.js'
+import { BrowseCache, defaultBrowseCacheBytes } from '../services/storage/browse-cache.js'
 import { FolderPublisher } from '../services/publish/folder-publisher.js'
 import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
 import { DriveWriter } from '../services/publish/drive-writer.js'
@@ -60,6 +61,7 @@ export class PortalNode extends Resource {
   library!: Library
   peers!: PeerManager
   mirror!: MirrorManager
+  browse!: BrowseCache
   updates: ReleaseWatcher | null = null
   http!: HttpServer
   context!: NodeContext
@@ -82,6 +84,11 @@ export class PortalNode extends Resource {
     const library = this.library = await parts.open('library', new Library({ dataDir: config.data }))
     const settings = this.settings = await parts.open('settings', new NodeSettings(config))
 
+    // Drives visitors open that only other nodes hold: their blocks stay in a bounded cache, outside the caps.
+    const browse = this.browse = await parts.open('browse cache', new BrowseCache({
+      library, capBytes: () => config.browseCacheBytes ?? defaultBrowseCacheBytes(settings.maxTotalBytes)
+    }))
+
     const peers = this.peers = new PeerManager({
       store: library.store, keyPair: library.keyPair!, host: config.host, port: config.replicationPort, catalogue: () => libraryCatalogue(library, this.mirror?.figures())
     })
@@ -89,6 +96,7 @@ export class PortalNode extends Resource {
     const disk = await diskFigures(config.data)
     const mirror = this.mirror = new MirrorManager({
       library,
+      browsed: browse,
       copies: config.copies,
       holderGraceMs: config.holderGraceSeconds * 1000,
       placement: config.placement,
@@ -132,7 +140,7 @@ export class PortalNode extends Resource {
       await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder], read: this.opts.readShared }))
     }
 
-    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updates }
+    const ctx = this.context = { config, settings, library, peers, mirror, browse, startedAt, appVersion: APP_VERSION, updates: this.updates }
     const files = await parts.open('drive files', new DriveFileRoute(ctx))
     const web = this.opts.web?.(ctx, files) ?? {}
     for (const [name, part] of web.parts ?? []) await parts.open(name, part)

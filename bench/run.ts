@@ -1,6 +1,7 @@
-// `npm run bench -- [replication|memory|http|budget|region|region-lan] [--runs N] [--quick]`: runs the benches
-// (all but region and region-lan by default). They need root (network namespaces, tc) and create and remove
+// `npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse] [--runs N] [--quick]`: runs
+// the benches (all but the region ones by default). They need root (network namespaces, tc) and create and remove
 // everything they use; region (part 1, a simulation) needs neither; region-lan is its part 2, on real nodes.
+// See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
 import { benchMemory } from './memory.js'
@@ -8,8 +9,9 @@ import { benchHttp } from './http.js'
 import { benchRegion } from './region.js'
 import { benchRegionLan } from './region-lan.js'
 import { benchBudget } from './budget.js'
+import { benchRegionBrowse } from './region-browse.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-lan]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
@@ -31,7 +33,7 @@ function parse (argv: string[]) {
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'region-lan' || flag === 'budget') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'region-lan' || flag === 'budget' || flag === 'region-browse') names.push(flag)
     else if (flag === '--tight') opts.tight = true
     else if (flag === '--env') { const [k, v] = value().split(/=(.*)/s, 2); opts.env[k] = v ?? '' }
     else if (flag === '--limit') opts.limit = Number(value())
@@ -94,6 +96,8 @@ for (const name of names) {
       only: opts.only,
       traceDir: opts.trace
     })
+  } else if (name === 'region-browse') {
+    await benchRegionBrowse({ runs: opts.quick ? 1 : opts.runs, fileBytes: (opts.quick ? 16 : 64) * 1024 * 1024, nodeArgs: opts.nodeArgs })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {

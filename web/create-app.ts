@@ -7,6 +7,8 @@ import type { DriveFileRoute } from './drive-files/drive-file-route.js'
 import { statusRoute } from './api/status-route.js'
 import type { HotAnswer } from './server/front-door.js'
 import { errorHandler, sendError } from './server/error-handler.js'
+import { NOT_FOUND } from '../services/errors.js'
+import { coded } from './i18n/error-text.js'
 
 export interface AppParts {
   /** Routers mounted before the node API (captive-portal redirects must see every request first). */
@@ -48,7 +50,7 @@ export function createApp (ctx: NodeContext, files: DriveFileRoute, parts: AppPa
   app.use(statusRoute(ctx))
   app.use(files.router())
   for (const r of parts.after ?? []) app.use(r)
-  app.use((req, res) => { res.status(404).type('text/plain').send('Not found\n') })
+  app.use((req, res) => { sendError(coded(NOT_FOUND, 'nothingHere'), req, res) })
   app.use(errorHandler)
   return app
 }

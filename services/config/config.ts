@@ -36,6 +36,11 @@ export interface Config {
   mirror: 'all' | 'followed'
   maxDriveBytes: number
   maxTotalBytes: number
+  /**
+   * Room for the blocks of drives visitors browse without this node holding them (fetched on demand from the
+   * nodes that hold them); null: 5 % of the disk cap, at most 512 MiB. Given back before any mirrored drive.
+   */
+  browseCacheBytes: number | null
   /** Complete copies wanted of every drive on nodes other than its publisher (1–16); the same on every node of a LAN. */
   copies: number
   /** How long a node that left still counts as holding its drives, in seconds: a reboot does not cause repairs. */
@@ -78,6 +83,7 @@ export const DEFAULTS: Config = {
   mirror: 'all',
   maxDriveBytes: parseSize('4G'),
   maxTotalBytes: parseSize('16G'),
+  browseCacheBytes: null,
   copies: 2,
   holderGraceSeconds: 60,
   placement: 'region',
@@ -120,6 +126,7 @@ const KEYS: Record<string, KeySpec> = {
   mirror: { key: 'mirror', kind: 'enum', values: ['all', 'followed'], arg: 'all|followed', help: 'mirror every drive peers offer (default), or only followed ones', fix: '"all" or "followed"' },
   'max-drive-size': { key: 'maxDriveBytes', kind: 'size', arg: 'SIZE', help: 'largest drive to mirror (default 4G)', fix: 'a size such as 500M, 4G or a byte count' },
   'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
+  'browse-cache-size': { key: 'browseCacheBytes', kind: 'size', arg: 'SIZE', help: 'room for drives visitors browse that other nodes hold (default 5% of max-total-size, at most 512M)', fix: 'a size such as 256M, or a byte count' },
   copies: { key: 'copies', kind: 'count', range: [1, 16], arg: 'K', help: 'copies of every drive the LAN keeps besides its publisher\'s; give every node the same (default 2)', fix: 'a whole number from 1 to 16, the same on every node, e.g. --copies 2' },
   'holder-grace': { key: 'holderGraceSeconds', kind: 'count', range: [1, 86400], arg: 'SECONDS', help: 'how long a node that left still counts as holding its drives before others repair them (default 60)', fix: 'a whole number of seconds from 1 to 86400, e.g. --holder-grace 60' },
   follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },

@@ -4,7 +4,7 @@ import type { Peer } from '../replication/peer-manager.js'
 import type { CatalogueEntry, NodeFigures } from '../replication/catalogue.js'
 import { Resource } from '../lifecycle/resource.js'
 import { decide, type HeldDrive, type PolicySettings, type SkipReason } from './mirror-policy.js'
-import { copyTarget, place, type Region } from './region-placement.js'
+import { copyTarget, place, type PlacementDecision, type Region } from './region-placement.js'
 import { RegionTracker } from './region-tracker.js'
 import { limitToCard } from './card-limit.js'
 import { logger } from '../log.js'
@@ -28,6 +28,11 @@ export interface MirrorManagerOptions {
   nodeKey?: string
   /** How long a departed peer still counts as a holder (holder-grace.ts); 60 s by default. */
   holderGraceMs?: number
+  /**
+   * Blocks of drives visitors browsed without this node holding them (browse-cache.ts): on the card, outside the
+   * caps, and given back before any mirrored drive is when the card is short.
+   */
+  browsed?: { readonly bytes: number, clear (): Promise<number> }
   /** `lru`: decide() alone, the policy before the region, for bench/region only (see Config.placement). */
   placement?: 'region' | 'lru'
 }
@@ -236,7 +241,7 @@ export class MirrorManager extends Resource {
     const { library, settings } = this.opts
     const now = Date.now()
     for (const [key, until] of this.coolingDown) if (until < now) this.coolingDown.delete(key)
-    const freeBytes = await this.freeBytes()
+    let freeBytes = await this.freeBytes()
     this.noteDisk(freeBytes)
     const all = this.heldDrives()
     // The release drive is not library content: outside the caps, never evicted, never placed.
@@ -246,7 +251,17 @@ export class MirrorManager extends Resource {
     const region = this.region(now, all)
     const input = { settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now }
     const placed = this.opts.placement === 'lru' ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
-    const decision = limitToCard(placed, { settings, held, offered, freeBytes })
+    let decision = limitToCard(placed, { settings, held, offered, freeBytes })
+    // The card is short of what placement wants: browsed blocks are only a cache, so they go before any mirror
+    // does, and for a new mirror when giving them back makes it fit (not merely because one does not).
+    const browsed = this.opts.browsed
+    const cardSkips = (d: PlacementDecision) => d.skipped.length - placed.skipped.length
+    const ifCleared = () => limitToCard(placed, { settings, held, offered, freeBytes: freeBytes === null ? null : freeBytes + browsed!.bytes })
+    if (browsed && browsed.bytes > 0 && (decision.evict.some(e => e.disk === true) || (cardSkips(decision) > 0 && cardSkips(ifCleared()) < cardSkips(decision)))) {
+      await browsed.clear()
+      freeBytes = await this.freeBytes()
+      decision = limitToCard(placed, { settings, held, offered, freeBytes })
+    }
     for (const { key, reason, disk } of decision.evict) {
       const title = library.get(key)?.info.title || library.record(key)?.title || key.slice(0, 8)
       const why = disk ? 'the card is too full to complete it' : reason === 'no-space' ? 'disk cap reached, least recently used' : reason === 'too-large' ? 'larger than the per-drive cap' : 'no peer sent its metadata'

@@ -1,9 +1,9 @@
 // What the admin page uses for Wi-Fi: the same four operations as NetdServer, one connection per request
 // (systemd may have stopped an idle netd in between, and starts it again when we connect).
 import net from 'node:net'
-import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode } from '../errors.js'
+import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode, type ErrorDetails } from '../errors.js'
 import type { WifiJoin, WifiNetwork } from '../wifi/wifi-adapter.js'
-import type { NetdReply, NetdRequest, NetdStatus } from './parse-netd-request.js'
+import { plainDetails, type NetdReply, type NetdRequest, type NetdStatus } from './parse-netd-request.js'
 import { Resource } from '../lifecycle/resource.js'
 
 /** Where p2p-portal-netd.socket listens on the appliance image (ListenStream=; a unit test holds the two together). */
@@ -36,7 +36,7 @@ export class NetdClient extends Resource {
 
   /** Abandons requests in flight (their replies are dropped; netd still finishes the change). */
   protected override async _close (): Promise<void> {
-    for (const socket of this.pending) socket.destroy(WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.'))
+    for (const socket of this.pending) socket.destroy(WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.', { reason: 'netdShuttingDown' }))
   }
 
   async status (): Promise<NetdStatus> {
@@ -46,7 +46,7 @@ export class NetdClient extends Resource {
 
   async scan (): Promise<WifiNetwork[]> {
     const res = await this.request({ op: 'scan' })
-    if (!Array.isArray(res.networks)) throw WIFI_FAILED('p2p-portal-netd sent a scan reply without networks.')
+    if (!Array.isArray(res.networks)) throw WIFI_FAILED('p2p-portal-netd sent a scan reply without networks.', { reason: 'netdBadReply' })
     return res.networks
   }
 
@@ -59,7 +59,7 @@ export class NetdClient extends Resource {
   }
 
   private request (req: NetdRequest): Promise<Extract<NetdReply, { ok: true }>> {
-    if (this.isClosing) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.'))
+    if (this.isClosing) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.', { reason: 'netdShuttingDown' }))
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.path)
       let received = Buffer.alloc(0)
@@ -71,34 +71,35 @@ export class NetdClient extends Resource {
         socket.destroy()
         if (err !== null) return reject(err)
         if (res === undefined || typeof res !== 'object' || res === null) {
-          return reject(WIFI_FAILED('p2p-portal-netd sent a reply that is not a JSON object.'))
+          return reject(WIFI_FAILED('p2p-portal-netd sent a reply that is not a JSON object.', { reason: 'netdBadReply' }))
         }
         if (res.ok === true) return resolve(res)
         const code = CODES.includes(res.code as ErrorCode) ? res.code as ErrorCode : 'WIFI_FAILED'
-        reject(new PortalError(code, String(res.message ?? 'p2p-portal-netd refused the request.')))
+        reject(new PortalError(code, String(res.message ?? 'p2p-portal-netd refused the request.'), plainDetails(res.details) as ErrorDetails))
       }
       this.pending.add(socket)
       socket.setTimeout(this.timeoutMs, () => {
-        settle(WIFI_FAILED(`p2p-portal-netd did not answer within ${Math.round(this.timeoutMs / 1000)} s.`))
+        const seconds = Math.round(this.timeoutMs / 1000)
+        settle(WIFI_FAILED(`p2p-portal-netd did not answer within ${seconds} s.`, { reason: 'netdTimeout', seconds }))
       })
       socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'))
       socket.on('data', (chunk: Buffer) => {
         received = Buffer.concat([received, chunk])
         const end = received.indexOf(0x0a)
         if (end === -1) {
-          if (received.length > MAX_REPLY_BYTES) settle(WIFI_FAILED('p2p-portal-netd sent an oversized reply.'))
+          if (received.length > MAX_REPLY_BYTES) settle(WIFI_FAILED('p2p-portal-netd sent an oversized reply.', { reason: 'netdBadReply' }))
           return
         }
         let res: NetdReply
         try {
           res = JSON.parse(received.subarray(0, end).toString('utf8')) as NetdReply
         } catch {
-          return settle(WIFI_FAILED('p2p-portal-netd sent a reply that is not JSON.'))
+          return settle(WIFI_FAILED('p2p-portal-netd sent a reply that is not JSON.', { reason: 'netdBadReply' }))
         }
         settle(null, res)
       })
       socket.on('error', (err: NodeJS.ErrnoException) => settle(connectError(err, this.path)))
-      socket.on('close', () => settle(WIFI_FAILED('p2p-portal-netd closed the connection without answering.')))
+      socket.on('close', () => settle(WIFI_FAILED('p2p-portal-netd closed the connection without answering.', { reason: 'netdClosed' })))
     })
   }
 }
@@ -110,9 +111,9 @@ function password (req: WifiJoin): { password?: string } {
 function connectError (err: NodeJS.ErrnoException, path: string): Error {
   if (err instanceof PortalError) return err
   // No socket file: not the appliance image (or netd not installed). Refused: the socket is there, nobody listens.
-  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return WIFI_UNAVAILABLE(MISSING)
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return WIFI_UNAVAILABLE(MISSING, { reason: 'netdMissing' })
   if (err.code === 'EACCES') {
-    return WIFI_UNAVAILABLE(`The portal may not use ${path} (permission denied): run it as the user or group that p2p-portal-netd.socket allows.`)
+    return WIFI_UNAVAILABLE(`The portal may not use ${path} (permission denied): run it as the user or group that p2p-portal-netd.socket allows.`, { reason: 'netdPermission', path })
   }
-  return WIFI_FAILED(`Could not reach p2p-portal-netd at ${path}: ${err.message}`)
+  return WIFI_FAILED(`Could not reach p2p-portal-netd at ${path}: ${err.message}`, { reason: 'netdUnreachable', path, detail: err.message })
 }

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { BAD_REQUEST, WIFI_FAILED, isPortalError } from '../errors.js'
 import { logger } from '../log.js'
 import { WifiAdapter } from '../wifi/wifi-adapter.js'
-import { parseNetdRequest, type NetdReply, type NetdRequest } from './parse-netd-request.js'
+import { parseNetdRequest, plainDetails, type NetdReply, type NetdRequest } from './parse-netd-request.js'
 import { Resource } from '../lifecycle/resource.js'
 
 const log = logger('netd')
@@ -105,7 +105,7 @@ export class NetdServer extends Resource {
         // There is no telling where the next request would start: refuse, answer once, hang up.
         refused = true
         queue = queue.then(() => {
-          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`)))
+          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`, { reason: 'netdBadRequest' })))
           socket.end()
         })
       }
@@ -173,8 +173,8 @@ export class NetdServer extends Resource {
 }
 
 function failure (err: unknown): NetdReply {
-  const e = isPortalError(err) ? err : WIFI_FAILED('p2p-portal-netd hit an internal error; see its journal.')
-  return { ok: false, code: e.code, message: e.message }
+  const e = isPortalError(err) ? err : WIFI_FAILED('p2p-portal-netd hit an internal error; see its journal.', { reason: 'netdInternal' })
+  return { ok: false, code: e.code, message: e.message, details: plainDetails(e.details) }
 }
 
 function reply (socket: net.Socket, res: NetdReply): void {

@@ -5,6 +5,7 @@ import type { PeerManager } from '../replication/peer-manager.js'
 import type { MirrorManager } from '../mirror/mirror-manager.js'
 import type { NodeSettings } from '../config/node-settings.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
+import type { BrowseCache } from '../storage/browse-cache.js'
 
 export interface NodeContext {
   /** Read once at start; never changed (what changes at run time is in `settings`). */
@@ -15,6 +16,8 @@ export interface NodeContext {
   mirror: MirrorManager
   startedAt: number
   appVersion: string
+  /** Drives visitors open that only other nodes hold (open-drive.ts); without it, only held drives open. */
+  browse?: BrowseCache | null
   /** The release watcher, when the node follows a release drive (`--release-key`). */
   updates?: { readonly update: UpdateStatus } | null
 }

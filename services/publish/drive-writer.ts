@@ -49,10 +49,10 @@ export class Rechunker extends Transform {
 
 /** A user-given path inside a drive ("a/b.txt", "/a/b.txt"), checked like a URL path; never the hidden folder. */
 export function userPath (text: unknown): string {
-  if (typeof text !== 'string' || text.trim() === '') throw BAD_PATH('Give a file name.')
+  if (typeof text !== 'string' || text.trim() === '') throw BAD_PATH('Give a file name.', { reason: 'fileNameMissing' })
   const name = drivePath(text.split('/').map(encodeURIComponent).join('/'))
-  if (name === '/') throw BAD_PATH('Give a file name, not just "/".')
-  if (isHidden(name)) throw BAD_PATH('That folder is reserved for the portal itself.')
+  if (name === '/') throw BAD_PATH('Give a file name, not just "/".', { reason: 'fileNameRoot' })
+  if (isHidden(name)) throw BAD_PATH('That folder is reserved for the portal itself.', { reason: 'folderReserved' })
   return name
 }
 
@@ -70,7 +70,7 @@ class SpaceGuard extends Transform {
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (++this.blocks % CHECK_EVERY_BLOCKS !== 0) return cb(null, chunk)
     this.freeBytes().then((free) => {
-      if (free !== null && free < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.'))
+      if (free !== null && free < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.', { reason: 'diskFullUpload' }))
       else cb(null, chunk)
     }, () => cb(null, chunk))
   }
@@ -92,9 +92,9 @@ export class DriveWriter {
   /** An own drive the admin may change (not one that mirrors a --share folder, which would undo the change). */
   writable (key: string): LibraryDrive {
     const d = this.library.require(key, false)
-    if (!d.own || !d.drive.writable) throw NOT_WRITABLE('This drive was published by another node: only its publisher can change it.')
+    if (!d.own || !d.drive.writable) throw NOT_WRITABLE('This drive was published by another node: only its publisher can change it.', { reason: 'notPublisher' })
     const share = this.library.record(d.id)?.share
-    if (share) throw NOT_WRITABLE(`This drive publishes the folder ${share}: change the files in that folder instead.`)
+    if (share) throw NOT_WRITABLE(`This drive publishes the folder ${share}: change the files in that folder instead.`, { reason: 'sharedFolderDrive', folder: share })
     return d
   }
 
@@ -103,7 +103,8 @@ export class DriveWriter {
     if (!(bytes > 0)) return
     const free = await this.freeBytes()
     if (free !== null && free < bytes + DISK_MARGIN) {
-      throw DISK_FULL(`Not enough free space for this upload (${Math.round(bytes / 1048576)} MB): free space on the node first.`)
+      const mb = Math.round(bytes / 1048576)
+      throw DISK_FULL(`Not enough free space for this upload (${mb} MB): free space on the node first.`, { reason: 'notEnoughSpace', mb })
     }
   }
 
@@ -144,9 +145,9 @@ export class DriveWriter {
     const to = userPath(toText)
     return this.serial(d.id, async () => {
       const entry = await d.drive.entry(from)
-      if (!entry) throw FILE_NOT_FOUND(`There is no file ${from} in this drive.`)
+      if (!entry) throw FILE_NOT_FOUND(`There is no file ${from} in this drive.`, { reason: 'noSuchFile', name: from })
       if (from === to) return to
-      if (await d.drive.entry(to)) throw BAD_REQUEST(`${to} already exists: delete it first or choose another name.`)
+      if (await d.drive.entry(to)) throw BAD_REQUEST(`${to} already exists: delete it first or choose another name.`, { reason: 'nameExists', name: to })
       await wrap(() => d.drive.putEntry(to, entry.value))
       await wrap(() => d.drive.del(from))
       return to
@@ -156,7 +157,7 @@ export class DriveWriter {
   async remove (d: LibraryDrive, nameText: unknown): Promise<string> {
     const name = userPath(nameText)
     return this.serial(d.id, async () => {
-      if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`)
+      if (!await d.drive.entry(name)) throw FILE_NOT_FOUND(`There is no file ${name} in this drive.`, { reason: 'noSuchFile', name })
       // Frees the file's blocks on this disk too; mirrors that already hold them keep theirs.
       await d.drive.clear(name).catch(() => { /* the entry is deleted anyway; a later clear can free the blocks */ })
       await wrap(() => d.drive.del(name))

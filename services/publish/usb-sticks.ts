@@ -11,7 +11,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
-import { BAD_PATH, BAD_REQUEST, NOT_FOUND, asDiskFull } from '../errors.js'
+import { BAD_PATH, BAD_REQUEST, CodedError, NOT_FOUND, asDiskFull, type ErrorDetails } from '../errors.js'
 import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -33,6 +33,8 @@ export interface UsbJob {
   failed: string[]
   state: 'running' | 'done' | 'failed'
   error?: string
+  /** The failure's reason and values, so the USB page can word it in the organiser's language. */
+  errorDetails?: ErrorDetails
   driveKey?: string
   /** An export's data reached the stick itself (not only the page cache): it is safe to pull out. */
   synced?: boolean
@@ -90,7 +92,7 @@ export class UsbSticks extends Resource {
 
   async find (id: unknown): Promise<Stick> {
     const s = (await this.list()).find(x => x.id === id)
-    if (!s) throw NOT_FOUND('That USB stick is not mounted any more: plug it in again and reload the page.')
+    if (!s) throw NOT_FOUND('That USB stick is not mounted any more: plug it in again and reload the page.', { reason: 'stickGone' })
     return s
   }
 
@@ -110,7 +112,7 @@ export class UsbSticks extends Resource {
     const base = await fsp.realpath(s.path)
     const source = await inside(base, typeof folder === 'string' ? folder : '/')
     const st = await fsp.stat(source).catch(() => null)
-    if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.')
+    if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.', { reason: 'folderNotOnStick' })
     const files = new Map<string, number>()
     const skipped: string[] = []
     const found = await walkFiles(source, {
@@ -154,7 +156,7 @@ export class UsbSticks extends Resource {
     try {
       await fsp.mkdir(target)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw BAD_REQUEST(`${name} already exists on the stick: choose another folder name.`)
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw BAD_REQUEST(`${name} already exists on the stick: choose another folder name.`, { reason: 'existsOnStick', name })
       throw asDiskFull(err) ?? err
     }
     const entries: Array<{ key: string, bytes: number }> = []
@@ -179,7 +181,7 @@ export class UsbSticks extends Resource {
           }
           job.bytes += e.bytes
         } catch (err) {
-          if (asDiskFull(err)) throw BAD_REQUEST('The USB stick is full: the export stopped. Use a larger stick.')
+          if (asDiskFull(err)) throw BAD_REQUEST('The USB stick is full: the export stopped. Use a larger stick.', { reason: 'stickFull' })
           job.failed.push(`${e.key}: ${(err as Error).message}`)
         }
         job.done++
@@ -218,6 +220,7 @@ export class UsbSticks extends Resource {
     }, (err) => {
       job.state = 'failed'
       job.error = (err as Error).message
+      if (err instanceof CodedError) job.errorDetails = err.details
       log.error(`${job.kind} failed: ${job.what}: ${job.error}`)
     }).finally(() => this.running.delete(running))
     this.running.add(running)
@@ -238,30 +241,30 @@ async function dirs (dir: string): Promise<string[]> {
 
 /** A folder given by the user, resolved (links too) and checked to be `base` or below it. */
 async function inside (base: string, rel: string): Promise<string> {
-  if (rel.includes('\0')) throw BAD_PATH('That folder name is not valid.')
-  if (rel.split(/[/\\]/).includes('..')) throw BAD_PATH('That folder is outside the stick.')
+  if (rel.includes('\0')) throw BAD_PATH('That folder name is not valid.', { reason: 'folderNameInvalid' })
+  if (rel.split(/[/\\]/).includes('..')) throw BAD_PATH('That folder is outside the stick.', { reason: 'folderOutsideStick' })
   const joined = path.resolve(base, '.' + path.posix.normalize('/' + rel.replace(/\\/g, '/')))
-  const real = await fsp.realpath(joined).catch(() => { throw BAD_PATH('That folder is not on the stick.') })
-  if (real !== base && !real.startsWith(base + path.sep)) throw BAD_PATH('That folder is outside the stick.')
+  const real = await fsp.realpath(joined).catch(() => { throw BAD_PATH('That folder is not on the stick.', { reason: 'folderNotOnStick' }) })
+  if (real !== base && !real.startsWith(base + path.sep)) throw BAD_PATH('That folder is outside the stick.', { reason: 'folderOutsideStick' })
   return real
 }
 
 /** Where a drive entry goes under `target`; entries from other implementations may hold any bytes. */
 export function exportPath (target: string, key: string): string {
   const segs = key.split('/').filter(s => s !== '')
-  if (segs.length === 0) throw BAD_PATH('empty file name')
+  if (segs.length === 0) throw BAD_PATH('empty file name', { reason: 'fileNameMissing' })
   for (const s of segs) {
-    if (s === '.' || s === '..' || s.includes('\\') || /[\u0000-\u001f\u007f]/.test(s)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`)
+    if (s === '.' || s === '..' || s.includes('\\') || /[\u0000-\u001f\u007f]/.test(s)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`, { reason: 'unsafeFileName', name: key })
   }
   const out = path.resolve(target, ...segs)
-  if (!out.startsWith(target + path.sep)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`)
+  if (!out.startsWith(target + path.sep)) throw BAD_PATH(`unsafe file name ${JSON.stringify(key)}`, { reason: 'unsafeFileName', name: key })
   return out
 }
 
 function safeSegment (name: string): string {
   // FAT/exFAT, what most sticks use, refuses these characters.
   const s = name.replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_').replace(/^\.+/, '').slice(0, 100).trim()
-  if (!s) throw BAD_REQUEST('Choose a folder name for the export.')
+  if (!s) throw BAD_REQUEST('Choose a folder name for the export.', { reason: 'exportNeedsFolder' })
   return s
 }
 

@@ -10,7 +10,7 @@ const HEX = /^[0-9a-f]{64}$/i
 export function parseKey (text: string): Buffer {
   const s = String(text).trim()
   if (!Z32.test(s) && !HEX.test(s)) {
-    throw BAD_KEY(`"${s.slice(0, 80)}" is not a drive key: expected 52 z-base-32 characters (as printed by p2p-portal) or 64 hex digits.`)
+    throw BAD_KEY(`"${s.slice(0, 80)}" is not a drive key: expected 52 z-base-32 characters (as printed by p2p-portal) or 64 hex digits.`, { reason: 'badKey', text: s.slice(0, 80) })
   }
   return id.decode(s.toLowerCase())
 }

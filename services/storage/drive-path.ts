@@ -6,19 +6,19 @@ const MAX_PATH = 4096
 
 /** "/d/<key>/a%20b/c.txt" rest → "/a b/c.txt". Throws BAD_PATH for anything that could escape the drive. */
 export function drivePath (rawRest: string): string {
-  if (rawRest.length > MAX_PATH) throw BAD_PATH('That path is too long.')
+  if (rawRest.length > MAX_PATH) throw BAD_PATH('That path is too long.', { reason: 'pathTooLong' })
   const segments = rawRest.split('/')
   const out: string[] = []
   for (const seg of segments) {
     if (seg === '') continue
     let decoded: string
-    try { decoded = decodeURIComponent(seg) } catch { throw BAD_PATH('That path is not valid URL encoding.') }
+    try { decoded = decodeURIComponent(seg) } catch { throw BAD_PATH('That path is not valid URL encoding.', { reason: 'pathBadEncoding' }) }
     if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\') ||
         /[\u0000-\u001f\u007f]/.test(decoded)) {
-      throw BAD_PATH('That path points outside the drive or contains characters files cannot have.')
+      throw BAD_PATH('That path points outside the drive or contains characters files cannot have.', { reason: 'pathOutside' })
     }
     // "%252e%252e" decodes to "%2e%2e": harmless to us, but a proxy or a browser could decode it again.
-    if (/%(2e|2f|5c|00)/i.test(decoded)) throw BAD_PATH('That path is encoded twice, which is not allowed.')
+    if (/%(2e|2f|5c|00)/i.test(decoded)) throw BAD_PATH('That path is encoded twice, which is not allowed.', { reason: 'pathDoubleEncoded' })
     out.push(decoded)
   }
   return '/' + out.join('/')

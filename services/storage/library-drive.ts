@@ -43,10 +43,19 @@ export interface LibraryDriveOptions {
   own: boolean
   /** Mirror live: keep every block of every version as it arrives. */
   download?: boolean
+  /**
+   * Browsed, not held (browse-cache.ts): the file tree is kept live, file blocks are fetched only when read.
+   * `fetchedBytes` counts what arrived, for the cache's bound.
+   */
+  sparse?: boolean
 }
 
 export class LibraryDrive extends Resource {
   readonly own: boolean
+  readonly sparse: boolean
+  /** Bytes of blocks fetched from peers since this session opened (sparse drives: what the browse cache holds). */
+  fetchedBytes = 0
+  private readers = 0
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
   /** Set by the folder publisher while it writes files into this drive, for the status page. */
@@ -71,6 +80,7 @@ export class LibraryDrive extends Resource {
     super()
     this.own = opts.own
     this.wantDownload = !!opts.download
+    this.sparse = !!opts.sparse && !opts.download
     const session = opts.namespace ? opts.store.namespace(opts.namespace) : opts.store.session()
     this.drive = new Hyperdrive(session, opts.key ?? null)
   }
@@ -105,7 +115,8 @@ export class LibraryDrive extends Resource {
     this.drive.core.on('append', () => this.onAppend())
     this.drive.core.on('truncate', () => this.onAppend())
     // Metadata still arriving: count once all of it is here (a partial Hyperbee lists a partial drive).
-    this.drive.core.on('download', () => {
+    this.drive.core.on('download', (_index: number, bytes: number) => {
+      if (this.sparse) this.fetched(bytes)
       if (this.awaitingMetadata && this.metadataComplete()) {
         this.awaitingMetadata = false
         this.countedVersion = -1
@@ -114,6 +125,7 @@ export class LibraryDrive extends Resource {
     })
     this.drive.on('blobs', () => this.scheduleLocalCount())
     if (this.wantDownload) this.startDownload()
+    if (this.sparse) this.startSparse()
     await this.refresh()
   }
 
@@ -271,7 +283,8 @@ export class LibraryDrive extends Resource {
     this.figures.localBytes = local
     const f = this.figures
     const complete = f.known && local >= f.bytes
-    if (complete && this.reportedComplete === false && !this.own) {
+    // A browsed drive read to the end is still only cached here: not announced as a complete copy.
+    if (complete && this.reportedComplete === false && !this.own && !this.sparse) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
       this.emit('complete')
     }
@@ -319,6 +332,37 @@ export class LibraryDrive extends Resource {
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
       blobs.core.on('append', () => this.scheduleLocalCount())
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
+  }
+
+  /** A response is streaming this drive's bytes (sparse drives: the browse cache does not evict it meanwhile). */
+  get reading (): boolean { return this.readers > 0 }
+
+  /** Marks a stream of this drive's bytes; call the returned function once, when it ends. */
+  beginRead (): () => void {
+    this.readers++
+    let done = false
+    return () => {
+      if (done) return
+      done = true
+      if (--this.readers === 0) this.emit('read-done')
+    }
+  }
+
+  private fetched (bytes: number): void {
+    this.fetchedBytes += bytes
+    this.emit('fetched', bytes)
+  }
+
+  /**
+   * The file tree is small next to the files and every page lists from it: keep it live, as a mirror does. File
+   * blocks come only when a visitor reads them (hyperblobs' read stream asks peers for them).
+   */
+  private startSparse (): void {
+    this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
+    this.drive.getBlobs().then((blobs: any) => {
+      if (this.isClosing || !blobs) return
+      blobs.core.on('download', (_index: number, bytes: number) => this.fetched(bytes))
+    }).catch((err: Error) => log.debug(`${this.id.slice(0, 8)}: cannot open file data yet: ${err.message}`))
   }
 
   /** Removes this drive from the disk (block, eviction). The drive must not be used after. */

@@ -60,6 +60,11 @@ export class Library extends Resource {
   private state: StateFile<LibraryState>
   private readonly ballast: Ballast
   private readonly ownStore: boolean
+  /**
+   * Runs before the library opens a drive: Hyperdrive opens a drive's file tree exclusively, so a session of it
+   * that a visitor is browsing (browse-cache.ts) must hand it over first, or the library would wait for it forever.
+   */
+  beforeOpen: ((key: string) => Promise<void>) | null = null
 
   constructor (opts: LibraryOptions) {
     super()
@@ -151,9 +156,9 @@ export class Library extends Resource {
   /** A drive that must exist here; `touch` records the use for least-recently-used eviction. */
   require (keyTextInput: string, touch = true): LibraryDrive {
     const key = keyText(parseKey(keyTextInput))
-    if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node.`)
+    if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node.`, { reason: 'driveBlocked', key })
     const drive = this.drives.get(key)
-    if (!drive) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`)
+    if (!drive) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`, { reason: 'noSuchDrive', key })
     if (touch) this.touch(key)
     return drive
   }
@@ -221,7 +226,7 @@ export class Library extends Resource {
   /** Starts mirroring a drive offered by a peer (or followed by key). */
   async addMirror (keyInput: string, opts: { followed?: boolean, pinned?: boolean, release?: boolean, title?: string } = {}): Promise<LibraryDrive> {
     const key = keyText(parseKey(keyInput))
-    if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node: unblock it first.`)
+    if (this.isBlocked(key)) throw DRIVE_BLOCKED(`Drive ${key} is blocked on this node: unblock it first.`, { reason: 'driveBlockedUnblockFirst', key })
     const existing = this.drives.get(key) ?? await this.openingDrives.get(key)
     const now = Date.now()
     const r = this.state.value.drives[key] ?? { key, own: false, pinned: false, followed: false, addedAt: now, lastUsed: now }
@@ -239,14 +244,14 @@ export class Library extends Resource {
 
   setFollowed (key: string, followed: boolean): void {
     const r = this.state.value.drives[key]
-    if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`)
+    if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`, { reason: 'noSuchDrive', key })
     r.followed = followed
     this.state.changed()
   }
 
   setPinned (key: string, pinned: boolean): void {
     const r = this.state.value.drives[key]
-    if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`)
+    if (!r) throw DRIVE_NOT_FOUND(`No drive ${key} on this node.`, { reason: 'noSuchDrive', key })
     r.pinned = pinned
     this.state.changed()
   }
@@ -290,6 +295,7 @@ export class Library extends Resource {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
+      await this.beforeOpen?.(r.key)
       // An own drive without a namespace was made from a key pair kept elsewhere (the release drive): open it by key.
       const drive = r.own
         ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true })

@@ -145,7 +145,7 @@ export class WifiAdapter {
         // A wrong passphrase makes NetworkManager ask for secrets again until nmcli gives up (exit code 3).
         if ((err as PortalError).details?.exitCode === 3) {
           throw WIFI_FAILED(`Wi-Fi join failed: "${ssid}" did not accept the connection within ${this.activationTimeoutSec} s. ` +
-            'Check the password, and that the network is in range.', { exitCode: 3 })
+            'Check the password, and that the network is in range.', { reason: 'wifiJoinRefused', exitCode: 3, ssid, seconds: this.activationTimeoutSec })
         }
         throw err
       }
@@ -286,21 +286,21 @@ export function splitTerse (line: string): string[] {
 
 function checkSsid (ssid: unknown): string {
   if (typeof ssid !== 'string' || ssid.length === 0 || Buffer.byteLength(ssid) > 32) {
-    throw BAD_REQUEST('The network name (SSID) must be 1 to 32 bytes long.')
+    throw BAD_REQUEST('The network name (SSID) must be 1 to 32 bytes long.', { reason: 'ssidLength', field: 'ssid' })
   }
   // Control characters cannot be typed on a phone and NUL cannot pass through a command line.
-  if (/[\x00-\x1f\x7f]/.test(ssid)) throw BAD_REQUEST('The network name (SSID) must not contain control characters.')
+  if (/[\x00-\x1f\x7f]/.test(ssid)) throw BAD_REQUEST('The network name (SSID) must not contain control characters.', { reason: 'ssidControlChars', field: 'ssid' })
   return ssid
 }
 
 function checkPassword (password: unknown): string | undefined {
   if (password === undefined) return undefined
   if (typeof password !== 'string' || password.length < 8 || password.length > 63) {
-    throw BAD_REQUEST('The Wi-Fi password must be 8 to 63 characters long (leave it out for an open network).')
+    throw BAD_REQUEST('The Wi-Fi password must be 8 to 63 characters long (leave it out for an open network).', { reason: 'wifiPasswordLength', field: 'password' })
   }
   // WPA2 passphrases are printable ASCII (IEEE 802.11i), and nmcli's passwd-file reader trims the value.
   if (!/^[\x20-\x7e]+$/.test(password) || password.trim() !== password) {
-    throw BAD_REQUEST('The Wi-Fi password may use only printable ASCII characters and must not start or end with a space.')
+    throw BAD_REQUEST('The Wi-Fi password may use only printable ASCII characters and must not start or end with a space.', { reason: 'wifiPasswordChars', field: 'password' })
   }
   return password
 }
@@ -308,11 +308,11 @@ function checkPassword (password: unknown): string | undefined {
 function nmError (what: string, err: unknown, secret?: string): PortalError {
   const e = err as { code?: unknown, stderr?: string, stdout?: string, message?: string, killed?: boolean }
   if (e.code === 'ENOENT') {
-    return WIFI_UNAVAILABLE('Wi-Fi settings need NetworkManager, and nmcli was not found on this machine.')
+    return WIFI_UNAVAILABLE('Wi-Fi settings need NetworkManager, and nmcli was not found on this machine.', { reason: 'nmcliMissing' })
   }
   // nmcli exit code 8: NetworkManager is not running.
-  if (e.code === 8) return WIFI_UNAVAILABLE('Wi-Fi settings need NetworkManager, and it is not running.')
-  if (e.killed === true) return WIFI_FAILED(`Wi-Fi ${what} failed: nmcli did not finish in time.`)
+  if (e.code === 8) return WIFI_UNAVAILABLE('Wi-Fi settings need NetworkManager, and it is not running.', { reason: 'networkManagerStopped' })
+  if (e.killed === true) return WIFI_FAILED(`Wi-Fi ${what} failed: nmcli did not finish in time.`, { reason: 'nmcliTimeout' })
   const raw = (e.stderr ?? '').trim() || (e.stdout ?? '').trim() || (e.message ?? 'unknown error')
   // nmcli puts "Warning:" and "Hint:" lines around the one that matters.
   const lines = raw.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Hint:'))
@@ -320,5 +320,5 @@ function nmError (what: string, err: unknown, secret?: string): PortalError {
   let text = (errors.length > 0 ? errors : lines).map((l) => l.replace(/^Error:\s*/, '')).join(' ')
   // nmcli does not echo secrets today; this keeps a future message from carrying one into logs and pages.
   if (secret !== undefined) text = text.split(secret).join('***')
-  return WIFI_FAILED(`Wi-Fi ${what} failed: ${text}`, { exitCode: e.code })
+  return WIFI_FAILED(`Wi-Fi ${what} failed: ${text}`, { reason: 'nmcliFailed', exitCode: e.code, detail: text })
 }

@@ -82,7 +82,10 @@ document.querySelectorAll('form[data-upload]').forEach(function (form) {
         status.textContent = say('done', res.files.length)
         setTimeout(function () { location.reload() }, 600)
       } else {
-        status.textContent = (res.error && res.error.message) || say('failed', xhr.status)
+        // A full bar beside a refusal would read as "sent". The answer's top-level message is in the organiser's
+        // language; error.message stays English for scripts.
+        bar.hidden = true
+        status.textContent = res.message || (res.error && res.error.message) || say('failed', xhr.status)
       }
     }
     xhr.onerror = function () { finished(); status.textContent = say('lost') }
@@ -98,13 +101,14 @@ if (document.querySelector('[data-sync],[data-peers]') && window.fetch) {
     fetch('/admin/status.json', { headers: { Accept: 'application/json' } }).then(function (r) { return r.ok ? r.json() : null }).then(function (s) {
       if (!s) return
       var peers = document.querySelector('[data-peers]')
-      if (peers) peers.textContent = s.peers.length + ' connected'
+      // The words come from the page (data-words), in the organiser's language.
+      if (peers) peers.textContent = peers.getAttribute('data-words').replace('{n}', s.peers.length)
       s.drives.forEach(function (d) {
         var cell = document.querySelector('[data-sync="' + d.key + '"]')
         if (!cell) return
         var pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
         cell.querySelector('meter').value = pct
-        cell.querySelector('span').textContent = pct + '% of ' + mb(d.bytes)
+        cell.querySelector('span').textContent = cell.getAttribute('data-words').replace('{pct}', pct).replace('{size}', mb(d.bytes))
       })
     }).catch(function () {})
   }, 3000)

@@ -7,9 +7,10 @@ import { adminPage } from './admin-layout.js'
 import { wantsJson } from './request-checks.js'
 import { clientIp } from '../html/addresses.js'
 import { logger } from '../../services/log.js'
-import { isPortalError } from '../../services/errors.js'
+import { isPortalError, type ErrorCode } from '../../services/errors.js'
 import { httpStatus } from '../server/error-handler.js'
 import { adminTranslator, pickAdminLanguage, type AdminTranslator } from '../i18n/admin-language.js'
+import { errorText } from '../i18n/error-text.js'
 import type { AdminKey } from '../i18n/admin-strings.js'
 import { sentValues, type FormState } from './form-state.js'
 
@@ -51,13 +52,14 @@ export class AdminKit {
   /**
    * A form came back with a mistake. Scripts get the JSON error as before; a browser gets the same page again
    * (`show`), with what was typed and the message next to `field` (or the field the error names), with the
-   * error's status. Errors that are not about the form (a lost token, a full disk, a wait) keep their own page.
+   * error's status. Errors that are not about the form (a lost token, a full disk, a wait) keep their own page,
+   * except the server-side codes in `also` (a Wi-Fi network that refused the join is about what was typed).
    */
-  async retry (req: Request, res: Response, err: unknown, form: string, field: string, show: (f: FormState, status: number) => unknown): Promise<void> {
+  async retry (req: Request, res: Response, err: unknown, form: string, field: string, show: (f: FormState, status: number) => unknown, also: ErrorCode[] = []): Promise<void> {
     const status = httpStatus(err)
-    if (wantsJson(req) || !isPortalError(err) || status >= 500 || status === 403 || status === 429) throw err
+    if (wantsJson(req) || !isPortalError(err) || status === 403 || status === 429 || (status >= 500 && !also.includes(err.code))) throw err
     const named = typeof err.details.field === 'string' ? err.details.field : field
-    await show({ form, field: named, error: err.message, values: sentValues(req.body) }, status)
+    await show({ form, field: named, error: errorText(err, this.tr(res)), values: sentValues(req.body) }, status)
   }
 
   /**

@@ -105,8 +105,8 @@ export class AdminPassword {
 }
 
 export function checkNew (password: unknown): string {
-  if (typeof password !== 'string' || password.length < MIN_LENGTH) throw BAD_REQUEST(`The password must have at least ${MIN_LENGTH} characters.`)
-  if (password.length > MAX_LENGTH) throw BAD_REQUEST(`The password must have at most ${MAX_LENGTH} characters.`)
+  if (typeof password !== 'string' || password.length < MIN_LENGTH) throw BAD_REQUEST(`The password must have at least ${MIN_LENGTH} characters.`, { reason: 'passwordTooShort', n: MIN_LENGTH, field: 'password' })
+  if (password.length > MAX_LENGTH) throw BAD_REQUEST(`The password must have at most ${MAX_LENGTH} characters.`, { reason: 'passwordTooLong', n: MAX_LENGTH, field: 'password' })
   return password
 }
 

@@ -12,6 +12,7 @@ import { checkSameOrigin, fromLoopback, loopbackHost, wantsJson } from './reques
 import { clientIp } from '../html/addresses.js'
 import { AdminKit, SECURITY_HEADERS, field, wrap } from './admin-kit.js'
 import type { FormState } from './form-state.js'
+import { coded } from '../i18n/error-text.js'
 import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js'
 import { errorBody, loginBody, notSetBody, passwordBody, setupBody } from './auth-pages.js'
 import { publishRoutes } from './publish-routes.js'
@@ -70,10 +71,10 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.use('/admin', (req, res, next) => {
     res.locals.adminSession = sessions.find(req)
     if (req.method === 'GET' || req.method === 'HEAD') return next()
-    if (req.method !== 'POST') return next(FORBIDDEN('The admin page only accepts forms (POST).'))
+    if (req.method !== 'POST') return next(coded(FORBIDDEN, 'postOnly'))
     checkSameOrigin(req)
     const s = res.locals.adminSession as Session | null
-    const missing = () => FORBIDDEN('The form was missing its security token or it expired: reload the admin page and try again.')
+    const missing = () => coded(FORBIDDEN, 'csrfMissing')
     if (req.is('multipart/form-data')) {
       // Only the upload route reads a multipart body, and it checks the token from the first field before a
       // byte of a file is written. Anywhere else the body is never parsed, so the header is the only place.
@@ -102,14 +103,13 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     const ip = clientIp(req)
     const local = fromLoopback(req)
     limiter.attempt(ip, local)
-    if (!await password.isSet()) throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
+    if (!await password.isSet()) throw coded(FORBIDDEN, 'noPasswordYet')
     try {
       if (!await password.verify(field(req, 'password'))) {
         log.warn(`failed admin login from ${ip}`)
-        const { t } = kit.tr(res)
         const left = limiter.left(ip)
         const minutes = limiter.pauseMinutes
-        throw UNAUTHORIZED(left === 0 ? t('noTriesLeft', { minutes }) : t(left === 1 ? 'oneTryLeft' : 'triesLeft', { n: left, minutes }))
+        throw coded(UNAUTHORIZED, left === 0 ? 'wrongPasswordNoTriesLeft' : left === 1 ? 'wrongPasswordOneTryLeft' : 'wrongPasswordTriesLeft', { n: left, minutes })
       }
     } catch (err) {
       return kit.retry(req, res, err, 'login', 'password', (f, status) => {
@@ -123,12 +123,12 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   }))
 
   router.post('/admin/setup', wrap(async (req, res) => {
-    if (await password.isSet()) throw FORBIDDEN('The admin password is already set: log in with it.')
-    if (!localSetup(req)) throw FORBIDDEN('The first admin password can only be set on the node itself (http://localhost/admin).')
+    if (await password.isSet()) throw coded(FORBIDDEN, 'passwordAlreadySet')
+    if (!localSetup(req)) throw coded(FORBIDDEN, 'setupOnNodeOnly')
     let pw: string
     try {
       pw = checkNew(field(req, 'password'))
-      if (pw !== field(req, 'confirm')) throw BAD_REQUEST(kit.tr(res).t('passwordsDiffer'), { field: 'confirm' })
+      if (pw !== field(req, 'confirm')) throw coded(BAD_REQUEST, 'passwordsDiffer', { field: 'confirm' })
     } catch (err) {
       return kit.retry(req, res, err, 'setup', 'password', (f, status) => kit.render(res, kit.tr(res).t('setupTitle'), setupBody(kit.tr(res).t, kit.session(res).csrf, f), status))
     }
@@ -148,7 +148,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.use('/admin', wrap(async (req, res, next) => {
     const s = res.locals.adminSession as Session | null
     if (!await password.isSet()) {
-      if (req.method !== 'GET') throw FORBIDDEN('No admin password is set yet: set it on the node itself first.')
+      if (req.method !== 'GET') throw coded(FORBIDDEN, 'noPasswordYet')
       const fresh = sessions.ensure(req, res)
       res.locals.adminSession = fresh
       const { t } = kit.tr(res)
@@ -156,7 +156,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     }
     if (s?.admin) return next()
     if (req.method === 'GET' && !wantsJson(req)) return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`)
-    throw UNAUTHORIZED('Log in to the admin page first.')
+    throw coded(UNAUTHORIZED, 'loginFirst')
   }))
 
   const passwordPage = (res: Response, f?: FormState, status?: number) =>
@@ -169,11 +169,11 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     let pw: string
     try {
       if (!await password.verify(field(req, 'current'))) {
-        throw UNAUTHORIZED(kit.tr(res).t('currentWrong'), { field: 'current' })
+        throw coded(UNAUTHORIZED, 'currentPasswordWrong', { field: 'current' })
       }
       limiter.succeeded(ip)
       pw = checkNew(field(req, 'password'))
-      if (pw !== field(req, 'confirm')) throw BAD_REQUEST(kit.tr(res).t('passwordsDiffer'), { field: 'confirm' })
+      if (pw !== field(req, 'confirm')) throw coded(BAD_REQUEST, 'passwordsDiffer', { field: 'confirm' })
     } catch (err) {
       return kit.retry(req, res, err, 'password', 'password', (f, status) => passwordPage(res, f, status))
     }
@@ -197,7 +197,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
     if (status === 429 && retry > 0) headers['Retry-After'] = String(Math.ceil(retry / 1000))
     // An upload refused half-way: the rest of its body is discarded, and the connection not reused.
     if (req.is('multipart/form-data')) headers.Connection = 'close'
-    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, kit.tr(res).t('error'), errorBody(kit.tr(res).t, v.status, v.message, backTo(req)), v.status) })
+    sendError(err, req, res, { json: wantsJson(req), headers, page: (v) => kit.render(res, kit.tr(res).t('error'), errorBody(kit.tr(res).t, v.status, v.text, backTo(req)), v.status) })
   })
   const parts: Array<[string, Part]> = [['usb jobs', usb]]
   if (netd) parts.push(['netd client', netd])

@@ -45,12 +45,13 @@ export class LoginLimiter {
     const now = this.now()
     const mine = this.recent(this.failures.get(ip) ?? [], now)
     if (mine.length >= this.perClient) {
-      throw RATE_LIMITED(`Too many failed logins from this device. Wait ${minutes(mine[0] + this.windowMs - now)} and try again.`, { retryAfterMs: mine[0] + this.windowMs - now })
+      const wait = mine[0] + this.windowMs - now
+      throw RATE_LIMITED(`Too many failed logins from this device. Wait ${minutes(wait)} and try again.`, { reason: 'tooManyLoginsDevice', retryAfterMs: wait, minutes: wholeMinutes(wait) })
     }
     this.all = this.all.filter(f => f.t > now - this.nodeWindowMs)
     if (!local && this.all.length >= this.total && new Set(this.all.map(f => f.ip)).size >= this.floodClients) {
       const wait = this.all[0].t + this.nodeWindowMs - now
-      throw RATE_LIMITED(`Too many failed logins on this node. Wait ${minutes(wait)}, or log in on the node itself.`, { retryAfterMs: wait })
+      throw RATE_LIMITED(`Too many failed logins on this node. Wait ${minutes(wait)}, or log in on the node itself.`, { reason: 'tooManyLoginsNode', retryAfterMs: wait, minutes: wholeMinutes(wait) })
     }
   }
 
@@ -96,7 +97,11 @@ export class LoginLimiter {
   }
 }
 
+function wholeMinutes (ms: number): number {
+  return Math.max(1, Math.ceil(ms / 60_000))
+}
+
 function minutes (ms: number): string {
-  const m = Math.max(1, Math.ceil(ms / 60_000))
+  const m = wholeMinutes(ms)
   return m === 1 ? '1 minute' : `${m} minutes`
 }

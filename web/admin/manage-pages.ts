@@ -34,7 +34,7 @@ export function overviewBody (t: T, s: NodeStatus, csrf: string, x: OverviewExtr
 <tr><th>${t('version')}</th><td>${s.node.version} (${t('protocol')} ${s.node.protocol})</td></tr>
 <tr><th>${t('upFor')}</th><td>${duration(t, s.node.uptime)}</td></tr>
 <tr><th>${t('disk')}</th><td>${t('diskUsed', { used: formatSize(disk.used), cap: formatSize(disk.cap) })}${disk.free !== null ? html`; ${t('diskFree', { free: formatSize(disk.free) })}` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>${t('diskFull')}</strong></p>` : ''}</td></tr>
-<tr><th>${t('peers')}</th><td data-peers>${t('connected', { n: s.peers.length })}</td></tr>
+<tr><th>${t('peers')}</th><td data-peers data-words="${t('connected')}">${t('connected', { n: s.peers.length })}</td></tr>
 </table></section>
 ${x.region ? regionSection(t, s.region, x.region) : ''}
 <h2>${t('yourDrives')}</h2>
@@ -81,7 +81,7 @@ function mirrorRow (t: T, d: DriveStatus, csrf: string): Html {
   const pct = d.bytes ? Math.min(100, Math.floor(d.localBytes * 100 / d.bytes)) : (d.complete ? 100 : 0)
   return html`<tr><td><a href="/drive/${d.key}/">${d.title || t('untitled')}</a><div class="key">${d.key}</div>
 ${d.pinned ? html`<span class="note">${t('pinned')}</span> ` : ''}${d.followed ? html`<span class="note">${t('followed')}</span>` : ''}</td>
-<td data-sync="${d.key}"><meter min="0" max="100" value="${pct}" aria-label="${t('synced')}"></meter>
+<td data-sync="${d.key}" data-words="${t('pctOf')}"><meter min="0" max="100" value="${pct}" aria-label="${t('synced')}"></meter>
 <span>${t('pctOf', { pct, size: formatSize(d.bytes) })}</span></td><td class="num opt">${d.peers}</td>
 <td><form method="post" action="/admin/drives/${d.key}/${d.pinned ? 'unpin' : 'pin'}" class="inline">${csrfField(csrf)}<button class="quiet">${d.pinned ? t('unpin') : t('pin')}</button></form>
 ${d.followed ? html`<form method="post" action="/admin/drives/${d.key}/unfollow" class="inline">${csrfField(csrf)}<button class="quiet">${t('unfollow')}</button></form>` : ''}

@@ -9,7 +9,8 @@ import { nodeRegionHealth } from '../../services/node/region-health.js'
 import { overviewBody, blockConfirmBody, capsConfirmBody, sizeText } from './manage-pages.js'
 import { wantsJson } from './request-checks.js'
 import type { FormState } from './form-state.js'
-import type { AdminTranslator } from '../i18n/admin-language.js'
+import { coded } from '../i18n/error-text.js'
+import { adminTranslator } from '../i18n/admin-language.js'
 
 export function manageRoutes (kit: AdminKit): Router {
   const { ctx } = kit
@@ -40,7 +41,7 @@ export function manageRoutes (kit: AdminKit): Router {
     const key = keyText(parseKey(String(req.params.key)))
     const d = library.get(key)
     const r = library.record(key)
-    if (!r || r.own) throw DRIVE_NOT_FOUND(`This node does not follow drive ${key}.`)
+    if (!r || r.own) throw coded(DRIVE_NOT_FOUND, 'notFollowed', { key })
     // A followed key whose drive never arrived holds nothing worth keeping; one that did becomes an ordinary
     // mirror, kept or removed by the caps like any other.
     if (!d?.snapshot().known && !r.pinned) {
@@ -78,10 +79,10 @@ export function manageRoutes (kit: AdminKit): Router {
 
   router.post('/admin/drives/:key/block', wrap(async (req, res) => {
     const key = keyText(parseKey(String(req.params.key)))
-    if (field(req, 'confirm') !== 'yes') throw BAD_REQUEST('Blocking deletes the drive: confirm it on the block page.')
+    if (field(req, 'confirm') !== 'yes') throw coded(BAD_REQUEST, 'blockNotConfirmed')
     const r = library.record(key)
-    if (r?.own) throw BAD_REQUEST('This is one of this node\'s own drives: it cannot be blocked here.')
-    if (!r && !library.isBlocked(key) && !mirror.offered().some(o => o.entry.key === key)) throw DRIVE_NOT_FOUND(`No drive ${key} here or on any peer.`)
+    if (r?.own) throw coded(BAD_REQUEST, 'ownNotBlockable')
+    if (!r && !library.isBlocked(key) && !mirror.offered().some(o => o.entry.key === key)) throw coded(DRIVE_NOT_FOUND, 'driveNowhere', { key })
     await library.remove(key, { block: true })
     kit.done(req, res, r?.title ? ['doneBlockedTitle', { title: r.title }] : ['doneBlockedKey', { key }], '/admin')
   }))
@@ -97,8 +98,8 @@ export function manageRoutes (kit: AdminKit): Router {
     const { t } = kit.tr(res)
     let caps: { maxDriveBytes: number, maxTotalBytes: number }
     try {
-      caps = { maxDriveBytes: capField(t, field(req, 'maxDrive'), 'maxDrive'), maxTotalBytes: capField(t, field(req, 'maxTotal'), 'maxTotal') }
-      if (caps.maxDriveBytes > caps.maxTotalBytes) throw BAD_REQUEST(t('capDriveAboveTotal'), { field: 'maxDrive' })
+      caps = { maxDriveBytes: capField(field(req, 'maxDrive'), 'maxDrive'), maxTotalBytes: capField(field(req, 'maxTotal'), 'maxTotal') }
+      if (caps.maxDriveBytes > caps.maxTotalBytes) throw coded(BAD_REQUEST, 'capDriveAboveTotal', { field: 'maxDrive' })
     } catch (err) {
       return retry(req, res, err, 'caps', 'maxDrive')
     }
@@ -106,7 +107,8 @@ export function manageRoutes (kit: AdminKit): Router {
     const evict = mirror.wouldEvict(caps)
     if (evict.length && field(req, 'confirm') !== 'yes') {
       if (wantsJson(req)) {
-        res.status(409).json({ error: { code: 'CONFIRM', message: t('capsConfirmTitle', { n: evict.length }) }, evict })
+        const n = evict.length
+        res.status(409).json({ error: { code: 'CONFIRM', message: adminTranslator('en').t('capsConfirmTitle', { n }) }, message: t('capsConfirmTitle', { n }), evict })
         return
       }
       kit.render(res, t('caps'), capsConfirmBody(t, { maxDrive: field(req, 'maxDrive'), maxTotal: field(req, 'maxTotal') }, evict, kit.session(res).csrf))
@@ -132,10 +134,10 @@ export async function overviewPage (kit: AdminKit, res: Response, form?: FormSta
 }
 
 /** A cap as typed: a bare number is refused rather than taken as bytes (16 meant 16G, not 16 bytes). */
-function capField (t: AdminTranslator['t'], text: string, name: string): number {
+function capField (text: string, name: string): number {
   const trimmed = text.trim()
-  if (/^\d+(?:[.,]\d+)?$/.test(trimmed)) throw BAD_REQUEST(t('sizeNoUnit', { n: trimmed }), { field: name })
+  if (/^\d+(?:[.,]\d+)?$/.test(trimmed)) throw coded(BAD_REQUEST, 'sizeNoUnit', { n: trimmed, field: name })
   const bytes = parseSize(trimmed)
-  if (!Number.isFinite(bytes) || bytes <= 0) throw BAD_REQUEST(t('sizeUnreadable'), { field: name })
+  if (!Number.isFinite(bytes) || bytes <= 0) throw coded(BAD_REQUEST, 'sizeUnreadable', { field: name })
   return bytes
 }

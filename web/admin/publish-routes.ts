@@ -10,6 +10,7 @@ import { listFiles, userPath, type DriveWriter } from '../../services/publish/dr
 import { receiveUpload } from './receive-upload.js'
 import { overviewPage } from './manage-routes.js'
 import type { FormState } from './form-state.js'
+import { coded, errorText } from '../i18n/error-text.js'
 
 export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   const { library } = kit.ctx
@@ -19,7 +20,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   const drivePage = async (res: Response, keyInput: string, dir: string, f?: FormState, status = 200) => {
     const d = library.require(keyInput, false)
     let why: string | undefined
-    try { writer.writable(d.id) } catch (err) { why = (err as Error).message }
+    try { writer.writable(d.id) } catch (err) { why = errorText(err, kit.tr(res)) }
     const { files, more } = await listFiles(d)
     const { t } = kit.tr(res)
     kit.render(res, d.info.title || t('drive'), driveBody(t, { key: d.id, title: d.info.title, description: d.info.description, writable: !why, why, dir, files, more }, kit.session(res).csrf, f), status)
@@ -30,7 +31,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
   router.post('/admin/drives', wrap(async (req, res) => {
     try {
       const title = field(req, 'title').trim().slice(0, 120)
-      if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
+      if (!title) throw coded(BAD_REQUEST, 'needTitle')
       const d = await library.createOwnDrive({ title, description: field(req, 'description').trim().slice(0, 1000) })
       kit.done(req, res, ['doneDriveCreated', { title }], `/admin/drives/${d.id}`, { key: d.id })
     } catch (err) {
@@ -52,7 +53,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     })
     // Once per upload, not per file: its last blocks would otherwise sit in RocksDB's write buffer (native memory).
     await library.flushWrites()
-    if (result.files.length === 0) throw BAD_REQUEST('Choose at least one file to upload.')
+    if (result.files.length === 0) throw coded(BAD_REQUEST, 'noFilesChosen')
     kit.done(req, res, ['donePublished', { n: result.files.length }], `/admin/drives/${d.id}`, { files: result.files })
   }))
 
@@ -77,7 +78,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     const d = writer.writable(String(req.params.key))
     const folder = userPath(field(req, 'path'))
     const inside = (await listFiles(d, Infinity)).files.filter(f => f.path.startsWith(folder + '/'))
-    if (inside.length === 0) throw FILE_NOT_FOUND(`There is no folder ${folder} in this drive.`)
+    if (inside.length === 0) throw coded(FILE_NOT_FOUND, 'noSuchFolder', { name: folder })
     for (const f of inside) await writer.remove(d, f.path)
     kit.done(req, res, ['doneDeletedFolder', { name: folder, n: inside.length }], back(d.id, folderOf(folder)))
   }))
@@ -86,7 +87,7 @@ export function publishRoutes (kit: AdminKit, writer: DriveWriter): Router {
     try {
       const d = writer.writable(String(req.params.key))
       const title = field(req, 'title').trim().slice(0, 120)
-      if (!title) throw BAD_REQUEST(kit.tr(res).t('needTitle'))
+      if (!title) throw coded(BAD_REQUEST, 'needTitle')
       await library.writeInfo(d, { title, description: field(req, 'description').trim().slice(0, 1000) })
       kit.done(req, res, 'doneInfoSaved', `/admin/drives/${keyText(parseKey(d.id))}`)
     } catch (err) {

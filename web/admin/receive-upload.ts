@@ -6,6 +6,7 @@ import type { Request } from 'express'
 import type { LibraryDrive } from '../../services/storage/library-drive.js'
 import { BAD_REQUEST, FORBIDDEN, isPortalError } from '../../services/errors.js'
 import { userPath, type DriveWriter } from '../../services/publish/drive-writer.js'
+import { coded } from '../i18n/error-text.js'
 
 export interface UploadOptions {
   /** Checks a `_csrf` field; `csrfOk` says the header already carried a valid token. */
@@ -29,7 +30,7 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
         limits: { fields: 20, fieldSize: 8192, files: opts.maxFiles ?? 10_000, parts: (opts.maxFiles ?? 10_000) + 20, headerPairs: 100 }
       })
     } catch {
-      reject(BAD_REQUEST('Send files as a multipart form (the upload form on the drive page).'))
+      reject(BAD_REQUEST('Send files as a multipart form (the upload form on the drive page).', { reason: 'notMultipart' }))
       return
     }
     let csrfOk = opts.csrfOk
@@ -56,7 +57,7 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
     })
     bb.on('file', (_field, stream, info) => {
       if (failed) { stream.resume(); return }
-      if (!csrfOk) { stream.resume(); fail(FORBIDDEN('The form was missing its security token: reload the admin page and try again.')); return }
+      if (!csrfOk) { stream.resume(); fail(coded(FORBIDDEN, 'csrfMissing')); return }
       if (!info.filename) { stream.resume(); return }
       let name: string
       try {
@@ -70,22 +71,22 @@ export function receiveUpload (req: Request, writer: DriveWriter, d: LibraryDriv
       chain = chain.then(async () => {
         if (failed) { stream.resume(); return }
         const bytes = await writer.writeStream(d, name, stream)
-        if ((stream as unknown as { truncated?: boolean }).truncated) throw BAD_REQUEST(`${name} is too large.`)
+        if ((stream as unknown as { truncated?: boolean }).truncated) throw coded(BAD_REQUEST, 'fileTooLarge', { name })
         files.push({ path: name, bytes })
       }).catch((err) => { stream.resume(); fail(err) })
     })
-    bb.on('filesLimit', () => fail(BAD_REQUEST(`Upload at most ${opts.maxFiles ?? 10_000} files at once.`)))
-    bb.on('fieldsLimit', () => fail(BAD_REQUEST('Too many form fields.')))
-    bb.on('partsLimit', () => fail(BAD_REQUEST('Too many parts in this upload.')))
-    bb.on('error', (err: Error) => fail(isPortalError(err) ? err : BAD_REQUEST(`The upload was cut or malformed: ${err.message}`)))
+    bb.on('filesLimit', () => fail(coded(BAD_REQUEST, 'tooManyFiles', { n: opts.maxFiles ?? 10_000 })))
+    bb.on('fieldsLimit', () => fail(coded(BAD_REQUEST, 'tooManyFields')))
+    bb.on('partsLimit', () => fail(coded(BAD_REQUEST, 'tooManyParts')))
+    bb.on('error', (err: Error) => fail(isPortalError(err) ? err : BAD_REQUEST(`The upload was cut or malformed: ${err.message}`, { reason: 'uploadMalformed' })))
     bb.on('close', () => {
       chain.then(() => {
         if (failed) return
-        if (!csrfOk) return fail(FORBIDDEN('The form was missing its security token: reload the admin page and try again.'))
+        if (!csrfOk) return fail(coded(FORBIDDEN, 'csrfMissing'))
         resolve({ files })
       }, () => { /* chain's own .catch already called fail() */ })
     })
-    req.on('aborted', () => fail(BAD_REQUEST('The upload was interrupted.')))
+    req.on('aborted', () => fail(coded(BAD_REQUEST, 'uploadInterrupted')))
     req.pipe(bb)
   })
 }

@@ -27,7 +27,7 @@ export function checkSameOrigin (req: Request): void {
   const origin = req.headers.origin
   if (origin !== undefined) {
     if (allowed.includes(origin)) return
-    throw FORBIDDEN('This request came from another site or page, not from the admin page. Reload the admin page and try again.')
+    throw FORBIDDEN('This request came from another site or page, not from the admin page. Reload the admin page and try again.', { reason: 'otherOrigin' })
   }
   const referer = req.headers.referer
   if (referer !== undefined) {
@@ -35,7 +35,7 @@ export function checkSameOrigin (req: Request): void {
       if (allowed.includes(new URL(referer).origin)) return
     } catch { /* a malformed Referer counts as none */ }
   }
-  throw FORBIDDEN('This request did not say which page sent it (no Origin or Referer header), so it was refused. Use the admin page.')
+  throw FORBIDDEN('This request did not say which page sent it (no Origin or Referer header), so it was refused. Use the admin page.', { reason: 'noOrigin' })
 }
 
 export function wantsJson (req: Request): boolean {

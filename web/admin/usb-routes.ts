@@ -2,6 +2,7 @@
 import { Router } from 'express'
 import { AdminKit, field, wrap } from './admin-kit.js'
 import { usbBody } from './usb-page.js'
+import { keptErrorText } from '../i18n/error-text.js'
 import type { UsbSticks } from '../../services/publish/usb-sticks.js'
 
 export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
@@ -12,7 +13,9 @@ export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
     const sticks = await Promise.all((await usb.list()).map(async s => ({ ...s, folders: await usb.folders(s) })))
     const drives = library.list().map(d => ({ key: d.id, title: d.info.title }))
     const { t } = kit.tr(res)
-    kit.render(res, t('usbTitle'), usbBody(t, { sticks, drives, jobs: usb.jobs, drive: typeof req.query.drive === 'string' ? req.query.drive : '', csrf: kit.session(res).csrf }))
+    // A failed job's reason in the organiser's language; jobs.json keeps the English `error` for scripts.
+    const jobs = usb.jobs.map(j => j.error === undefined ? j : { ...j, error: keptErrorText(j.error, j.errorDetails, kit.tr(res)) })
+    kit.render(res, t('usbTitle'), usbBody(t, { sticks, drives, jobs, drive: typeof req.query.drive === 'string' ? req.query.drive : '', csrf: kit.session(res).csrf }))
   }))
 
   router.get('/admin/usb/jobs.json', (req, res) => { res.json({ jobs: usb.jobs }) })

@@ -10,6 +10,7 @@ import type { DriveFileSender } from '../drive-files/serve-drive-file.js'
 import { sendError } from '../server/error-handler.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { isHidden } from '../../services/storage/library-drive.js'
+import { openDrive } from '../../services/node/open-drive.js'
 
 export const SITE_CSP = 'sandbox allow-scripts allow-forms allow-popups'
 const SITE_HEADERS = { 'Content-Security-Policy': SITE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }
@@ -28,7 +29,7 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
     const parts = splitDriveUrl(url, '/')
     if (!parts) return plain(res, 404, 'Not found.')
     const key = keyText(parseKey(parts.key))
-    const d = ctx.library.require(key)
+    const d = await openDrive(ctx, key)
     // "/<key>" must become "/<key>/" or the site's relative links would resolve against the portal root.
     if (parts.rest === '') { res.writeHead(301, { ...SITE_HEADERS, Location: `/${key}/` }); res.end(); return }
     const name = drivePath(parts.rest)

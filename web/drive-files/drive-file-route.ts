@@ -9,6 +9,8 @@ import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { isHidden } from '../../services/storage/library-drive.js'
 import { FILE_NOT_FOUND } from '../../services/errors.js'
+import { coded } from '../i18n/error-text.js'
+import { openDrive } from '../../services/node/open-drive.js'
 import { Resource } from '../../services/lifecycle/resource.js'
 import { DriveFileSender, findDriveFile, type DriveFile, type ServeOptions } from './serve-drive-file.js'
 import type { HotAnswer, HotRequest } from '../server/front-door.js'
@@ -67,7 +69,7 @@ export class DriveFileRoute extends Resource {
     const url = req.url
     if (this.hot(req as HotRequest, res)) return true
     this.serveUrl(req, res, url).then((served) => {
-      if (!served) fail(FILE_NOT_FOUND(`No file ${drivePath(splitDriveUrl(url, '/d/')!.rest)} in this drive.`))
+      if (!served) fail(noFile(drivePath(splitDriveUrl(url, '/d/')!.rest)))
     }, fail)
     return true
   }
@@ -79,7 +81,7 @@ export class DriveFileRoute extends Resource {
       const parts = splitDriveUrl(req.originalUrl, '/d/')
       if (!parts) return next()
       if (!(await this.serveUrl(req, res, req.originalUrl))) {
-        throw FILE_NOT_FOUND(`No file ${drivePath(parts.rest)} in this drive.`)
+        throw noFile(drivePath(parts.rest))
       }
     }
     router.get(/^\/d\//, (req, res, next) => { file(req, res, next).catch(next) })
@@ -91,7 +93,7 @@ export class DriveFileRoute extends Resource {
     const parts = splitDriveUrl(url, '/d/')!
     const key = keyText(parseKey(parts.key))
     const name = drivePath(parts.rest)
-    const drive = this.ctx.library.require(key)
+    const drive = await openDrive(this.ctx, key)
     const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''
     const opts: ServeOptions = { headers: UNTRUSTED_HEADERS, download: /(^|&)download(=|&|$)/.test(query) }
     // The node's own metadata folder travels inside each drive but is not part of what visitors see.
@@ -99,7 +101,8 @@ export class DriveFileRoute extends Resource {
     const file = await findDriveFile(drive, name)
     if (!file) return false
     // Only files whose bytes can come from the block cache whole (one block, or none) are ever answered hot.
-    if (!file.blob || file.blob.blockLength === 1) {
+    // A browsed drive is not the library's: the hot check (library.get) would never match it.
+    if (!drive.sparse && (!file.blob || file.blob.blockLength === 1)) {
       // Looked up again (a newer version): it moves to the newest end instead of pushing another URL out.
       if (!this.hotUrls.delete(url) && this.hotUrls.size >= MAX_HOT_URLS) this.hotUrls.delete(this.hotUrls.keys().next().value!)
       this.hotUrls.set(url, { id: key, file, opts })
@@ -107,4 +110,8 @@ export class DriveFileRoute extends Resource {
     await this.sender.send(req, res, file, opts)
     return true
   }
+}
+
+function noFile (name: string) {
+  return coded(FILE_NOT_FOUND, 'noSuchFile', { name })
 }

@@ -5,7 +5,11 @@ import parseRange from 'range-parser'
 import type { LibraryDrive, BlobRef } from '../../services/storage/library-drive.js'
 import { BlockCache } from '../../services/storage/block-cache.js'
 import { ByteBudget } from './byte-budget.js'
+import { NO_HOLDER } from '../../services/errors.js'
 import type { HeadWriter, HotRequest } from '../server/front-door.js'
+import { RANGE_NOT_SATISFIABLE } from '../../services/errors.js'
+import { coded, errorText } from '../i18n/error-text.js'
+import { pickAdminLanguage } from '../i18n/admin-language.js'
 
 // How long a read waits for a block that is not here yet (a partial mirror fetching it from a peer).
 const BLOCK_WAIT_MS = 10_000
@@ -65,10 +69,18 @@ export class DriveFileSender {
 
   async send (req: IncomingMessage, res: ServerResponse, file: DriveFile, opts: ServeOptions): Promise<void> {
     if (this.sendCached(req, res, file, opts)) return
-    const range = writeHead(req, res, file, opts)
-    if (!range) return
-    const blobs = await file.drive.fileBlobs()
-    await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
+    // Once the head is written only a cut connection can say the bytes did not come: a drive browsed from other
+    // nodes gets its first block before answering, so that no holder in reach is a 503 rather than a hang.
+    const done = file.drive.sparse ? file.drive.beginRead() : null
+    try {
+      if (file.drive.sparse) await firstBlock(req, file)
+      const range = writeHead(req, res, file, opts)
+      if (!range) return
+      const blobs = await file.drive.fileBlobs()
+      await streamBlob(res, blobs, file.blob!, range.start, range.end, this.blockCache, this.inFlight)
+    } finally {
+      done?.()
+    }
   }
 
   /**
@@ -87,6 +99,23 @@ export class DriveFileSender {
     const core = file.drive.loadedBlobs?.core
     return core ? this.blockCache.get(blockKey(core, file.blob!.blockOffset)) : undefined
   }
+}
+
+/** Fetches the block a GET starts at, within BLOCK_WAIT_MS, or throws NO_HOLDER. */
+async function firstBlock (req: IncomingMessage, file: DriveFile): Promise<void> {
+  if (!file.blob || file.size === 0 || req.method === 'HEAD' || req.headers['if-none-match'] === file.etag) return
+  const ranges = req.headers.range ? parseRange(file.size, req.headers.range, { combine: true }) : null
+  const start = Array.isArray(ranges) && ranges.length === 1 && (!req.headers['if-range'] || req.headers['if-range'] === file.etag) ? ranges[0].start : 0
+  const none = () => NO_HOLDER('No node that holds this file answered in time: it may have just left. Try again in a moment.', { reason: 'noHolder' })
+  // One deadline for every step, so the visitor waits BLOCK_WAIT_MS at most, not once per step.
+  const deadline = Date.now() + BLOCK_WAIT_MS
+  const left = () => Math.max(1, deadline - Date.now())
+  const blobs = await Promise.race([file.drive.fileBlobs(), new Promise(resolve => setTimeout(resolve, left()).unref())]) as any
+  if (!blobs) throw none()
+  // From the start of the file the block is known; from elsewhere, finding it may need the holder's tree too.
+  const at = start === 0 ? [file.blob.blockOffset] : await blobs.core.seek(file.blob.byteOffset + start, { timeout: left() }).catch(() => null)
+  if (!at) throw none()
+  if (!await blobs.core.get(at[0], { timeout: left() }).catch(() => null)) throw none()
 }
 
 /**
@@ -117,7 +146,8 @@ function writeHead (req: HotRequest | IncomingMessage, res: HeadWriter, file: Dr
     const ranges = parseRange(size, rangeHeader, { combine: true })
     if (ranges === -1) {
       h.push('Content-Range', `bytes */${size}`, 'Content-Type', 'text/plain; charset=utf-8')
-      res.writeHead(416, h).end('Requested range not satisfiable\n')
+      // Seen by a person only when they open such a URL by hand: in their language like every other error.
+      res.writeHead(416, h).end(errorText(coded(RANGE_NOT_SATISFIABLE, 'rangeNotSatisfiable', { size }), pickAdminLanguage(req)) + '\n')
       return null
     }
     // Several disjoint ranges are optional in HTTP; a plain 200 with the whole file is a valid answer to them.

@@ -21,9 +21,13 @@ export function translatorOf<K extends string> (table: Record<Lang, Record<K, st
   }
 }
 
+/** What a request's language is read from: node:http's request, or the front door's hot one. */
+export interface LangSource { headers: IncomingMessage['headers'] | Record<string, string | undefined> }
+
 /** The language a request asks for: the switcher's cookie, then Accept-Language, then English. */
-export function requestLang (req: IncomingMessage): Lang {
-  return cookieLang(req.headers.cookie) ?? fromAcceptLanguage(req.headers['accept-language'] as string | undefined) ?? 'en'
+export function requestLang (req: LangSource): Lang {
+  const h = req.headers as Record<string, string | undefined>
+  return cookieLang(h.cookie) ?? fromAcceptLanguage(h['accept-language']) ?? 'en'
 }
 
 export function isLang (v: unknown): v is Lang {

@@ -60,7 +60,9 @@ const en = {
   backToLibrary: 'Back to the library',
   fullScreen: 'Open full screen',
   publishedBy: 'Published by {name}',
-  publishedNearby: 'Published by a nearby device'
+  publishedNearby: 'Published by a nearby device',
+  noHolder: 'Not reachable right now',
+  noHolderText: 'These files are on other devices nearby, and none of them can be reached right now. Try again when one of them is back.'
 }
 
 export type Key = keyof typeof en
@@ -120,7 +122,9 @@ const es: Strings = {
   backToLibrary: 'Volver a la biblioteca',
   fullScreen: 'Abrir en pantalla completa',
   publishedBy: 'Publicado por {name}',
-  publishedNearby: 'Publicado por un dispositivo cercano'
+  publishedNearby: 'Publicado por un dispositivo cercano',
+  noHolder: 'No disponible ahora',
+  noHolderText: 'Estos archivos están en otros dispositivos cercanos y ahora no se puede llegar a ninguno. Inténtalo de nuevo cuando vuelva alguno.'
 }
 
 const fr: Strings = {
@@ -177,7 +181,9 @@ const fr: Strings = {
   backToLibrary: 'Retour à la bibliothèque',
   fullScreen: 'Ouvrir en plein écran',
   publishedBy: 'Publié par {name}',
-  publishedNearby: 'Publié par un appareil à proximité'
+  publishedNearby: 'Publié par un appareil à proximité',
+  noHolder: 'Injoignable pour l’instant',
+  noHolderText: 'Ces fichiers sont sur d’autres appareils à proximité, et aucun n’est joignable pour l’instant. Réessayez quand l’un d’eux sera de retour.'
 }
 
 const ar: Strings = {
@@ -234,7 +240,9 @@ const ar: Strings = {
   backToLibrary: 'العودة إلى المكتبة',
   fullScreen: 'فتح بملء الشاشة',
   publishedBy: 'نشره {name}',
-  publishedNearby: 'نشره جهاز قريب'
+  publishedNearby: 'نشره جهاز قريب',
+  noHolder: 'غير متاح الآن',
+  noHolderText: 'هذه الملفات موجودة على أجهزة قريبة أخرى، ولا يمكن الوصول إلى أيٍّ منها الآن. حاول مجددًا عند عودة أحدها.'
 }
 
 export const STRINGS: Record<Lang, Strings> = { en, es, fr, ar }

@@ -130,3 +130,8 @@ export function filePage (tr: Translator, d: DriveRef, path: string, size: numbe
 export function notFoundPage (tr: Translator): string {
   return `<h1>${esc(tr.t('notFound'))}</h1><p>${esc(tr.t('notFoundText'))}</p><p><a href="/">${esc(tr.t('home'))}</a></p>`
 }
+
+/** A drive this node does not hold, whose holders are out of reach (or did not answer in time). */
+export function noHolderPage (tr: Translator): string {
+  return `<h1>${esc(tr.t('noHolder'))}</h1><p>${esc(tr.t('noHolderText'))}</p><p><a href="/">${esc(tr.t('home'))}</a></p>`
+}

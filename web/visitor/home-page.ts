@@ -19,9 +19,8 @@ function stateText (tr: Translator, d: LanDrive): string {
 function card (tr: Translator, d: LanDrive): string {
   const label = seedersLabel(tr, d.seeders)
   const id = `d-${d.key.slice(0, 12)}`
-  const acts = d.held
-    ? `<div class="acts"><a class="btn" href="/drive/${d.key}/">${esc(tr.t('browse'))}<span class="vh">: ${esc(d.title)}</span></a>${d.site ? `<a class="btn alt" href="/site/${d.key}/">${esc(tr.t('openSite'))}<span class="vh">: ${esc(d.title)}</span></a>` : ''}</div>`
-    : ''
+  // A drive only nearby nodes hold opens too: this node fetches what the visitor reads (services/node/open-drive.ts).
+  const acts = `<div class="acts"><a class="btn" href="/drive/${d.key}/">${esc(tr.t('browse'))}<span class="vh">: ${esc(d.title)}</span></a>${d.held && d.site ? `<a class="btn alt" href="/site/${d.key}/">${esc(tr.t('openSite'))}<span class="vh">: ${esc(d.title)}</span></a>` : ''}</div>`
   const pct = d.bytes > 0 ? d.local / d.bytes : (d.complete ? 1 : 0)
   return `<li class="card" data-key="${d.key}" data-one="${esc(tr.t('seeders1'))}" data-many="${esc(tr.t('seeders'))}" data-complete="${esc(tr.t('complete'))}" data-copying="${esc(tr.t('copying'))}" aria-labelledby="${id}">
 ${sunSvg(d.seeders, label, d.holders)}<div><h3 id="${id}">${esc(d.title)}</h3><p class="facts">${esc(tr.t('files', { n: d.files }))} · <bdi>${formatSize(d.bytes)}</bdi></p></div>

@@ -21,11 +21,13 @@ import { qrSvg } from '../qr/qr-svg.js'
 import { lanDrives } from './lan-drives.js'
 import { SiteCheck } from './site-check.js'
 import { homePage } from './home-page.js'
-import { folderPage, filePage, notFoundPage, type FilePreview, type FolderView } from './browse-pages.js'
+import { folderPage, filePage, notFoundPage, noHolderPage, type FilePreview, type FolderView } from './browse-pages.js'
 import { galleryItems, neighbours } from './photo-gallery.js'
 import { siteFramePage } from './site-frame-page.js'
 import { publisherName } from './drive-publisher.js'
 import { readFolder } from '../../services/storage/drive-folder.js'
+import { openDrive } from '../../services/node/open-drive.js'
+import { FIRST_BLOCK_WAIT_MS } from '../../services/storage/browse-cache.js'
 import { isHidden } from '../../services/storage/library-drive.js'
 import { fileKind } from '../../services/media/file-kind.js'
 import { readHead } from '../../services/storage/read-head.js'
@@ -104,7 +106,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
   router.get(/^\/thumb\//, wrap(async (req, res) => {
     const parts = splitDriveUrl(req.originalUrl, '/thumb/')
     if (!parts) { res.status(404).end(); return }
-    const d = ctx.library.require(keyText(parseKey(parts.key)), false)
+    const d = await openDrive(ctx, parts.key, false)
     const name = drivePath(parts.rest)
     if (isHidden(name)) { res.status(404).end(); return }
     const size: ThumbSize = req.query.size === 'large' || req.query.size === 'medium' ? req.query.size : 'small'
@@ -123,7 +125,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     const parts = splitDriveUrl(req.originalUrl, '/drive/')!
     const key = keyText(parseKey(parts.key))
     if (parts.rest === '') { res.redirect(301, `/drive/${key}/`); return }
-    const d = ctx.library.require(key)
+    const d = await openDrive(ctx, key)
     const name = drivePath(parts.rest)
     const ref = { key, title: d.info.title || key.slice(0, 8) }
     const missing = () => renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
@@ -135,7 +137,8 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
         const kind = fileKind(name)
         const preview: FilePreview = {}
         if (kind === 'text' || kind === 'markdown') {
-          const head = await readHead(d.drive, name, size, PREVIEW_BYTES)
+          // A browsed drive's text comes from its holders: as long as a first block may take (browse-cache.ts).
+          const head = await readHead(d.drive, name, size, PREVIEW_BYTES, d.sparse ? FIRST_BLOCK_WAIT_MS : undefined)
           if (!head) preview.missing = true
           else { preview.html = await renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
         }
@@ -172,7 +175,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
     const parts = splitDriveUrl(req.originalUrl, '/site/')
     if (!parts) return renderPage(ctx, req, res, { status: 404, title: tr.t('notFound'), body: notFoundPage(tr) })
     const key = keyText(parseKey(parts.key))
-    const d = ctx.library.require(key)
+    const d = await openDrive(ctx, key)
     const name = drivePath(parts.rest || '/')
     const file = !parts.trailingSlash && name !== '/' && !!(await d.localEntry(name))?.value?.blob
     const index = file ? null : await d.localEntry((name === '/' ? '' : name) + '/index.html')
@@ -186,6 +189,11 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
   // Bad keys, bad paths and unknown drives get a page in the visitor's language, not a bare text line.
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     const status = httpStatus(err)
+    // A drive only other nodes hold, and none of them in reach: a page that says so, not a hang or a bare 503.
+    if (isPortalError(err, 'NO_HOLDER') && req.accepts('html') === 'html' && !res.headersSent) {
+      const tr = pickLanguage(req)
+      return sendError(err, req, res, { json: false, page: (v) => renderPage(ctx, req, res, { status: v.status, title: tr.t('noHolder'), body: noHolderPage(tr) }) })
+    }
     if (!isPortalError(err) || status >= 500 || req.accepts('html') !== 'html' || res.headersSent || req.path.startsWith('/api/')) return next(err)
     const tr = pickLanguage(req)
     sendError(err, req, res, { json: false, page: (v) => renderPage(ctx, req, res, { status: v.status, title: tr.t('notFound'), body: notFoundPage(tr) }) })

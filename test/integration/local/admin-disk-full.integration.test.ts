@@ -51,9 +51,10 @@ describe.skipIf(!canMount())('an upload that fills the disk', () => {
     // No Content-Length (chunked), so the early free-space check cannot catch it: the disk fills mid-stream.
     let left = 700 * MB
     const source = new Readable({ read () { const k = Math.min(left, MB); left -= k; this.push(k ? Buffer.alloc(k, 7) : null) } })
-    const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'too-big.bin', source }])
+    const res = await c.upload(`/admin/drives/${key}/upload`, [['_csrf', c.csrf]], [{ name: 'too-big.bin', source }], { headers: { 'accept-language': 'fr' } })
     expect(res.status, res.body).toBe(507)
-    expect(JSON.parse(res.body).error).toMatchObject({ code: 'DISK_FULL', message: expect.stringMatching(/The disk is full: the upload was stopped/) })
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'DISK_FULL', reason: 'diskFullUpload', message: expect.stringMatching(/The disk is full: the upload was stopped/) })
+    expect(JSON.parse(res.body).message).toBe('Le disque est plein : l’envoi a été arrêté et rien n’en a été gardé. Supprimez des fichiers ou baissez les limites, puis réessayez.')
     const d = n.node.library.get(key)!
     expect(await d.drive.entry('/too-big.bin')).toBeNull()
     const page = await c.get(`/admin/drives/${key}`)

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { NetdServer } from '../../../services/netd/netd-server.js'
 import { NetdClient, DEFAULT_NETD_SOCKET } from '../../../services/netd/netd-client.js'
 import { WifiAdapter } from '../../../services/wifi/wifi-adapter.js'
-import { isPortalError } from '../../../services/errors.js'
+import { isPortalError, type PortalError } from '../../../services/errors.js'
 import { setLogLevel } from '../../../services/log.js'
 import { createFakeNmcli, type FakeNmcli } from '../../helpers/fake-nmcli.js'
 
@@ -93,14 +93,16 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
     for (const call of await nmcli.calls()) expect(call.argv.join(' ')).not.toContain(SECRET)
   })
 
-  it('brings back the adapter\'s errors with their codes', async () => {
+  it('brings back the adapter\'s errors with their codes, and their reasons and values for the admin page\'s words', async () => {
     const short = await client.setHotspot({ ssid: 'Portal', password: 'short' }).catch((e: unknown) => e)
     expect(isPortalError(short, 'BAD_REQUEST')).toBe(true)
     expect((short as Error).message).toMatch(/8 to 63 characters/)
+    expect((short as PortalError).details).toEqual({ reason: 'wifiPasswordLength', field: 'password' })
 
     const wrong = await client.join({ ssid: 'Home', password: 'not the password' }).catch((e: unknown) => e)
     expect(isPortalError(wrong, 'WIFI_FAILED')).toBe(true)
     expect((wrong as Error).message).toMatch(/did not accept the connection .* Check the password/)
+    expect((wrong as PortalError).details).toEqual({ reason: 'wifiJoinRefused', ssid: 'Home', seconds: 45, exitCode: 3 })
 
     await nmcli.setState({ running: false })
     expect(await client.status()).toEqual({ available: false, current: null })
@@ -135,7 +137,7 @@ describe('netd: NetdClient ↔ NetdServer over a unix socket, fake nmcli on PATH
 
   it('refuses a request line over 4 KiB with one error reply, hangs up, and stays up for others', async () => {
     const noNewline = await exchange(socketPath, 'x'.repeat(5000), { hangUp: true })
-    expect(noNewline.replies).toEqual([{ ok: false, code: 'BAD_REQUEST', message: 'The request line is longer than 4096 bytes.' }])
+    expect(noNewline.replies).toEqual([{ ok: false, code: 'BAD_REQUEST', message: 'The request line is longer than 4096 bytes.', details: { reason: 'netdBadRequest' } }])
     expect(noNewline.closed).toBe(true)
 
     const big = JSON.stringify({ op: 'join', ssid: 'Home', password: 'p'.repeat(5000) }) + '\n'

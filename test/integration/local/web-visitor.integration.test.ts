@@ -179,7 +179,7 @@ describe('live view', () => {
 })
 
 describe('drives offered nearby', () => {
-  it('lists a drive a peer offers but this node does not hold, with its seeders and no Browse button', async () => {
+  it('lists a drive a peer offers but this node does not hold, with its seeders and a Browse link (opened on demand)', async () => {
     const b = await startTestNode([['mirror', 'followed'], ['name', 'Picky Pi']])
     try {
       b.node.peers.discovered({ key: t.node.library.nodeKey, host: '127.0.0.1', port: t.node.peers.port } as any)
@@ -189,7 +189,9 @@ describe('drives offered nearby', () => {
       expect(near).toContain('Festival')
       expect(near).toContain('Shared by 1 device')
       expect(near).toContain('On a device nearby')
-      expect(near).not.toContain(`/drive/${key}/`)
+      expect(near).toContain(`href="/drive/${key}/"`)
+      // A website opens only from a drive held here.
+      expect(near).not.toContain(`/site/${key}/`)
       expect(html.indexOf('Nearby, not copied here yet')).toBeGreaterThan(0)
     } finally { await b.close() }
   })
