@@ -1,7 +1,7 @@
-// `npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse] [--runs N] [--quick]`: runs
-// the benches (all but the region ones by default). They need root (network namespaces, tc) and create and remove
-// everything they use; region (part 1, a simulation) needs neither; region-lan is its part 2, on real nodes.
-// See bench/README.md.
+// `npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse|update] [--runs N] [--quick]`:
+// runs the benches (replication, memory and http by default). They need root (network namespaces, tc) and create
+// and remove everything they use; region (part 1, a simulation) needs neither; region-lan is its part 2, on real
+// nodes. See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
 import { benchMemory } from './memory.js'
@@ -10,8 +10,9 @@ import { benchRegion } from './region.js'
 import { benchRegionLan } from './region-lan.js'
 import { benchBudget } from './budget.js'
 import { benchRegionBrowse } from './region-browse.js'
+import { benchUpdate } from './update.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse|update]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
@@ -33,7 +34,7 @@ function parse (argv: string[]) {
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'region-lan' || flag === 'budget' || flag === 'region-browse') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'region-lan' || flag === 'budget' || flag === 'region-browse' || flag === 'update') names.push(flag)
     else if (flag === '--tight') opts.tight = true
     else if (flag === '--env') { const [k, v] = value().split(/=(.*)/s, 2); opts.env[k] = v ?? '' }
     else if (flag === '--limit') opts.limit = Number(value())
@@ -60,7 +61,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {
   if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT')
   else process.exit(1)
 })
-if (names.some(name => name !== 'region') && process.getuid?.() !== 0) {
+if (names.some(name => name !== 'region' && name !== 'update') && process.getuid?.() !== 0) {
   console.error('The benches need root: they create network namespaces and shape links with tc.')
   process.exit(1)
 }
@@ -98,6 +99,9 @@ for (const name of names) {
     })
   } else if (name === 'region-browse') {
     await benchRegionBrowse({ runs: opts.quick ? 1 : opts.runs, fileBytes: (opts.quick ? 16 : 64) * 1024 * 1024, nodeArgs: opts.nodeArgs })
+  } else if (name === 'update') {
+    // The image's app tree is ~30 MB in a few thousand files (image/README.md); --quick is a tenth of it.
+    await benchUpdate(opts.quick ? { files: 300, meanBytes: 10_000, runs: 1 } : { files: 3000, meanBytes: 10_000, runs: opts.runs })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {

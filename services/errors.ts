@@ -49,13 +49,16 @@ export type ErrorReason =
   | 'diskFull' | 'diskFullUpload' | 'notEnoughSpace'
   | 'stickGone' | 'folderNotOnStick' | 'folderOutsideStick' | 'folderNameInvalid' | 'existsOnStick' | 'stickFull'
   | 'exportNeedsFolder' | 'unsafeFileName'
+  // one file a USB job left out (services/publish/usb-file-line.ts): its name cannot be stored, or its copy failed
+  | 'nameBackslash' | 'nameControlChar' | 'nameEscape' | 'nameNotUtf8' | 'nameUnlinkable'
+  | 'copyGone' | 'copyPermission' | 'copyIoError' | 'copyNameRefused' | 'copyExists' | 'copyNotHere' | 'copyFailed'
   // Wi-Fi (services/wifi, services/netd)
   | 'ssidLength' | 'ssidControlChars' | 'wifiPasswordLength' | 'wifiPasswordChars'
   | 'nmcliMissing' | 'networkManagerStopped' | 'nmcliTimeout' | 'nmcliFailed' | 'wifiJoinRefused'
   | 'netdMissing' | 'netdPermission' | 'netdUnreachable' | 'netdTimeout' | 'netdBadReply' | 'netdBadRequest'
   | 'netdClosed' | 'netdInternal' | 'netdShuttingDown'
-  // a visitor's request (web/drive-files, an address nothing answers)
-  | 'rangeNotSatisfiable' | 'nothingHere' | 'noHolder'
+  // a visitor's request (web/drive-files, web/content, an address nothing answers)
+  | 'rangeNotSatisfiable' | 'nothingHere' | 'noHolder' | 'openFromPortal' | 'noIndexHtml'
 
 /** What an error carries besides its message: its reason, the form field it is about, and the reason's values. */
 export interface ErrorDetails {

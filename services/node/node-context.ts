@@ -6,6 +6,7 @@ import type { MirrorManager } from '../mirror/mirror-manager.js'
 import type { NodeSettings } from '../config/node-settings.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
 import type { BrowseCache } from '../storage/browse-cache.js'
+import type { UpdateControl } from '../update/update-control.js'
 
 export interface NodeContext {
   /** Read once at start; never changed (what changes at run time is in `settings`). */
@@ -20,4 +21,6 @@ export interface NodeContext {
   browse?: BrowseCache | null
   /** The release watcher, when the node follows a release drive (`--release-key`). */
   updates?: { readonly update: UpdateStatus } | null
+  /** The appliance's root update helper (`updater-socket`): installs, going back, its history. Null on a laptop. */
+  updater?: UpdateControl | null
 }

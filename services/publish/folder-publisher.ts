@@ -8,6 +8,7 @@ import { isHidden } from '../storage/library-drive.js'
 import { asDiskFull } from '../errors.js'
 import type { DriveWriter } from './drive-writer.js'
 import { walkFiles } from './walk-files.js'
+import { UNSTORABLE_WHY } from '../storage/drive-path.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
 
@@ -107,7 +108,7 @@ export class FolderPublisher extends Resource {
       unstorable: (name, reason) => {
         if (this.skipped.has(name)) return
         this.skipped.add(name)
-        log.warn(`${this.opts.folder}: skipped ${JSON.stringify(name.slice(1))}: its name has ${reason}`)
+        log.warn(`${this.opts.folder}: skipped ${JSON.stringify(name.slice(1))}: its name has ${UNSTORABLE_WHY[reason]}`)
       }
     })
     let changes = 0

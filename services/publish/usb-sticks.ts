@@ -16,6 +16,8 @@ import { logger } from '../log.js'
 import type { DriveWriter } from './drive-writer.js'
 import { Resource } from '../lifecycle/resource.js'
 import { walkFiles } from './walk-files.js'
+import { UNSTORABLE_WHY } from '../storage/drive-path.js'
+import { failedLine, skippedLine, type FileLine } from './usb-file-line.js'
 
 const log = logger('usb')
 export const DEFAULT_USB_ROOTS = ['/media', '/run/media']
@@ -30,7 +32,8 @@ export interface UsbJob {
   files: number
   done: number
   bytes: number
-  failed: string[]
+  /** Files left out or not copied, each with its reason (jobs.json shows them as they are). */
+  failed: FileLine[]
   state: 'running' | 'done' | 'failed'
   error?: string
   /** The failure's reason and values, so the USB page can word it in the organiser's language. */
@@ -114,12 +117,12 @@ export class UsbSticks extends Resource {
     const st = await fsp.stat(source).catch(() => null)
     if (!st?.isDirectory()) throw BAD_PATH('That folder is not on the stick.', { reason: 'folderNotOnStick' })
     const files = new Map<string, number>()
-    const skipped: string[] = []
+    const skipped: FileLine[] = []
     const found = await walkFiles(source, {
       litter: stickLitter,
       unstorable: (name, reason) => {
-        skipped.push(`${name}: skipped, its name has ${reason}`)
-        log.warn(`import from ${s.name}: skipped ${JSON.stringify(name)}: its name has ${reason}`)
+        skipped.push(skippedLine(name, reason))
+        log.warn(`import from ${s.name}: skipped ${JSON.stringify(name)}: its name has ${UNSTORABLE_WHY[reason]}`)
       }
     })
     for (const [name, st] of found) files.set(name, st.size)
@@ -140,7 +143,7 @@ export class UsbSticks extends Resource {
           job.bytes += size
         } catch (err) {
           if (asDiskFull(err)) throw asDiskFull(err)
-          job.failed.push(`${name}: ${(err as Error).message}`)
+          job.failed.push(failedLine(name, err))
         }
         job.done++
       }
@@ -182,7 +185,7 @@ export class UsbSticks extends Resource {
           job.bytes += e.bytes
         } catch (err) {
           if (asDiskFull(err)) throw BAD_REQUEST('The USB stick is full: the export stopped. Use a larger stick.', { reason: 'stickFull' })
-          job.failed.push(`${e.key}: ${(err as Error).message}`)
+          job.failed.push(failedLine(e.key, err))
         }
         job.done++
       }

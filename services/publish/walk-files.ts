@@ -2,7 +2,7 @@
 import type fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { unstorableName } from '../storage/drive-path.js'
+import { unstorableName, type UnstorableReason } from '../storage/drive-path.js'
 
 export interface WalkOptions {
   /** Names that are not content at all (editor litter, the OS's stick litter): left out silently. */
@@ -11,7 +11,7 @@ export interface WalkOptions {
    * A name a drive would change, or whose link could not open it (a backslash, a newline, "%2e"…): left out,
    * and told here with its drive path and the reason, so the caller can say so once.
    */
-  unstorable: (drivePath: string, reason: string) => void
+  unstorable: (drivePath: string, reason: UnstorableReason) => void
 }
 
 /** Files under `dir`; unreadable folders count as empty. */

@@ -27,4 +27,13 @@ describe('admin overview', () => {
   it('shows how far a --share import has come', () => {
     expect(String(overviewBody(t, status({}, { files: 300, done: 12 }), 'csrf', { blocked: [] }))).toMatch(/importing 12 of 300/)
   })
+
+  it('says how each peer is reached in the organiser\'s language', () => {
+    const peer = (via: string) => ({ key: 'p'.repeat(52), name: 'Stage', address: '10.0.0.2', via, since: 0, drives: 1 })
+    const withPeers = { ...status({}), peers: [peer('lan'), peer('internet')] }
+    const ar = String(overviewBody(adminTranslator('ar').t, withPeers, 'csrf', { blocked: [] }))
+    expect(ar).toContain('10.0.0.2 (الشبكة المحلية)')
+    expect(ar).toContain('10.0.0.2 (الإنترنت)')
+    expect(String(overviewBody(adminTranslator('es').t, withPeers, 'csrf', { blocked: [] }))).toContain('10.0.0.2 (red local)')
+  })
 })

@@ -71,7 +71,7 @@ ${x.blocked.map(b => html`<tr><td>${b.title || t('untitled')}<div class="key">${
 
 <h2>${t('peers')}</h2>
 <section>${s.peers.length ? html`<table><tr><th>${t('name')}</th><th>${t('address')}</th><th class="num">${t('drives')}</th><th class="opt">${t('since')}</th></tr>
-${s.peers.map(p => html`<tr><td>${p.name || t('unnamed')}<div class="key">${p.key}</div></td><td>${p.address} (${p.via})</td><td class="num">${p.drives}</td><td class="opt">${new Date(p.since).toISOString().slice(11, 19)} UTC</td></tr>`)}</table>` : html`<p class="note">${t('noPeers')}</p>`}</section>
+${s.peers.map(p => html`<tr><td>${p.name || t('unnamed')}<div class="key">${p.key}</div></td><td>${p.address} (${p.via === 'internet' ? t('viaInternet') : t('viaLan')})</td><td class="num">${p.drives}</td><td class="opt">${new Date(p.since).toISOString().slice(11, 19)} UTC</td></tr>`)}</table>` : html`<p class="note">${t('noPeers')}</p>`}</section>
 
 ${s.evictions.length ? html`<h2>${t('recentlyRemoved')}</h2><section><ul>${s.evictions.map(e => html`<li>${e.title} (${reason(t, e.reason)})${evicted.includes(e) ? html` ${again(e.key, 'again-help-removed')}` : ''}</li>`)}</ul>
 ${evicted.length ? html`<p class="note" id="again-help-removed">${t('mirrorAgainHelp')}</p>` : ''}</section>` : ''}`

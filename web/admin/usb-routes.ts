@@ -1,8 +1,7 @@
 // USB import and export; copies run in the background and show on the USB page.
 import { Router } from 'express'
 import { AdminKit, field, wrap } from './admin-kit.js'
-import { usbBody } from './usb-page.js'
-import { keptErrorText } from '../i18n/error-text.js'
+import { usbBody, usbJobView } from './usb-page.js'
 import type { UsbSticks } from '../../services/publish/usb-sticks.js'
 
 export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
@@ -12,9 +11,9 @@ export function usbRoutes (kit: AdminKit, usb: UsbSticks): Router {
   router.get('/admin/usb', wrap(async (req, res) => {
     const sticks = await Promise.all((await usb.list()).map(async s => ({ ...s, folders: await usb.folders(s) })))
     const drives = library.list().map(d => ({ key: d.id, title: d.info.title }))
-    const { t } = kit.tr(res)
-    // A failed job's reason in the organiser's language; jobs.json keeps the English `error` for scripts.
-    const jobs = usb.jobs.map(j => j.error === undefined ? j : { ...j, error: keptErrorText(j.error, j.errorDetails, kit.tr(res)) })
+    const tr = kit.tr(res)
+    const { t } = tr
+    const jobs = usb.jobs.map(j => usbJobView(j, tr))
     kit.render(res, t('usbTitle'), usbBody(t, { sticks, drives, jobs, drive: typeof req.query.drive === 'string' ? req.query.drive : '', csrf: kit.session(res).csrf }))
   }))
 

@@ -8,6 +8,8 @@ import type { NodeContext } from '../../services/node/node-context.js'
 import { drivePath, splitDriveUrl } from '../../services/storage/drive-path.js'
 import type { DriveFileSender } from '../drive-files/serve-drive-file.js'
 import { sendError } from '../server/error-handler.js'
+import { coded } from '../i18n/error-text.js'
+import { NOT_FOUND } from '../../services/errors.js'
 import { parseKey, keyText } from '../../services/storage/drive-key.js'
 import { isHidden } from '../../services/storage/library-drive.js'
 import { openDrive } from '../../services/node/open-drive.js'
@@ -25,15 +27,15 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD here.', { Allow: 'GET, HEAD' })
     const url = req.url ?? '/'
-    if (url === '/' || url.startsWith('/?')) return plain(res, 404, 'Open a drive from the portal.')
+    if (url === '/' || url.startsWith('/?')) throw coded(NOT_FOUND, 'openFromPortal')
     const parts = splitDriveUrl(url, '/')
-    if (!parts) return plain(res, 404, 'Not found.')
+    if (!parts) throw coded(NOT_FOUND, 'nothingHere')
     const key = keyText(parseKey(parts.key))
     const d = await openDrive(ctx, key)
     // "/<key>" must become "/<key>/" or the site's relative links would resolve against the portal root.
     if (parts.rest === '') { res.writeHead(301, { ...SITE_HEADERS, Location: `/${key}/` }); res.end(); return }
     const name = drivePath(parts.rest)
-    if (isHidden(name + (parts.trailingSlash ? '/' : ''))) return plain(res, 404, 'Not found.')
+    if (isHidden(name + (parts.trailingSlash ? '/' : ''))) throw coded(NOT_FOUND, 'nothingHere')
     const headers = /\.pdf$/i.test(name) ? PDF_HEADERS : SITE_HEADERS
     if (!parts.trailingSlash && await sender.serve(req, res, d, name, { headers })) return
     const index = (name === '/' ? '' : name) + '/index.html'
@@ -41,10 +43,10 @@ export function contentHandler (ctx: NodeContext, sender: DriveFileSender): Requ
       // A folder asked without its slash: redirect, so that its index.html's relative links work.
       const hasIndex = await d.localEntry(index)
       if (hasIndex) { res.writeHead(301, { ...SITE_HEADERS, Location: url.replace(/^([^?#]*)/, '$1/') }); res.end(); return }
-      return plain(res, 404, 'Not found.')
+      throw coded(NOT_FOUND, 'nothingHere')
     }
     if (await sender.serve(req, res, d, index, { headers: SITE_HEADERS })) return
-    plain(res, 404, 'This folder has no index.html.')
+    throw coded(NOT_FOUND, 'noIndexHtml')
   }
   return (req, res) => {
     serve(req, res).catch((err) => sendError(err, req, res, { json: false, headers: SITE_HEADERS }))

@@ -71,6 +71,18 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   stickFull: 'errStickFull',
   exportNeedsFolder: 'errExportNeedsFolder',
   unsafeFileName: 'errUnsafeFileName',
+  nameBackslash: 'errNameBackslash',
+  nameControlChar: 'errNameControlChar',
+  nameEscape: 'errNameEscape',
+  nameNotUtf8: 'errNameNotUtf8',
+  nameUnlinkable: 'errNameUnlinkable',
+  copyGone: 'errCopyGone',
+  copyPermission: 'errCopyPermission',
+  copyIoError: 'errCopyIoError',
+  copyNameRefused: 'errCopyNameRefused',
+  copyExists: 'errCopyExists',
+  copyNotHere: 'errCopyNotHere',
+  copyFailed: 'errCopyFailed',
   ssidLength: 'errSsidLength',
   ssidControlChars: 'errSsidControlChars',
   wifiPasswordLength: 'errWifiPasswordLength',
@@ -91,7 +103,9 @@ export const ERROR_KEYS: Record<ErrorReason, AdminKey> = {
   netdShuttingDown: 'errNetdShuttingDown',
   rangeNotSatisfiable: 'errRangeNotSatisfiable',
   nothingHere: 'errNothingHere',
-  noHolder: 'errNoHolder'
+  noHolder: 'errNoHolder',
+  openFromPortal: 'errOpenFromPortal',
+  noIndexHtml: 'errNoIndexHtml'
 }
 
 /** Why a release was refused or an install undone: the code already says it, one sentence per code. */
@@ -106,7 +120,11 @@ export const UPDATE_ERROR_KEYS: Record<UpdateErrorCode, AdminKey> = {
   RELEASE_NOT_FOUND: 'errReleaseNotFound',
   RELEASE_MARKED_BAD: 'errReleaseMarkedBad',
   RELEASE_NOT_READY: 'errReleaseNotReady',
-  INSTALL_FAILED: 'errInstallFailed'
+  INSTALL_FAILED: 'errInstallFailed',
+  UPDATE_BUSY: 'updErrBusy',
+  NOTHING_OFFERED: 'updErrNothing',
+  NO_PREVIOUS_VERSION: 'updNoPrevious',
+  UPDATER_UNAVAILABLE: 'updNoHelper'
 }
 
 /** The key of the organiser's table an error is worded by, or null when it keeps its own message. */

@@ -19,7 +19,7 @@ function crumbs (tr: Translator, d: DriveRef, path: string): string {
     acc += '/' + p
     links.push(i === parts.length - 1 ? `<span aria-current="page">${esc(p)}</span>` : `<a href="/drive/${d.key}${pathUrl(acc)}/">${esc(p)}</a>`)
   })
-  return `<nav class="crumbs" aria-label="breadcrumb">${links.join(' / ')}</nav>`
+  return `<nav class="crumbs" aria-label="${esc(tr.t('breadcrumb'))}">${links.join(' / ')}</nav>`
 }
 
 /** "1:02:05" or "4:09". */

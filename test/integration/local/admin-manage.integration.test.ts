@@ -178,6 +178,9 @@ describe('USB sticks', () => {
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'do not import')
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(stick, 'talks', 'link.txt'))
     fs.symlinkSync(outside, path.join(stick, 'escape'))
+    fs.mkdirSync(path.join(stick, 'notas'))
+    fs.writeFileSync(path.join(stick, 'notas', 'día 1.txt'), 'uno')
+    fs.writeFileSync(path.join(stick, 'notas', 'informe\\final.txt'), 'a backslash drives read as a folder separator')
     n = await startAdminNode({ admin: { usbRoots: [media], usbMountsOnly: false } })
     c = new AdminClient(n.url)
     await c.login(PASSWORD)
@@ -199,6 +202,28 @@ describe('USB sticks', () => {
     expect(await (await fetch(`${n.url}/d/${key}/day1/a.txt`)).text()).toBe('talk a')
     expect(await d.drive.entry('/link.txt')).toBeNull()
     expect(d.info.title).toBe('Talks')
+  })
+
+  it('lists a file it left out with the reason in the organiser’s language; jobs.json keeps the English and the reason', async () => {
+    const id = /name="stick" value="([^"]+)"/.exec((await c.get('/admin/usb')).text)![1]
+    const started = await c.post('/admin/usb/import', { stick: id, folder: '/notas', title: 'Notas' }, { accept: 'application/json' })
+    expect(started.status, started.text).toBe(200)
+    const job = await until(async () => {
+      const j = (await c.get('/admin/usb/jobs.json')).json().jobs.find((j: any) => j.id === started.json().job)
+      return j.state === 'running' ? null : j
+    }, { what: 'the import to finish' })
+    expect(job).toMatchObject({ state: 'done', files: 2, done: 2 })
+    expect(job.failed).toEqual([{ name: '/informe\\final.txt', reason: 'nameBackslash', message: 'skipped, its name has a backslash, which drives read as a folder separator' }])
+
+    const en = (await c.get('/admin/usb', { 'accept-language': 'en' })).text
+    expect(en).toContain('<li><bdi>/informe\\final.txt</bdi>: skipped, its name has a backslash, which drives read as a folder separator</li>')
+    const es = (await c.get('/admin/usb', { 'accept-language': 'es' })).text
+    expect(es).toContain('1 archivo(s) omitidos')
+    expect(es).toContain('<li><bdi>/informe\\final.txt</bdi>: omitido: su nombre tiene una barra invertida, que los discos leen como separador de carpetas</li>')
+    const ar = (await c.get('/admin/usb', { 'accept-language': 'ar' })).text
+    expect(ar).toMatch(/<html[^>]*dir="rtl"/)
+    expect(ar).toContain('تُخطّي 1 من الملفات')
+    expect(ar).toContain('<li><bdi>/informe\\final.txt</bdi>: تم تخطيه: اسمه يحتوي على شرطة مائلة عكسية، تقرؤها الأقراص فاصلًا بين المجلدات</li>')
   })
 
   it('refuses a folder outside the stick, by .. or by a link', async () => {

@@ -46,6 +46,16 @@ describe('drive websites on the content port', () => {
     }
   })
 
+  it('says in the visitor’s language that a folder is not a website, or that drives open from the portal, keeping the sandbox', async () => {
+    const folder = await get(`/${key}/pics/`, { 'accept-language': 'es' })
+    expect(folder.status).toBe(404)
+    expect(folder.headers.get('content-security-policy')).toContain('sandbox')
+    expect(await folder.text()).toBe('Esta carpeta no es un sitio web: no tiene index.html.\n')
+    expect(await (await get(`/${key}/pics/`)).text()).toBe('This folder is not a website: it has no index.html.\n')
+    expect(await (await get('/', { 'accept-language': 'ar' })).text()).toBe('افتح قرصًا من البوابة: هذا العنوان يقدّم مواقع الأقراص فقط.\n')
+    expect(await (await get(`/${key}/nope/`, { 'accept-language': 'fr' })).text()).toBe('Ce dossier n’est pas un site web : il n’a pas d’index.html.\n')
+  })
+
   it('hides the node metadata folder and refuses writes', async () => {
     expect((await get(`/${key}/.p2p-portal/drive.json`)).status).toBe(404)
     expect((await fetch(`${t.contentUrl}/${key}/`, { method: 'POST', body: 'x' })).status).toBe(405)

@@ -76,6 +76,8 @@ describe('languages', () => {
     const ar = await page('/', { 'accept-language': 'ar' })
     expect(ar).toContain('<html lang="ar" dir="rtl">')
     expect(ar).toContain('المشاركة هنا')
+    expect(await page(`/drive/${key}/`, { 'accept-language': 'es' })).toContain('<nav class="crumbs" aria-label="Dónde estás">')
+    expect(await page(`/drive/${key}/`, { 'accept-language': 'ar' })).toContain('<nav class="crumbs" aria-label="أين أنت">')
   })
 
   it('the switcher sets a cookie and returns to the same page, which then wins over Accept-Language', async () => {
