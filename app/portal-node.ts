@@ -102,9 +102,12 @@ export class PortalNode extends Resource {
       library,
       browsed: browse,
       copies: config.copies,
+      holderGraceMs: config.holderGraceSeconds * 1000,
+      placement: config.placement,
       settings: { mirror: config.mirror, maxDriveBytes: settings.maxDriveBytes, maxTotalBytes: settings.maxTotalBytes, deny: config.deny, follow: config.follow, probeTimeoutMs: PROBE_TIMEOUT_MS, maxProbing: MAX_PROBING, reserveBytes: disk ? diskReserve(disk.size) : 0 }
     })
     // What peers offer feeds the mirror; what the library holds is announced to peers.
+    this.listen(peers, 'peer-open', (peer: Peer) => mirror.peerOpen(peer))
     this.listen(peers, 'catalogue', (peer: Peer) => mirror.peerCatalogue(peer))
     this.listen(peers, 'peer-close', (peer: Peer) => mirror.peerGone(peer))
     this.listen(settings, 'change', () => {

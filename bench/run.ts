@@ -1,16 +1,18 @@
-// `npm run bench -- [replication|memory|http|budget|region|region-browse|update] [--runs N] [--quick]`: runs the benches (replication,
-// memory and http by default). They need root (network namespaces, tc) and create and remove everything they use; region
-// (part 1, a simulation) needs neither. See bench/README.md.
+// `npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse|update] [--runs N] [--quick]`:
+// runs the benches (replication, memory and http by default). They need root (network namespaces, tc) and create
+// and remove everything they use; region (part 1, a simulation) needs neither; region-lan is its part 2, on real
+// nodes. See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
 import { benchMemory } from './memory.js'
 import { benchHttp } from './http.js'
 import { benchRegion } from './region.js'
+import { benchRegionLan } from './region-lan.js'
 import { benchBudget } from './budget.js'
 import { benchRegionBrowse } from './region-browse.js'
 import { benchUpdate } from './update.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-browse|update]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|region-lan|region-browse|update]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
@@ -34,7 +36,7 @@ function parse (argv: string[]) {
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'budget' || flag === 'region-browse' || flag === 'update') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'region-lan' || flag === 'budget' || flag === 'region-browse' || flag === 'update') names.push(flag)
     else if (flag === '--tight') opts.tight = true
     else if (flag === '--env') { const [k, v] = value().split(/=(.*)/s, 2); opts.env[k] = v ?? '' }
     else if (flag === '--limit') opts.limit = Number(value())
@@ -86,6 +88,8 @@ for (const name of names) {
     await benchRegion(opts.quick
       ? { nodes: 100, drives: 1000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 }
       : { nodes: 1000, drives: 10_000, copies: 2, tight: opts.tight, maxRounds: 6, fillRounds: 20 })
+  } else if (name === 'region-lan') {
+    await benchRegionLan({ publishers: 4, mirrors: 6, files: 3, cap: '7M', copies: 2, graceS: 5, quietS: opts.quick ? 10 : 30, timeoutS: opts.quick ? 120 : 240 })
   } else if (name === 'budget') {
     await benchBudget({
       limitBytes: opts.limit * 1024 * 1024,

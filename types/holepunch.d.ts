@@ -78,6 +78,7 @@ declare module 'hyperdht' {
   export default class HyperDHT {
     constructor (opts?: Record<string, unknown>)
     static bootstrapper (port: number, host: string, opts?: Record<string, unknown>): HyperDHT
+    static keyPair (seed?: Buffer): { publicKey: Buffer, secretKey: Buffer }
     ready (): Promise<void>
     destroy (): Promise<void>
     address (): { host: string, port: number }

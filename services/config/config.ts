@@ -43,6 +43,14 @@ export interface Config {
   browseCacheBytes: number | null
   /** Complete copies wanted of every drive on nodes other than its publisher (1–16); the same on every node of a LAN. */
   copies: number
+  /** How long a node that left still counts as holding its drives, in seconds: a reboot does not cause repairs. */
+  holderGraceSeconds: number
+  /**
+   * `region` (always, in use): place() spreads copies over the LAN. `lru`: the policy before the region, decide()
+   * in mirror-policy.ts, kept only so that bench/region can measure real nodes against it in the same run. Set by
+   * the environment (P2P_PORTAL_PLACEMENT), not an option: no organiser should pick it.
+   */
+  placement: 'region' | 'lru'
   /** Drive keys always mirrored (and followed), never offered for eviction when also pinned. */
   follow: string[]
   /** Drive keys never mirrored. */
@@ -79,6 +87,8 @@ export const DEFAULTS: Config = {
   maxTotalBytes: parseSize('16G'),
   browseCacheBytes: null,
   copies: 2,
+  holderGraceSeconds: 60,
+  placement: 'region',
   follow: [],
   deny: [],
   captive: false,
@@ -121,6 +131,7 @@ const KEYS: Record<string, KeySpec> = {
   'max-total-size': { key: 'maxTotalBytes', kind: 'size', arg: 'SIZE', help: 'disk cap for all drives (default 16G)', fix: 'a size such as 16G or a byte count' },
   'browse-cache-size': { key: 'browseCacheBytes', kind: 'size', arg: 'SIZE', help: 'room for drives visitors browse that other nodes hold (default 5% of max-total-size, at most 512M)', fix: 'a size such as 256M, or a byte count' },
   copies: { key: 'copies', kind: 'count', range: [1, 16], arg: 'K', help: 'copies of every drive the LAN keeps besides its publisher\'s; give every node the same (default 2)', fix: 'a whole number from 1 to 16, the same on every node, e.g. --copies 2' },
+  'holder-grace': { key: 'holderGraceSeconds', kind: 'count', range: [1, 86400], arg: 'SECONDS', help: 'how long a node that left still counts as holding its drives before others repair them (default 60)', fix: 'a whole number of seconds from 1 to 86400, e.g. --holder-grace 60' },
   follow: { key: 'follow', kind: 'keys', arg: 'KEY', help: 'always mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   deny: { key: 'deny', kind: 'keys', arg: 'KEY', help: 'never mirror this drive (repeatable)', fix: 'drive keys (52 z-base-32 characters or 64 hex digits), separated by commas' },
   captive: { key: 'captive', kind: 'bool', help: 'answer phones\' connectivity checks as a captive portal (hotspot mode)', fix: 'on or off' },
@@ -216,7 +227,13 @@ export function loadConfig (opts: LoadOptions = {}): Config {
   }
   const envPairs: Array<[string, string]> = []
   if (env.P2P_PORTAL_LOG) envPairs.push(['log-level', env.P2P_PORTAL_LOG])
-  return buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
+  const cfg = buildConfig([...filePairs, ...envPairs, ...flagPairs], cwd, file ? path.dirname(path.resolve(cwd, file)) : cwd)
+  const placement = env.P2P_PORTAL_PLACEMENT
+  if (placement !== undefined && placement !== '') {
+    if (placement !== 'region' && placement !== 'lru') throw CONFIG_INVALID(`P2P_PORTAL_PLACEMENT is "${placement}": unset it (bench/region sets it to "lru" to measure the old policy).`)
+    cfg.placement = placement
+  }
+  return cfg
 }
 
 /** Later pairs win. */

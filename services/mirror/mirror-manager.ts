@@ -9,6 +9,7 @@ import { RegionTracker } from './region-tracker.js'
 import { limitToCard } from './card-limit.js'
 import { logger } from '../log.js'
 import { diskFull } from '../storage/disk-space.js'
+import { corePeers } from '../replication/core-peers.js'
 
 const log = logger('mirror')
 const COOL_DOWN_MS = 60 * 60 * 1000
@@ -32,6 +33,8 @@ export interface MirrorManagerOptions {
    * caps, and given back before any mirrored drive is when the card is short.
    */
   browsed?: { readonly bytes: number, clear (): Promise<number> }
+  /** `lru`: decide() alone, the policy before the region, for bench/region only (see Config.placement). */
+  placement?: 'region' | 'lru'
 }
 
 /** `elsewhere`: the region has or is fetching enough copies, on nodes ranked before this one. */
@@ -50,6 +53,9 @@ export class MirrorManager extends Resource {
   readonly skipped = new Map<string, NotHereReason>()
   readonly copies: number
   private readonly tracker: RegionTracker
+  /** Connected peers, and those of them that sent a catalogue: the others speak plain Hypercore. */
+  private readonly live = new Set<string>()
+  private readonly catalogued = new Set<string>()
   readonly evictions: Array<{ key: string, title: string, reason: string, at: number }> = []
   private reviewTimer: NodeJS.Timeout | null = null
   private interval: NodeJS.Timeout | null = null
@@ -90,8 +96,16 @@ export class MirrorManager extends Resource {
     this.schedule()
   }
 
-  /** How many connected nodes offer this drive. */
-  seeders (key: string): number { return this.offers.get(key)?.peers.size ?? 0 }
+  /** How many connected nodes offer this drive: those whose catalogue lists it, and plain peers replicating it. */
+  seeders (key: string): number {
+    const offer = this.offers.get(key)
+    const d = this.opts.library.get(key)
+    if (!d) return offer?.peers.size ?? 0
+    const { metadata, blobs } = d.replicatedCores()
+    const seeders = new Set(offer?.peers)
+    for (const peer of corePeers(metadata, blobs).keys()) if (this.live.has(peer) && !this.catalogued.has(peer)) seeders.add(peer)
+    return seeders.size
+  }
 
   offered (): Offer[] { return [...this.offers.values()] }
 
@@ -104,7 +118,11 @@ export class MirrorManager extends Resource {
   }
 
   /** A peer sent its catalogue (on connecting and whenever it changes). */
+  /** A peer connected: until it sends a catalogue, what it holds is read from the cores it replicates. */
+  peerOpen (peer: Peer): void { this.live.add(peer.key) }
+
   peerCatalogue (peer: Peer): void {
+    this.catalogued.add(peer.key)
     this.tracker.catalogue(peer.key, peer.catalogue)
     const keys = new Set(peer.catalogue.drives.map(d => d.key))
     for (const [key, offer] of this.offers) {
@@ -121,6 +139,8 @@ export class MirrorManager extends Resource {
   }
 
   peerGone (peer: Peer): void {
+    this.live.delete(peer.key)
+    this.catalogued.delete(peer.key)
     this.tracker.gone(peer.key, Date.now())
     for (const [key, offer] of this.offers) {
       if (offer.peers.delete(peer.key) && offer.peers.size === 0) this.offers.delete(key)
@@ -165,6 +185,7 @@ export class MirrorManager extends Resource {
       if (f.known && f.localBytes >= f.bytes && !library.isRelease(d.id)) complete.push(d.id)
     }
     const drives = held.filter(d => d.system !== true)
+    this.notePlainPeers()
     return this.tracker.build({
       key: this.opts.nodeKey ?? library.nodeKey,
       capBytes: s.maxTotalBytes,
@@ -176,6 +197,21 @@ export class MirrorManager extends Resource {
       complete,
       own: drives.filter(d => d.own).map(d => d.key)
     }, now, this.copies, fetching)
+  }
+
+  /** Tells the tracker which drives each plain Hypercore peer (no catalogue) holds whole now. */
+  private notePlainPeers (): void {
+    const whole = new Map<string, string[]>()
+    for (const d of this.opts.library.list()) {
+      const { metadata, blobs } = d.replicatedCores()
+      for (const [peer, complete] of corePeers(metadata, blobs)) {
+        if (!this.live.has(peer) || this.catalogued.has(peer)) continue
+        const list = whole.get(peer) ?? []
+        if (complete) list.push(d.id)
+        whole.set(peer, list)
+      }
+    }
+    for (const [peer, keys] of whole) this.tracker.plain(peer, keys)
   }
 
   /**
@@ -220,9 +256,7 @@ export class MirrorManager extends Resource {
     const offered = [...this.offers.values()].filter(o => !system.has(o.entry.key)).map(o => ({ key: o.entry.key, bytes: this.claimed(o.entry.key), peers: o.peers.size }))
     const region = this.region(now, all)
     const input = { settings, held, offered, blocked: library.blockedKeys(), coolingDown: new Set(this.coolingDown.keys()), now }
-    // A node that is the only place besides their publishers any of these drives can go has no region to share
-    // with: each copy it drops is the LAN's only one either way, so it keeps what visitors used last (LRU).
-    const placed = alone(region, [...held, ...offered].map(d => d.key)) ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
+    const placed = this.opts.placement === 'lru' ? { ...decide(input), elsewhere: [] } : place({ ...input, region })
     let decision = limitToCard(placed, { settings, held, offered, freeBytes })
     // The card is short of what placement wants: browsed blocks are only a cache, so they go before any mirror
     // does, and for a new mirror when giving them back makes it fit (not merely because one does not).
@@ -271,9 +305,4 @@ export class MirrorManager extends Resource {
     }
     if (!full) this.opts.library.keepBallast().catch((err: Error) => log.debug(`ballast: ${err.message}`))
   }
-}
-
-/** True when, for every drive, no node but this one and the drive's publisher is there to hold a copy. */
-function alone (region: Region, drives: string[]): boolean {
-  return drives.every(key => !region.nodes.some(n => n.key !== region.self && n.key !== region.publisher.get(key)))
 }

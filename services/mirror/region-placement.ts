@@ -2,7 +2,7 @@
 // inputs plus what the node knows of its region, decide()'s answer. Every drive should be on `copies` nodes
 // besides its publisher; the nodes ranked first for a drive by rendezvous hashing take it, so the nodes agree
 // without a coordinator. Beyond the target a node fills free space, and those extra copies go first.
-import type { HeldDrive, PolicyDecision, PolicyInput, SkipReason, OfferedDrive } from './mirror-policy.js'
+import { decide, type HeldDrive, type PolicyDecision, type PolicyInput, type SkipReason, type OfferedDrive } from './mirror-policy.js'
 import { RegionView, type Region } from './region-view.js'
 import { indexRegion, type RegionIndex } from './region-index.js'
 import { seedOf, weight } from './rendezvous.js'
@@ -52,9 +52,25 @@ function ownIndex (input: PlacementInput, target: number, held: ReadonlyMap<stri
   return indexRegion(input.region, target, bytesOf, held)
 }
 
+/**
+ * True when, for every drive, no node but this one and the drive's publisher is there to hold a copy: none
+ * connected, and none holding it (a holder that left counts during its grace period).
+ */
+export function alone (region: Region, drives: Iterable<string>): boolean {
+  const other = (key: string, node: string) => node !== region.self && node !== region.publisher.get(key)
+  for (const key of drives) {
+    if (region.nodes.some(n => other(key, n.key))) return false
+    for (const node of region.holders.get(key) ?? []) if (other(key, node)) return false
+  }
+  return true
+}
+
 export function place (input: PlacementInput): PlacementDecision {
   const { settings: s, now } = input
   const target = copyTarget(input.region.copies)
+  // A node that is the only place besides their publishers any of these drives can go has no region to share
+  // with: each copy it drops is the LAN's only one either way, so it keeps what visitors used last (LRU).
+  if (alone(input.region, [...input.held.map(d => d.key), ...input.offered.map(o => o.key)])) return { ...decide(input), elsewhere: [] }
   const decision: PlacementDecision = { mirror: [], evict: [], skipped: [], elsewhere: [] }
   const held = new Map(input.held.map(d => [d.key, d]))
   const view = new RegionView(input.region, input.index ?? ownIndex(input, target, held))

@@ -14,19 +14,39 @@ export interface SelfNode extends RegionNode {
 export class RegionTracker {
   private readonly connected = new Map<string, Catalogue>()
   private readonly departed = new Map<string, { at: number, catalogue: Catalogue }>()
+  /** Connected peers that sent no catalogue: what they hold is read from the cores (see core-peers.ts). */
+  private readonly plainPeers = new Set<string>()
 
   constructor (private readonly graceMs = DEFAULT_HOLDER_GRACE_MS) {}
 
   /** A connected peer sent its catalogue (on connecting and whenever it changes). */
   catalogue (peer: string, cat: Catalogue): void {
+    this.plainPeers.delete(peer)
     this.connected.set(peer, cat)
     this.departed.delete(peer)
+  }
+
+  /**
+   * A connected peer that speaks plain Hypercore holds these drives whole. It is a holder like any other (and,
+   * once gone, for the same grace), but it never takes a drive for the region nor gives one up on our account.
+   * Ignored for a peer that sent a catalogue: that says more, including what it is fetching.
+   */
+  plain (peer: string, whole: string[]): void {
+    if (this.connected.has(peer) && !this.plainPeers.has(peer)) return
+    this.plainPeers.add(peer)
+    this.departed.delete(peer)
+    this.connected.set(peer, {
+      drives: whole.map(key => ({ key, title: '', description: '', bytes: 0, files: 0, version: 0, own: false, keeps: true, complete: true })),
+      refuses: [],
+      node: PLAIN_NODE
+    })
   }
 
   /** The peer disconnected at `now`: its last catalogue counts until the grace period ends. */
   gone (peer: string, now: number): void {
     const cat = this.connected.get(peer)
     if (!cat) return
+    this.plainPeers.delete(peer)
     this.connected.delete(peer)
     this.departed.set(peer, { at: now, catalogue: cat })
   }
@@ -70,6 +90,9 @@ export class RegionTracker {
     return { self: self.key, nodes, holders, publisher, copies }
   }
 }
+
+/** A plain Hypercore peer as a region node: no room of its own for the region's drives, and it takes none. */
+const PLAIN_NODE = { capBytes: 0, usedBytes: 0, maxDriveBytes: 0, mirror: 'followed' } as const
 
 function regionNode (key: string, cat: Catalogue): RegionNode {
   const node: RegionNode = { key, declines: new Set(cat.refuses), keeps: new Set(cat.drives.filter(e => e.keeps === true).map(e => e.key)) }

@@ -255,8 +255,9 @@ export class PeerManager extends Resource {
     const peer: Peer = { key: remote, name: this.known.get(remote)?.name ?? '', address, via, since: Date.now(), catalogue: { drives: [], refuses: [] } }
     let badMessages = 0
     let spoke = false
-    // A peer nobody vouches for that says nothing is a slot taken for nothing.
-    const quiet = vouched ? null : setTimeout(() => { if (!spoke) { log.debug(`${remote.slice(0, 8)} from ${address} sent no catalogue: dropped`); stream.destroy() } }, CATALOGUE_WAIT_MS)
+    // A peer nobody vouches for that says nothing is a slot taken for nothing, unless it replicates a drive with
+    // us: a stock Hyperdrive app speaks plain Hypercore and never sends a catalogue.
+    const quiet = vouched ? null : setTimeout(() => { if (!spoke && !sharesCores(stream)) { log.debug(`${remote.slice(0, 8)} from ${address} sent no catalogue: dropped`); stream.destroy() } }, CATALOGUE_WAIT_MS)
     quiet?.unref()
     const channel = new CatalogueChannel(stream, {
       onCatalogue: (cat) => {
@@ -291,6 +292,14 @@ export class PeerManager extends Resource {
     this.emit('peer-open', peer)
     return true
   }
+}
+
+/** Whether the peer opened, on its side too, a Hypercore channel on this stream: it replicates a core we hold. */
+function sharesCores (stream: any): boolean {
+  const mux = stream.userData
+  if (!mux || typeof mux[Symbol.iterator] !== 'function') return false
+  for (const channel of mux as Iterable<{ protocol: string, opened: boolean }>) if (channel.protocol === 'hypercore/alpha' && channel.opened) return true
+  return false
 }
 
 /**

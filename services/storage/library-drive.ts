@@ -202,6 +202,11 @@ export class LibraryDrive extends Resource {
     return { bytes: held, localBytes: held }
   }
 
+  /** The cores peers replicate this drive on: metadata, and the file bytes once loaded (see core-peers.ts). */
+  replicatedCores (): { metadata: any, blobs: any | null } {
+    return { metadata: this.drive.core, blobs: this.drive.blobs?.core ?? null }
+  }
+
   /** Waits until the figures describe the current version. */
   async refresh (): Promise<DriveFigures> {
     while (this.countedVersion !== this.drive.version && !this.isClosing) await this.recountToLatest()

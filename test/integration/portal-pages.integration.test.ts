@@ -163,6 +163,8 @@ describe('visitor pages in Chromium at phone size', () => {
     await until(async () => await sun.getAttribute('data-seeders') === '2', { timeout: 20_000, what: 'the sun to show 2 seeders' })
     expect(await sun.getAttribute('aria-label')).toBe('Shared by 2 devices')
     expect(await page.locator(`[data-key="${key}"] svg.sun line.on`).count()).toBe(2)
+    // The live redraw keeps the size class the page gave it (the nodes holding the drive complete).
+    expect((await sun.getAttribute('class'))!.split(' ')).toEqual(expect.arrayContaining(['sun', 'lit', expect.stringMatching(/^holders-[1-4]$/)]))
     await page.screenshot({ path: path.join(SHOTS, 'home-2-seeders.png'), fullPage: true })
     await page.close()
   })

@@ -19,7 +19,9 @@ function libraryWith (bytes: number, localBytes: number, log: string[]): Library
     own: false,
     info: { title: 'Mirrored' },
     snapshot: () => ({ bytes, localBytes, known: true }),
-    storeFigures: () => ({ bytes, localBytes })
+    storeFigures: () => ({ bytes, localBytes }),
+    // No peer replicates it (core-peers.ts reads who holds a drive from here).
+    replicatedCores: () => ({ metadata: { length: 1, peers: [] }, blobs: null })
   }
   let held = true
   return {

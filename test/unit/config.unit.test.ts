@@ -88,6 +88,19 @@ describe('configuration', () => {
     }
   })
 
+  it('counts a departed holder for 60 s by default; --holder-grace takes whole seconds from 1 to 86400', () => {
+    expect(load([]).holderGraceSeconds).toBe(60)
+    expect(load(['--holder-grace', '5']).holderGraceSeconds).toBe(5)
+    for (const bad of ['0', '1.5', 'soon', '86401']) expect(() => load(['--holder-grace', bad])).toThrow(/holder-grace.*whole number of seconds/)
+  })
+
+  it('uses region placement; only the bench\'s environment switch selects the policy before it, and nothing else is taken', () => {
+    expect(load([]).placement).toBe('region')
+    expect(load([], { P2P_PORTAL_PLACEMENT: 'lru' }).placement).toBe('lru')
+    expect(() => load([], { P2P_PORTAL_PLACEMENT: 'random' })).toThrow(/P2P_PORTAL_PLACEMENT.*unset it/)
+    expect(() => load(['--placement', 'lru'])).toThrow(/Unknown option --placement/)
+  })
+
   it('treats --captive alone as on, and --no-captive as off', () => {
     expect(parseFlags(['--captive']).pairs).toEqual([['captive', 'on']])
     expect(parseFlags(['--no-captive']).pairs).toEqual([['captive', 'off']])

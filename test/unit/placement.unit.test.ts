@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { place, type PlacementInput, type Region } from '../../services/mirror/region-placement.js'
+import { alone, place, type PlacementInput, type Region } from '../../services/mirror/region-placement.js'
+import { decide } from '../../services/mirror/mirror-policy.js'
 import type { HeldDrive, PolicySettings } from '../../services/mirror/mirror-policy.js'
 import { rank } from '../../services/mirror/rendezvous.js'
 import { countedHolders } from '../../services/mirror/holder-grace.js'
@@ -153,6 +154,28 @@ describe('region placement: what goes first', () => {
       region: region({ holders: { [k('a')]: ['p'], [k('b')]: ['p', 'x', 'y'] }, publisher: { [k('a')]: 'p', [k('b')]: 'p' } })
     })
     expect(d.evict).toEqual([{ key: k('b'), reason: 'no-space' }])
+  })
+
+  it('a node alone with the publishers (no other node connected or holding a copy) keeps what visitors used last, as decide() does', () => {
+    const input = {
+      settings: { ...settings, maxTotalBytes: 20 * MB },
+      held: [held(k('a'), 10 * MB, { lastUsed: 1 }), held(k('b'), 10 * MB, { lastUsed: 9 })],
+      offered: [{ key: k('n'), bytes: 10 * MB, peers: 3 }],
+      blocked: [],
+      coolingDown: new Set<string>(),
+      now
+    }
+    const publishers = { [k('a')]: 'p', [k('b')]: 'p', [k('n')]: 'p' }
+    const lonely = place({ ...input, region: region({ nodes: [{ key: SELF }, { key: 'p' }], holders: { [k('n')]: ['p'], [k('a')]: ['p'], [k('b')]: ['p'] }, publisher: publishers }) })
+    expect(lonely).toEqual({ ...decide(input), elsewhere: [] })
+    expect(lonely.evict).toEqual([{ key: k('a'), reason: 'no-space' }])
+    // A holder that left within its grace period is still the region: placement, not LRU, so no copy goes below
+    // target (a has exactly 2 with it, b has 1) to take a third drive.
+    const withHolder = place({ ...input, region: region({ nodes: [{ key: SELF }, { key: 'p' }], holders: { [k('n')]: ['p'], [k('a')]: ['p', 'gone'], [k('b')]: ['p'] }, publisher: publishers }) })
+    expect(withHolder.evict).toEqual([])
+    expect(withHolder.skipped).toEqual([{ key: k('n'), reason: 'no-space' }])
+    expect(alone(region({ holders: { [k('a')]: ['p', 'gone'] }, publisher: publishers }), [k('a')])).toBe(false)
+    expect(alone(region({ nodes: [{ key: SELF }, { key: 'p' }], holders: { [k('a')]: ['p'] }, publisher: publishers }), [k('a')])).toBe(true)
   })
 
   it('never evicts own, pinned or followed drives, even to repair another drive', () => {

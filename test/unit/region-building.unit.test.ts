@@ -5,12 +5,14 @@ import type { PolicySettings } from '../../services/mirror/mirror-policy.js'
 import type { Library } from '../../services/storage/library.js'
 import type { Peer } from '../../services/replication/peer-manager.js'
 import type { Catalogue, CatalogueEntry } from '../../services/replication/catalogue.js'
+import { keyText } from '../../services/storage/drive-key.js'
 
 const SELF = 's'.repeat(52)
 const key = (c: string) => c.repeat(52)
 const MB = 1_000_000
 
-interface FakeDrive { key: string, own?: boolean, pinned?: boolean, followed?: boolean, bytes: number, localBytes?: number, release?: boolean }
+/** `cores`: the drive's replication peers as its cores see them (plain Hypercore peers send no catalogue). */
+interface FakeDrive { key: string, own?: boolean, pinned?: boolean, followed?: boolean, bytes: number, localBytes?: number, release?: boolean, cores?: { metadata: unknown, blobs: unknown } }
 
 /** Just what the mirror manager reads of a library: records and their figures. */
 function fakeLibrary (drives: FakeDrive[]): Library {
@@ -20,7 +22,8 @@ function fakeLibrary (drives: FakeDrive[]): Library {
     own: d.own ?? false,
     info: { title: d.key.slice(0, 4) },
     snapshot: () => ({ bytes: d.bytes, localBytes: d.localBytes ?? d.bytes, known: true }),
-    storeFigures: () => ({ bytes: d.bytes, localBytes: d.localBytes ?? d.bytes })
+    storeFigures: () => ({ bytes: d.bytes, localBytes: d.localBytes ?? d.bytes }),
+    replicatedCores: () => d.cores ?? { metadata: { length: 1, peers: [] }, blobs: { length: 1, peers: [] } }
   })
   return {
     nodeKey: SELF,
@@ -119,5 +122,53 @@ describe('the region a mirror manager builds from its peers\' catalogues', () =>
     // b first: below target, and the only node with room for it is this one; then no room is left for a third copy of a.
     expect(d.mirror).toEqual([key('b')])
     expect(d.skipped).toEqual([{ key: key('a'), reason: 'no-space' }])
+  })
+})
+
+describe('peers that speak plain Hypercore and send no catalogue (the stock drives CLI, another Hyperdrive app)', () => {
+  const stockKey = Buffer.alloc(32, 7)
+  const STOCK = keyText(stockKey)
+  /** A drive's cores of `length` blocks each, with the stock peer holding the first `has` blocks of the file bytes. */
+  const cores = (has: number, length = 10) => ({
+    metadata: { length, peers: [{ remotePublicKey: stockKey, remoteLength: length, remoteContiguousLength: length }] },
+    blobs: { length, peers: [{ remotePublicKey: stockKey, remoteLength: length, remoteContiguousLength: has }] }
+  })
+  const plainPeer = (k: string): Peer => ({ key: k, name: '', address: '', via: 'internet', since: 0, catalogue: { drives: [], refuses: [] } })
+
+  it('a stock seeder with every block of a drive\'s cores is one of its holders and its seeders, and no node that takes drives', () => {
+    const m = new MirrorManager({ library: fakeLibrary([{ key: key('a'), followed: true, bytes: MB, cores: cores(10) }]), settings: settings() })
+    m.peerOpen(plainPeer(STOCK))
+    const region = m.region(1000, undefined, false)
+    expect([...region.holders.get(key('a'))!].sort()).toEqual([STOCK, SELF].sort())
+    expect(m.seeders(key('a'))).toBe(1)
+    expect(region.nodes.find(n => n.key === STOCK)).toMatchObject({ mirrorsAll: false, keeps: new Set([key('a')]) })
+  })
+
+  it('a stock peer still fetching a drive is a seeder of it but not a holder', () => {
+    const m = new MirrorManager({ library: fakeLibrary([{ key: key('a'), bytes: MB, cores: cores(4) }]), settings: settings() })
+    m.peerOpen(plainPeer(STOCK))
+    expect([...m.region(1000, undefined, false).holders.get(key('a'))!]).toEqual([SELF])
+    expect(m.seeders(key('a'))).toBe(1)
+  })
+
+  it('a peer that sent a catalogue is counted from its catalogue, not from its cores', () => {
+    const m = new MirrorManager({ library: fakeLibrary([{ key: key('a'), bytes: MB, cores: cores(10) }]), settings: settings() })
+    m.peerOpen(plainPeer(STOCK))
+    m.peerCatalogue(peer(STOCK, [entry(key('a'), { complete: false })]))
+    expect([...m.region(1000, undefined, false).holders.get(key('a'))!]).toEqual([SELF])
+    expect(m.seeders(key('a'))).toBe(1)
+  })
+
+  it('a stock seeder that disconnects counts as a holder for the grace period, like any node', () => {
+    const drive: FakeDrive = { key: key('a'), bytes: MB, cores: cores(10) }
+    const m = new MirrorManager({ library: fakeLibrary([drive]), settings: settings(), holderGraceMs: 5000 })
+    m.peerOpen(plainPeer(STOCK))
+    m.region(Date.now())
+    const left = Date.now()
+    drive.cores = { metadata: { length: 10, peers: [] }, blobs: { length: 10, peers: [] } }
+    m.peerGone(plainPeer(STOCK))
+    expect([...m.region(left + 4000, undefined, false).holders.get(key('a'))!].sort()).toEqual([STOCK, SELF].sort())
+    expect(m.seeders(key('a'))).toBe(0)
+    expect([...m.region(left + 6000, undefined, false).holders.get(key('a'))!]).toEqual([SELF])
   })
 })

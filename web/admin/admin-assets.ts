@@ -41,6 +41,9 @@ label.choice input{min-height:0;width:1.25rem;height:1.25rem;margin:0}
 progress{width:100%;height:14px}
 td meter{min-width:5rem}
 @media (max-width:40rem){th.opt,td.opt{display:none}}
+.risk{color:#b3261e}.risk.some{color:#8a5300}
+@media (prefers-color-scheme:dark){.risk{color:#ffb4ab}.risk.some{color:#f0c36a}}
+ul.holders{margin:0;padding-inline-start:1.1rem}
 `
 
 export const ADMIN_JS = `

@@ -6,12 +6,16 @@ import { formatSize } from '../../services/config/size.js'
 import type { AdminTranslator } from '../i18n/admin-language.js'
 import type { AdminKey } from '../i18n/admin-strings.js'
 import { fieldError, invalid, typed, type FormState } from './form-state.js'
+import { regionSection } from './region-section.js'
+import type { DriveHealth } from '../../services/node/region-health.js'
 
 type T = AdminTranslator['t']
 
 export interface OverviewExtras {
   blocked: Array<{ key: string, title: string }>
   form?: FormState
+  /** Every drive of the region with its copies, worst first (region-health.ts). */
+  region?: DriveHealth[]
 }
 
 export function overviewBody (t: T, s: NodeStatus, csrf: string, x: OverviewExtras): Html {
@@ -32,7 +36,7 @@ export function overviewBody (t: T, s: NodeStatus, csrf: string, x: OverviewExtr
 <tr><th>${t('disk')}</th><td>${t('diskUsed', { used: formatSize(disk.used), cap: formatSize(disk.cap) })}${disk.free !== null ? html`; ${t('diskFree', { free: formatSize(disk.free) })}` : ''}${disk.full ? html`<p class="error" data-disk-full><strong>${t('diskFull')}</strong></p>` : ''}</td></tr>
 <tr><th>${t('peers')}</th><td data-peers data-words="${t('connected')}">${t('connected', { n: s.peers.length })}</td></tr>
 </table></section>
-
+${x.region ? regionSection(t, s.region, x.region) : ''}
 <h2>${t('yourDrives')}</h2>
 <section>${own.length ? html`<table><tr><th>${t('title')}</th><th class="num">${t('files')}</th><th class="num">${t('size')}</th><th></th></tr>
 ${own.map(d => html`<tr><td><a href="/admin/drives/${d.key}">${d.title || t('untitled')}</a><div class="key">${d.key}</div></td>

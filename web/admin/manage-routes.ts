@@ -5,6 +5,7 @@ import { keyText, parseKey } from '../../services/storage/drive-key.js'
 import { parseSize } from '../../services/config/size.js'
 import { BAD_REQUEST, DRIVE_NOT_FOUND } from '../../services/errors.js'
 import { AdminKit, field, wrap } from './admin-kit.js'
+import { nodeRegionHealth } from '../../services/node/region-health.js'
 import { overviewBody, blockConfirmBody, capsConfirmBody, sizeText } from './manage-pages.js'
 import { wantsJson } from './request-checks.js'
 import type { FormState } from './form-state.js'
@@ -129,7 +130,7 @@ export async function overviewPage (kit: AdminKit, res: Response, form?: FormSta
   const offered = new Map(mirror.offered().map(o => [o.entry.key, o.entry.title]))
   const blocked = library.blockedKeys().map(key => ({ key, title: library.blockedTitle(key) || offered.get(key) || '' }))
   const { t } = kit.tr(res)
-  kit.render(res, t('overview'), overviewBody(t, s, kit.session(res).csrf, { blocked, form }), status)
+  kit.render(res, t('overview'), overviewBody(t, s, kit.session(res).csrf, { blocked, form, region: nodeRegionHealth(kit.ctx) }), status)
 }
 
 /** A cap as typed: a bare number is refused rather than taken as bytes (16 meant 16G, not 16 bytes). */

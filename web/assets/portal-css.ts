@@ -32,7 +32,7 @@ button,.btn{display:inline-flex;align-items:center;justify-content:center;gap:6p
 .acts{display:flex;flex-wrap:wrap;gap:8px;margin-top:6px}
 meter{width:100%;height:10px}
 .sun circle{fill:var(--off)}.sun.lit circle{fill:var(--sun)}
-.sun{width:64px;height:64px}
+.sun{width:64px;height:64px;justify-self:center;align-self:center}.sun.holders-1{width:40px;height:40px}.sun.holders-2{width:48px;height:48px}.sun.holders-3{width:56px;height:56px}
 .sun line{stroke:var(--off);stroke-width:2.5;stroke-linecap:round}.sun line.on{stroke-width:3.2}.sun line.on{stroke:var(--ray)}
 @media (prefers-reduced-motion:no-preference){.sun.lit .rays{animation:spin 40s linear infinite;transform-origin:24px 24px}}
 @keyframes spin{to{transform:rotate(360deg)}}

@@ -12,7 +12,7 @@ function drawSun(svg,n,label){
     lines[i].setAttribute('x2',(24+(9.5+l)*c).toFixed(1));lines[i].setAttribute('y2',(24+(9.5+l)*s).toFixed(1));
     if(i<n)lines[i].setAttribute('class','on');else lines[i].removeAttribute('class');
   }
-  svg.setAttribute('class','sun'+(n>0?' lit':''));svg.setAttribute('data-seeders',n);
+  svg.classList.toggle('lit',n>0);svg.setAttribute('data-seeders',n);
   if(label)svg.setAttribute('aria-label',label);
 }
 function fill(tpl,n){return (tpl||'').replace('{n}',n).replace('{pct}',n)}

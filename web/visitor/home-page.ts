@@ -23,7 +23,7 @@ function card (tr: Translator, d: LanDrive): string {
   const acts = `<div class="acts"><a class="btn" href="/drive/${d.key}/">${esc(tr.t('browse'))}<span class="vh">: ${esc(d.title)}</span></a>${d.held && d.site ? `<a class="btn alt" href="/site/${d.key}/">${esc(tr.t('openSite'))}<span class="vh">: ${esc(d.title)}</span></a>` : ''}</div>`
   const pct = d.bytes > 0 ? d.local / d.bytes : (d.complete ? 1 : 0)
   return `<li class="card" data-key="${d.key}" data-one="${esc(tr.t('seeders1'))}" data-many="${esc(tr.t('seeders'))}" data-complete="${esc(tr.t('complete'))}" data-copying="${esc(tr.t('copying'))}" aria-labelledby="${id}">
-${sunSvg(d.seeders, label)}<div><h3 id="${id}">${esc(d.title)}</h3><p class="facts">${esc(tr.t('files', { n: d.files }))} · <bdi>${formatSize(d.bytes)}</bdi></p></div>
+${sunSvg(d.seeders, label, d.holders)}<div><h3 id="${id}">${esc(d.title)}</h3><p class="facts">${esc(tr.t('files', { n: d.files }))} · <bdi>${formatSize(d.bytes)}</bdi></p></div>
 ${d.description ? `<p class="desc">${esc(d.description)}</p>` : ''}<div class="facts"><p class="seeders">${esc(label)}</p>${d.held ? `<meter min="0" max="1" value="${pct.toFixed(3)}" aria-label="${esc(stateText(tr, d))}"></meter>` : ''}<p class="state">${esc(stateText(tr, d))}</p></div>${acts}</li>`
 }
 

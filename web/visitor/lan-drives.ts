@@ -14,6 +14,8 @@ export interface LanDrive {
   complete: boolean
   /** Devices holding it: peers that offer it, plus this node when it holds it. */
   seeders: number
+  /** LAN nodes holding it complete, this one and its publisher included (departed ones within their grace). */
+  holders: number
   /** Has an index.html at its root (opens as a website). */
   site: boolean
 }
@@ -23,7 +25,8 @@ const MAX_OFFERED = 200
 export function lanDrives (ctx: NodeContext, sites: (key: string) => boolean = () => false): LanDrive[] {
   // A drive whose metadata never arrived (followed by a key no peer has) has no title or files to show.
   const known = (key: string) => ctx.library.get(key)?.snapshot().known === true
-  const held = driveStatuses(ctx).filter(d => !ctx.library.isBlocked(d.key) && !d.release && known(d.key)).map(d => ({
+  const region = ctx.mirror.region(Date.now(), undefined, false)
+  const held = driveStatuses(ctx, region).filter(d => !ctx.library.isBlocked(d.key) && !d.release && known(d.key)).map(d => ({
     key: d.key,
     title: d.title || d.key.slice(0, 8),
     description: d.description,
@@ -33,6 +36,7 @@ export function lanDrives (ctx: NodeContext, sites: (key: string) => boolean = (
     held: true,
     complete: d.complete,
     seeders: d.peers + 1,
+    holders: d.copies,
     site: sites(d.key)
   }))
   const have = new Set(held.map(d => d.key))
@@ -49,6 +53,7 @@ export function lanDrives (ctx: NodeContext, sites: (key: string) => boolean = (
       held: false,
       complete: false,
       seeders: o.peers.size,
+      holders: region.holders.get(o.entry.key)?.size ?? 0,
       site: false
     }))
   const byTitle = (a: LanDrive, b: LanDrive) => a.title.localeCompare(b.title)

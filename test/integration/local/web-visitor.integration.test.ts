@@ -26,7 +26,7 @@ describe('home page', () => {
     expect(html).toContain('Talks, photos and the programme')
     expect(html).toMatch(/10 files · <bdi>\d+(\.\d)? KB<\/bdi>/)
     expect(html).toContain('All here')
-    expect(html).toMatch(/<svg class="sun lit"[^>]*aria-label="Shared by 1 device"/)
+    expect(html).toMatch(/<svg class="sun holders-1 lit"[^>]*aria-label="Shared by 1 device"/)
     expect(html).toContain(`href="/drive/${key}/"`)
   })
 
