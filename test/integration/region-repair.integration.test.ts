@@ -28,24 +28,29 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => { await lan?.destroy(); await removeTempDirs() })
 
-/** Per title, the mirrors (of `among`) holding it complete. */
-async function holdersByTitle (among: NodeProcess[]): Promise<Map<string, NodeProcess[]>> {
-  const by = new Map<string, NodeProcess[]>(TITLES.map(t => [t, []]))
-  for (const m of among) for (const d of (await m.status()).drives) if (d.complete && by.has(d.title)) by.get(d.title)!.push(m)
+/** Per title, the mirrors (of `among`) holding it complete, and how many drives each holds complete: one status per mirror, so both come from the same moment. */
+async function holdersByTitle (among: NodeProcess[]): Promise<Map<string, NodeProcess[]> & { completeOn: Map<NodeProcess, number> }> {
+  const by = Object.assign(new Map<string, NodeProcess[]>(TITLES.map(t => [t, []])), { completeOn: new Map<NodeProcess, number>() })
+  await Promise.all(among.map(async m => {
+    const complete = (await m.status()).drives.filter((d: any) => d.complete)
+    by.completeOn.set(m, complete.length)
+    for (const d of complete) by.get(d.title)?.push(m)
+  }))
   return by
 }
 
 describe(`${PUBLISHERS} publishers and ${MIRRORS} full mirrors, ${K} copies wanted`, () => {
   it('a mirror holding a drive with exactly K copies is killed: the drive is back to K on the others, by evicting an extra copy', async () => {
     // Settled: every mirror full (2 drives complete), every drive on at least K mirrors.
+    // Both read from one status per mirror: read apart, a mirror could take a drive between them and look settled.
     const settled = await until(async () => {
       const by = await holdersByTitle(mirrors)
-      const full = await Promise.all(mirrors.map(async m => (await m.status()).drives.filter((d: any) => d.complete).length === 2))
-      return full.every(Boolean) && [...by.values()].every(h => h.length >= K) ? by : null
+      const full = mirrors.every(m => by.completeOn.get(m) === 2)
+      return full && [...by.values()].every(h => h.length >= K) ? by : null
     }, { timeout: 180_000, every: 1000, what: 'every mirror full and every drive on 2 mirrors' })
     const [title, holders] = [...settled].find(([, h]) => h.length === K)!
     const extras = new Set([...settled].filter(([, h]) => h.length > K).map(([t]) => t))
-    expect(extras.size).toBeGreaterThan(0)
+    expect(extras.size, `holders per title: ${JSON.stringify([...settled].map(([t, h]) => [t, h.length]))}`).toBeGreaterThan(0)
     const victim = holders[0]
     const survivors = mirrors.filter(m => m !== victim)
     const evictedBefore = new Map(await Promise.all(survivors.map(async m => [m, (await m.status()).evictions.length] as const)))
