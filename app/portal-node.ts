@@ -170,6 +170,8 @@ export class PortalNode extends Resource {
 
     log.info(`node ${library.nodeKey} "${config.name}" ready in ${Date.now() - startedAt} ms: ${library.list().length} drives, data in ${config.data}`)
     await this.notifier.ready()
+    // Never rejects: a drive that cannot be counted is logged and keeps its remembered figures.
+    void library.countRemembered()
     this.notifier.status(statusLine(ctx))
     const statusTimer = setInterval(() => this.notifier.status(statusLine(ctx)), STATUS_EVERY_MS)
     statusTimer.unref()

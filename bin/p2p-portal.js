@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=4 --optimize-for-size
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-semi-space-size=4 --optimize-for-size --expose-gc
 // A 4 MB young generation (V8's default is 16) and V8's memory-over-speed mode: under a roomful of phones the
 // heap then peaks 25-40 MB lower, which a Pi Zero 2 W's 512 MB needs more than the ~10 % of small-file
 // throughput it costs (bench/README.md).
@@ -7,6 +7,8 @@
 // a 300 MB upload left the node at 190-255 MiB. Blocks of 64 KiB and more are now mmap'd and unmapped when
 // freed, and two arenas are enough for two cores: the same upload peaks ~70 MiB lower and RSS returns to
 // idle (bench/README.md, "What holds memory"). Read by glibc at start, so set here rather than in the code.
+// --expose-gc: the node asks for a full collection after every 16 MiB of file blocks it writes or sends, so dead
+// Buffers of blocks do not pile up outside V8's heap (services/storage/garbage-pacer.ts).
 // Runs the compiled CLI (npm install/ci builds it through the "prepare" script).
 import { main } from '../dist/app/cli.js'
 main(process.argv.slice(2))

@@ -6,6 +6,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
+import type { GarbagePacer } from '../storage/garbage-pacer.js'
 import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { drivePath } from '../storage/drive-path.js'
@@ -64,11 +65,12 @@ export type FreeBytes = () => Promise<number | null>
 class SpaceGuard extends Transform {
   private blocks = 0
 
-  constructor (private readonly freeBytes: FreeBytes) {
+  constructor (private readonly freeBytes: FreeBytes, private readonly garbage: GarbagePacer) {
     super()
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.garbage.note(chunk.length)
     if (++this.blocks % CHECK_EVERY_BLOCKS !== 0) return cb(null, chunk)
     this.freeBytes().then((free) => {
       if (free !== null && free < DISK_MARGIN) cb(DISK_FULL('The disk is full: the upload was stopped and nothing of it was kept. Delete files or lower the caps, then try again.', { reason: 'diskFullUpload' }))
@@ -120,7 +122,7 @@ export class DriveWriter {
       const replaced = (await d.localEntry(name))?.value?.blob as { blockOffset: number, blockLength: number } | undefined
       const chunker = new Rechunker()
       try {
-        await pipeline(source, chunker, new SpaceGuard(this.freeBytes), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
+        await pipeline(source, chunker, new SpaceGuard(this.freeBytes, this.library.garbage), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.

@@ -5,6 +5,7 @@ import Hyperdrive from 'hyperdrive'
 import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
+import type { GarbagePacer } from './garbage-pacer.js'
 import { logger } from '../log.js'
 import { gapRanges, keptEnd, keptRanges, safeClears, type BlockRange } from './blob-ranges.js'
 
@@ -19,9 +20,14 @@ export function isHidden (path: string): boolean {
   return path === HIDDEN_PREFIX.slice(0, -1) || path.startsWith(HIDDEN_PREFIX)
 }
 const MAX_CACHED_ENTRIES = 1000
-// hypercore's inflight range for a mirrored drive's file blocks (its default is [16, 512]); see startDownload().
-const MIN_INFLIGHT_BLOCKS = 8
+// What a mirror asks one peer for at once, in bytes of file blocks (see fitInflight()). Each block asked for is
+// held in memory until it is verified and written, on both ends, and copied on the way (Noise frame, plaintext).
+const INFLIGHT_BYTES = 6 * 1024 * 1024
+// hypercore's own minimum (its default range is [16, 512]): small blocks keep its request window.
+const MAX_INFLIGHT_MIN = 16
+const MIN_INFLIGHT_MIN = 2
 const MAX_INFLIGHT_BLOCKS = 512
+const BLOCK_SIZE_GUESS = 512 * 1024
 
 export interface DriveInfo { title: string, description: string }
 
@@ -36,6 +42,9 @@ export interface DriveFigures {
   known: boolean
 }
 
+/** What the last count found, kept in library.json so a restarted node can show it before counting again. */
+export interface RememberedFigures { version: number, files: number, bytes: number, localBytes: number, description: string }
+
 export interface LibraryDriveOptions {
   store: Corestore
   key?: Buffer | null
@@ -49,6 +58,10 @@ export interface LibraryDriveOptions {
    * `fetchedBytes` counts what arrived, for the cache's bound.
    */
   sparse?: boolean
+  /** The last count's figures: if they are of the version found at open, open() does not wait for a count. */
+  remembered?: RememberedFigures
+  /** Told of every file block received or sent (garbage-pacer.ts). */
+  garbage?: GarbagePacer
 }
 
 /** What a reclaim gave back: blocks of superseded versions cleared, and about how many bytes they held. */
@@ -87,6 +100,8 @@ export class LibraryDrive extends Resource {
   private readonly entries = new Map<string, any>()
   private entriesVersion = -1
   private readonly wantDownload: boolean
+  private readonly remembered: RememberedFigures | null
+  private readonly garbage: GarbagePacer | null
   private purging = false
 
   constructor (opts: LibraryDriveOptions) {
@@ -94,6 +109,8 @@ export class LibraryDrive extends Resource {
     this.own = opts.own
     this.wantDownload = !!opts.download
     this.sparse = !!opts.sparse && !opts.download
+    this.remembered = opts.remembered ?? null
+    this.garbage = opts.garbage ?? null
     const session = opts.namespace ? opts.store.namespace(opts.namespace) : opts.store.session()
     this.drive = new Hyperdrive(session, opts.key ?? null)
   }
@@ -136,11 +153,24 @@ export class LibraryDrive extends Resource {
         this.onAppend()
       }
     })
-    this.drive.on('blobs', () => this.scheduleLocalCount())
+    this.drive.on('blobs', (blobs: any) => { this.watchBlocks(blobs.core); this.scheduleLocalCount() })
+    if (this.drive.blobs) this.watchBlocks(this.drive.blobs.core)
     if (this.wantDownload) this.startDownload()
     if (this.sparse) this.startSparse()
-    await this.refresh()
+    const seen = this.remembered
+    if (seen === null || seen.version !== this.drive.version || seen.version <= 1) { await this.refresh(); return }
+    // Counting a drive (its whole file listing, then a bitfield lookup per file) was most of what 100 drives add
+    // to a start (bench/README.md, bench/memory): figures counted at this very version are shown meanwhile. The
+    // library counts the drive once the node is ready (Library.countRemembered), a change counts it at once, and
+    // refresh() still waits for a real count.
+    this.figures = { version: seen.version, files: seen.files, bytes: seen.bytes, localBytes: seen.localBytes, known: true }
+    if (!this.info.description) this.info.description = seen.description
+    // A mirror that was incomplete when counted and completes before its first count here still says so.
+    this.reportedComplete = seen.localBytes >= seen.bytes
   }
+
+  /** Not counted since it was opened: its figures are the ones remembered from the last run. */
+  get countPending (): boolean { return this.countedVersion === -1 }
 
   protected override async _close (): Promise<void> {
     if (this.localTimer) clearTimeout(this.localTimer)
@@ -172,6 +202,12 @@ export class LibraryDrive extends Resource {
       this.entries.set(name, entry)
     }
     return entry
+  }
+
+  /** What the last count found, at the version it counted (which `snapshot()` may already be past): kept to open faster next time. */
+  countedFigures (): RememberedFigures | null {
+    const f = this.figures
+    return f.known ? { version: f.version, files: f.files, bytes: f.bytes, localBytes: f.localBytes, description: this.info.description } : null
   }
 
   /** Figures for the status API. Cheap: served from the cache, refreshed in the background. */
@@ -301,7 +337,8 @@ export class LibraryDrive extends Resource {
   private async countLocal (): Promise<void> {
     // Never wait for the blobs core here: its key arrives with the drive's header, and 'blobs' triggers a recount.
     const blobs = this.drive.blobs
-    if (!blobs) return
+    // Before the first count the files' blocks are not known: the remembered figures stand until it.
+    if (!blobs || this.countPending) return
     const core = blobs.core
     let local = 0
     for (const b of this.blobs) {
@@ -355,6 +392,13 @@ export class LibraryDrive extends Resource {
     else this.scheduleLocalCount()
   }
 
+  private watchBlocks (core: any): void {
+    const garbage = this.garbage
+    if (garbage === null) return
+    core.on('download', (_index: number, bytes: number) => garbage.noteQuietly(bytes))
+    core.on('upload', (_index: number, bytes: number) => garbage.note(bytes))
+  }
+
   private startDownload (): void {
     // The metadata live (end: -1: every future version too): it is small, and each version's tree builds on the
     // blocks of the versions before. File blocks: the ranges the latest version needs and everything after them
@@ -363,13 +407,10 @@ export class LibraryDrive extends Resource {
     this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     this.drive.getBlobs().then((blobs: any) => {
       if (this.isClosing || !blobs) return
-      // File blocks are up to 512 KiB, and each one asked for is held in memory until it is verified and written.
-      // Over TCP hypercore keeps 3 × 16 = 48 requests in flight per peer (24 MiB); 3 × 8 = 24 still keeps a LAN
-      // link busy and halves what one peer can make a Pi Zero 2 W hold (bench/README.md, "What holds memory").
-      blobs.core.replicator?.setInflightRange?.(MIN_INFLIGHT_BLOCKS, MAX_INFLIGHT_BLOCKS)
+      fitInflight(blobs.core)
       this.fetchKept()
       blobs.core.on('download', () => this.onBlobDownload(blobs.core))
-      blobs.core.on('append', () => this.scheduleLocalCount())
+      blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
   }
 
@@ -523,4 +564,18 @@ export class LibraryDrive extends Resource {
     this.purging = true
     await this.close()
   }
+}
+
+/**
+ * Sizes hypercore's request window for a mirror's file blocks by their size: hypercore counts requests, not
+ * bytes, and over TCP keeps 3 × its minimum in flight per peer. Its default (48 requests) is 24 MiB of 512 KiB
+ * blocks — held on the mirror, and queued as encrypted frames on the peer that serves them — but only 0.5 MiB of
+ * 10 KiB files, where a shorter window would leave the link idle between requests. Before the size is known
+ * (nothing heard from a peer yet) the window is sized for the largest blocks this node writes.
+ */
+export function fitInflight (core: any): void {
+  const blockBytes = core.length > 0 ? core.byteLength / core.length : BLOCK_SIZE_GUESS
+  const min = Math.max(MIN_INFLIGHT_MIN, Math.min(MAX_INFLIGHT_MIN, Math.floor(INFLIGHT_BYTES / 3 / blockBytes)))
+  const range = core.replicator?.inflightRange
+  if (range?.[0] !== min) core.replicator?.setInflightRange?.(min, MAX_INFLIGHT_BLOCKS)
 }

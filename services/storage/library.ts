@@ -4,9 +4,10 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import Corestore from 'corestore'
 import CoreStorage from 'hypercore-storage'
-import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed } from './library-drive.js'
+import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed, type RememberedFigures } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
+import { GarbagePacer } from './garbage-pacer.js'
 import { Ballast, BALLAST_BYTES, diskFigures, diskReserve, folderBytes, type DiskFigures } from './disk-space.js'
 import { StoreCompactor } from './store-compactor.js'
 import { directIoWorks } from './direct-io.js'
@@ -46,6 +47,8 @@ export interface DriveRecord {
    * to visitors and not offered in catalogues; it still replicates to every peer that opens it.
    */
   release?: boolean
+  /** The drive's last count (files, bytes, what is local, its description): shown at the next start until it is counted again. */
+  counted?: RememberedFigures
 }
 
 interface LibraryState {
@@ -68,6 +71,8 @@ export class Library extends Resource {
   /** The corestore; made in open(), not before: RocksDB starts opening (and writing) as soon as it is made. */
   store!: Corestore
   keyPair: { publicKey: Buffer, secretKey: Buffer } | null = null
+  /** Every drive's blocks moved, written and sent count towards the node's next full garbage collection. */
+  readonly garbage = new GarbagePacer()
   private readonly drives = new Map<string, LibraryDrive>()
   private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
   private state: StateFile<LibraryState>
@@ -82,6 +87,7 @@ export class Library extends Resource {
    * that a visitor is browsing (browse-cache.ts) must hand it over first, or the library would wait for it forever.
    */
   beforeOpen: ((key: string) => Promise<void>) | null = null
+  private counting: Promise<void> = Promise.resolve()
 
   constructor (opts: LibraryOptions) {
     super()
@@ -133,6 +139,9 @@ export class Library extends Resource {
   }
 
   protected override async _close (): Promise<void> {
+    this.garbage.close()
+    // Stops at the drive being counted (see countRemembered).
+    await this.counting
     await Promise.allSettled([...this.openingDrives.values()])
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     await this.compactor.close()
@@ -143,6 +152,21 @@ export class Library extends Resource {
     // An empty write-ahead log lets the store open again on a card that fills while the node is stopped.
     await (this.store as any).storage?.flush?.().catch(() => { /* only shortens the next start's replay; closing follows */ })
     await this.store.close()
+  }
+
+  /**
+   * Counts the drives opened with the figures of their last run (see LibraryDrive), two at a time: called once the
+   * node is ready, so a start does not wait for 100 file listings and the first visitors share the CPU with them.
+   */
+  countRemembered (): Promise<void> {
+    const queue = this.list().filter(d => d.countPending)
+    const next = async (): Promise<void> => {
+      for (let d = queue.shift(); d !== undefined && !this.isClosing; d = queue.shift()) {
+        await d.refresh().catch((err: Error) => { if (!d!.isClosing) log.warn(`counting ${d!.id.slice(0, 8)}: ${err.message}`) })
+      }
+    }
+    this.counting = Promise.all([next(), next()]).then(() => undefined)
+    return this.counting
   }
 
   /** Keeps the ballast (see disk-space.ts) while the card has room for it beyond the reserve. */
@@ -213,10 +237,11 @@ export class Library extends Resource {
   /** Creates a new drive written by this node. */
   async createOwnDrive (info: DriveInfo, opts: { share?: string, namespace?: string } = {}): Promise<LibraryDrive> {
     const namespace = opts.namespace ?? `own/${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-    const drive = new LibraryDrive({ store: this.store, namespace, own: true })
+    const drive = new LibraryDrive({ store: this.store, namespace, own: true, garbage: this.garbage })
     await drive.open()
     this.watchDrive(drive)
     const key = drive.id
+    this.rememberCounts(drive)
     this.drives.set(key, drive)
     const now = Date.now()
     this.state.value.drives[key] = { key, own: true, namespace, share: opts.share, pinned: true, followed: false, addedAt: now, lastUsed: now, title: info.title }
@@ -323,9 +348,11 @@ export class Library extends Resource {
 
   /**
    * Writes RocksDB's active memtable out to disk. After a large write (an upload, a mirror completing) its last
-   * blocks — up to WRITE_BUFFER_BYTES of native memory — would otherwise stay in RAM until later writes fill it.
+   * blocks — up to WRITE_BUFFER_BYTES of native memory — would otherwise stay in RAM until later writes fill it;
+   * the dead Buffers the write left are collected too (garbage-pacer.ts).
    */
   async flushWrites (): Promise<void> {
+    this.garbage.settle()
     try {
       await (this.store.storage as unknown as { db?: { flush? (): Promise<void> } }).db?.flush?.()
     } catch (err) {
@@ -339,17 +366,37 @@ export class Library extends Resource {
     drive.on('reclaimed', (r: Reclaimed) => this.compactor.reclaimed(r.bytes))
   }
 
+  /**
+   * Keeps each count in the drive's record, written lazily (at most once a minute, and at close): a lost write only
+   * means the next start counts that drive before it is ready, as it always did.
+   */
+  private rememberCounts (drive: LibraryDrive): void {
+    const remember = () => {
+      const r = this.state.value.drives[drive.id]
+      const counted = drive.countedFigures()
+      if (!r || !counted || JSON.stringify(r.counted) === JSON.stringify(counted)) return
+      r.counted = counted
+      this.state.changed({ lazy: true })
+    }
+    drive.on('counted', remember)
+    drive.on('progress', remember)
+    // A drive counted while it opened said so before anyone listened.
+    remember()
+  }
+
   private openDrive (r: DriveRecord): Promise<LibraryDrive> {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
       await this.beforeOpen?.(r.key)
       // An own drive without a namespace was made from a key pair kept elsewhere (the release drive): open it by key.
+      const remembered = r.counted
       const drive = r.own
-        ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true })
-        : new LibraryDrive({ store: this.store, key: parseKey(r.key), own: false, download: true })
+        ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true, remembered, garbage: this.garbage })
+        : new LibraryDrive({ store: this.store, key: parseKey(r.key), own: false, download: true, remembered, garbage: this.garbage })
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)
+      this.rememberCounts(drive)
       if (!drive.info.title && r.title) drive.info.title = r.title
       this.watchDrive(drive)
       this.drives.set(r.key, drive)

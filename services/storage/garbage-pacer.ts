@@ -1,0 +1,67 @@
+// Asks V8 for a full collection after every 16 MiB of file blocks the node writes (uploads, --share) or sends to a
+// peer, and once blocks stop moving. A Buffer's memory lives outside V8's heap and is freed only when V8 collects the
+// Buffer. Blocks that lived through a hypercore batch or a peer's request are in V8's old generation by then, which a
+// node's small heap (10-20 MiB) rarely collects; V8 collects it for memory outside the heap only once that has grown
+// by 64 MiB. A heap snapshot at the peak of a 300 MB write found 9 MiB of live Buffers and ≈ 45 MiB of dead ones
+// (bench/README.md, "Memory and start, second pass"). The collections cost ≈ 4 % of the CPU of such a write.
+// Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
+
+const MiB = 1024 * 1024
+/** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
+const COLLECT_EVERY_BYTES = 16 * MiB
+/** Work that ends having moved less than this leaves too little behind to be worth a collection. */
+const SETTLE_MIN_BYTES = 4 * MiB
+/** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */
+const QUIET_MS = 5_000
+
+export class GarbagePacer {
+  private moved = 0
+  private lastNote = 0
+  private quietTimer: NodeJS.Timeout | null = null
+
+  constructor (private readonly collect: (() => void) | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
+
+  /** `bytes` of blocks went through this node (written or sent). */
+  note (bytes: number): void {
+    this.noteQuietly(bytes)
+    if (this.collect === null || this.moved < COLLECT_EVERY_BYTES) return
+    this.moved = 0
+    this.collect()
+  }
+
+  /**
+   * Blocks received from a peer: collected once the transfer goes quiet, not paced. A 256 MiB mirror peaked at
+   * 146-153 MiB with or without pacing (bench/README.md), and a mirror's CPU per MiB is what issue 13 item 3 needs.
+   */
+  noteQuietly (bytes: number): void {
+    if (this.collect === null) return
+    this.moved += bytes
+    this.lastNote = Date.now()
+    // What the last blocks of a transfer left would otherwise stay until V8 next collects, minutes later on an idle node.
+    this.quietTimer ??= setTimeout(() => this.onQuiet(), this.quietMs).unref()
+  }
+
+  /** A large write ended: what it left is collected now, not whenever V8 next collects the heap. */
+  settle (): void {
+    if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return
+    this.moved = 0
+    this.collect()
+  }
+
+  close (): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer)
+    this.quietTimer = null
+  }
+
+  private onQuiet (): void {
+    this.quietTimer = null
+    const since = Date.now() - this.lastNote
+    if (since < this.quietMs) { this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs - since).unref(); return }
+    this.settle()
+  }
+}
+
+function exposedGc (): (() => void) | null {
+  const gc = (globalThis as { gc?: () => void }).gc
+  return typeof gc === 'function' ? () => gc() : null
+}
