@@ -77,8 +77,22 @@ check "multi-user.target active" test "$(vm_ssh pi systemctl is-active multi-use
 check "p2p-portal.service active (Type=notify: READY=1 reached systemd)" test "$(vm_ssh pi systemctl is-active p2p-portal.service)" = active
 check "the node runs as its own user" test "$(vm_ssh pi 'ps -o user= -p $(systemctl show -p MainPID --value p2p-portal)' | tr -d ' ')" = p2p-portal
 check "netd socket listening" test "$(vm_ssh pi systemctl is-active p2p-portal-netd.socket)" = active
+nodeconf_early=$(vm_ssh pi cat /etc/p2p-portal/node.conf)
 status_text=$(vm_ssh pi systemctl show -p StatusText --value p2p-portal)
 check "the node's STATUS= reached systemd (\"$status_text\")" test -n "$status_text"
+
+# Release layout: the app is a release under /opt/p2p-portal/releases/, run through the `current` link, and the units
+# that run its code are the release's own.
+app_version=$(node -p "require('$here/../../package.json').version")
+check "current -> releases/$app_version" test "$(vm_ssh pi readlink /opt/p2p-portal/current)" = "releases/$app_version"
+check "the node unit runs the release through current" has '/opt/p2p-portal/current/bin/p2p-portal.js' "$(vm_ssh pi systemctl show -p ExecStart p2p-portal)"
+check "the node's unit file comes with the release (linked into current/systemd)" test \
+  "$(vm_ssh pi 'readlink /etc/systemd/system/p2p-portal.service; readlink /etc/systemd/system/multi-user.target.wants/p2p-portal.service' | tr '\n' ' ')" \
+  = "/opt/p2p-portal/current/systemd/p2p-portal.service /etc/systemd/system/p2p-portal.service "
+check "update recovery ran before the node" test "$(vm_ssh pi systemctl is-active p2p-portal-update-recover.service)" = active
+check "update helper socket for root and the node's group only" test "$(vm_ssh pi stat -c '%a %U %G' /run/p2p-portal/updater.sock)" = "660 root p2p-portal"
+release_key=$(cat "${UPDATE_TEST_DIR:-/nonexistent}/release-test.pub" 2>/dev/null)
+check "node.conf has the release key baked into the image" has "^release-key = ${release_key:-missing}\$" "$nodeconf_early"
 
 status=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[pi]}/api/status")
 drive_json=$(node -e 'const s=JSON.parse(process.argv[1]); const d=s.drives.find(d=>d.key===process.argv[2]); console.log(d?JSON.stringify(d):"")' "$status" "$seed_key")
