@@ -16,7 +16,8 @@ image=${1:?usage: boot-test.sh IMAGE.img SEED_KEY}
 seed_key=${2:?usage: boot-test.sh IMAGE.img SEED_KEY}
 KERNEL=${image%.img}.vmlinuz INITRD=${image%.img}.initrd
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p2p-image-test.XXXXXX")
-trap 'cleanup_vms; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+. "$here/update-checks.sh"
+trap 'cleanup_vms; update_cleanup; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 say "work dir $WORK"
 
 ssh-keygen -q -t ed25519 -N '' -C image-test -f "$WORK/id_test"
@@ -53,9 +54,11 @@ cmdline=$(boot_read "$disk" cmdline.txt)
 check "cmdline.txt no longer starts firstrun (systemd.run removed)" lacks systemd.run "$cmdline"
 check "firstrun.sh removed from the boot partition" lacks firstrun "$(boot_ls "$disk")"
 
-# Boot 2: the appliance.
+# Boot 2: the appliance; with a second NIC on the test LAN where a host node publishes updates (update-checks.sh).
+lan_args=()
+if update_checks_enabled; then update_lan_create; read -ra lan_args <<< "$(update_lan_qemu_args)"; fi
 t1=$(date +%s)
-vm_start pi "$disk"
+vm_start pi "$disk" "${lan_args[@]}"
 if vm_wait_http pi /api/status 600; then
   ready=$(( $(date +%s) - t1 ))
   pass "portal answers /api/status through the forward, ${ready} s after power-on"
@@ -145,10 +148,20 @@ hotspot_checks pi TestPortal phones-welcome
 . "$here/admin-wifi-checks.sh"
 admin_wifi_checks pi correct-horse-battery
 
-vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+# Updates over the LAN: N+1 installed, a broken N+2 rolled back, and the power cut in the middle of N+3's install
+# (QEMU killed) that the next boot must recover from.
+if update_checks_enabled; then
+  tu=$(date +%s)
+  update_checks correct-horse-battery "$seed_key" "$app_version"
+  echo "# update scenarios (a, b, c up to the power cut): $(( $(date +%s) - tu )) s"
+  vm_kill pi
+else
+  vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+fi
 
-# An ordinary start, as every day after the first: power-on to portal ready.
+# An ordinary start, as every day after the first (after the update checks: after a power cut): power-on to portal
+# ready.
 t2=$(date +%s)
 vm_start pi "$disk"
 if vm_wait_http pi /api/status 600; then
@@ -157,7 +170,14 @@ if vm_wait_http pi /api/status 600; then
 else
   fail "later boot: portal did not answer within 600 s"
 fi
-vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 300 || vm_kill pi
+if update_checks_enabled; then
+  v=${app_version%.*}
+  update_after_power_cut_checks "$seed_key" "$v.$(( ${app_version##*.} + 1 ))" "$v.$(( ${app_version##*.} + 3 ))"
+  vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+else
+  vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 || vm_kill pi
+fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
