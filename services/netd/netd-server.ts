@@ -3,13 +3,13 @@
 // On the appliance systemd owns the socket (p2p-portal-netd.socket) and starts us on the first connection, so
 // we exit after a quiet spell and cost no memory on a 512 MB Pi while nobody changes Wi-Fi settings.
 import net from 'node:net'
-import fs from 'node:fs/promises'
 import { EventEmitter } from 'node:events'
 import { BAD_REQUEST, WIFI_FAILED, isPortalError } from '../errors.js'
 import { logger } from '../log.js'
 import { WifiAdapter } from '../wifi/wifi-adapter.js'
 import { parseNetdRequest, type NetdReply, type NetdRequest } from './parse-netd-request.js'
 import { Resource } from '../lifecycle/resource.js'
+import { removeStaleSocket } from './stale-socket.js'
 
 const log = logger('netd')
 
@@ -54,7 +54,7 @@ export class NetdServer extends Resource {
   }
 
   protected override async _open (): Promise<void> {
-    if (this.path !== null) await removeStaleSocket(this.path)
+    if (this.path !== null) await removeStaleSocket(this.path, 'p2p-portal-netd')
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.fd !== null ? { fd: this.fd } : { path: this.path! }, () => {
@@ -179,18 +179,4 @@ function failure (err: unknown): NetdReply {
 
 function reply (socket: net.Socket, res: NetdReply): void {
   if (socket.writable) socket.write(JSON.stringify(res) + '\n')
-}
-
-/** A socket file left by a crashed run would make listen() fail with EADDRINUSE; a live one must be left alone. */
-async function removeStaleSocket (path: string): Promise<void> {
-  const stat = await fs.lstat(path).catch(() => null)
-  if (stat === null) return
-  if (!stat.isSocket()) throw new Error(`${path} exists and is not a socket: remove it or pick another --socket path`)
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(path)
-    probe.once('connect', () => { probe.destroy(); resolve(true) })
-    probe.once('error', () => resolve(false))
-  })
-  if (live) throw new Error(`another p2p-portal-netd already listens on ${path}`)
-  await fs.unlink(path)
 }

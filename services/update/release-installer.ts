@@ -35,12 +35,18 @@ export interface ReleaseInstallerOptions {
   readyTimeoutMs?: number
   /** How often the probation looks at the unit. */
   checkEveryMs?: number
+  /** Told each step of an install or go-back as it starts, and null once it is over (the helper's `status`). */
+  onStep?: (step: InstallStep | null) => void
 }
+
+export type InstallPhase = 'checking' | 'staging' | 'probation' | 'rolling-back'
+export interface InstallStep { action: 'install' | 'go-back', version: string, phase: InstallPhase, since: string }
 
 export type InstallResult =
   | { outcome: 'installed', version: string, from: string }
   | { outcome: 'rolled-back', version: string, from: string, reason: string }
   | { outcome: 'refused', version: string, code: string, reason: string }
+  | { outcome: 'went-back', version: string, from: string }
 
 export interface RecoverResult {
   current: string
@@ -58,6 +64,7 @@ export class ReleaseInstaller {
   private readonly probationMs: number
   private readonly readyTimeoutMs: number
   private readonly checkEveryMs: number
+  private readonly onStep: (step: InstallStep | null) => void
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (opts: ReleaseInstallerOptions) {
@@ -69,6 +76,11 @@ export class ReleaseInstaller {
     this.probationMs = opts.probationMs ?? 120_000
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 180_000
     this.checkEveryMs = opts.checkEveryMs ?? 5_000
+    this.onStep = opts.onStep ?? (() => {})
+  }
+
+  private step (action: InstallStep['action'], version: string, phase: InstallPhase): void {
+    this.onStep({ action, version, phase, since: this.now() })
   }
 
   get releasesDir (): string { return path.join(this.root, 'releases') }
@@ -185,7 +197,19 @@ export class ReleaseInstaller {
 
   /** Stages, switches to and watches a release. Refusals and rollbacks are results (recorded in the state file), not throws. */
   install (source: ReleaseSource): Promise<InstallResult> {
-    return this.exclusive(() => this._install(source))
+    return this.exclusive(() => this._install(source).finally(() => this.onStep(null)))
+  }
+
+  /**
+   * Records a release the helper refused before it reached install() (a bundle that failed its checks), so the
+   * organiser sees it in the same history.
+   */
+  recordRefusal (version: string, err: { code: string, message: string }): Promise<void> {
+    return this.exclusive(async () => {
+      const state = await this.readState()
+      addHistory(state, { at: this.now(), event: 'refused', version, code: err.code, reason: err.message })
+      await this.saveState(state)
+    })
   }
 
   private async _install (source: ReleaseSource): Promise<InstallResult> {
@@ -218,6 +242,7 @@ export class ReleaseInstaller {
     await this.prune([from])
     state.previous = null
     const partial = this.releaseDir(version) + PARTIAL
+    this.step('install', version, 'staging')
     try {
       await this.stage(manifest, source, partial)
     } catch (err) {
@@ -234,12 +259,14 @@ export class ReleaseInstaller {
     await this.saveState(state)
     await this.switchTo(version)
     log.info(`switched to ${version} (from ${from}); probation ${Math.round(this.probationMs / 1000)} s`)
+    this.step('install', version, 'probation')
 
     const failure = await this.probation()
     if (failure === null) {
       state.previous = from
       state.current = version
       state.probation = null
+      delete state.held[version]
       addHistory(state, { at: this.now(), event: 'installed', version, from })
       await this.saveState(state)
       await this.prune([version, from])
@@ -249,17 +276,61 @@ export class ReleaseInstaller {
 
     const reason = `${version} ${failure}`
     state.bad[version] = reason
-    state.probation = null
-    state.current = from
-    addHistory(state, { at: this.now(), event: 'rolled-back', version, from, reason })
-    await this.saveState(state)
-    await this.switchTo(from)
-    log.error(`rolled back to ${from}: ${reason}`)
-    await this.services.restart(this.unit).catch((err: Error) => log.error(`restarting ${from}: ${err.message}`))
-    const back = await this.services.waitReady(this.unit, this.readyTimeoutMs).catch(() => false)
-    if (!back) log.error(`${from} did not report ready after the rollback either; systemd keeps restarting it`)
+    await this.rollBack(state, 'install', version, from, reason)
     await this.prune([from, state.previous])
     return { outcome: 'rolled-back', version, from, reason }
+  }
+
+  /** Back to `to` after `version` failed its probation: state first, then the link, then the unit. */
+  private async rollBack (state: UpdateState, action: InstallStep['action'], version: string, to: string, reason: string): Promise<void> {
+    this.step(action, version, 'rolling-back')
+    state.probation = null
+    state.current = to
+    addHistory(state, { at: this.now(), event: 'rolled-back', version, from: to, reason })
+    await this.saveState(state)
+    await this.switchTo(to)
+    log.error(`rolled back to ${to}: ${reason}`)
+    await this.services.restart(this.unit).catch((err: Error) => log.error(`restarting ${to}: ${err.message}`))
+    const back = await this.services.waitReady(this.unit, this.readyTimeoutMs).catch(() => false)
+    if (!back) log.error(`${to} did not report ready after the rollback either; systemd keeps restarting it`)
+  }
+
+  /**
+   * The organiser's "go back": the previous version (still on disk) becomes current, with a restart and the same
+   * probation as an install. The version left is held: the quiet window does not install it again by itself.
+   */
+  goBack (): Promise<InstallResult> {
+    return this.exclusive(() => this._goBack().finally(() => this.onStep(null)))
+  }
+
+  private async _goBack (): Promise<InstallResult> {
+    const state = await this.readState()
+    const from = await this.currentVersion()
+    const to = state.previous
+    if (from === null || state.probation !== null) throw new UpdateError('RELEASE_NOT_READY', 'The update helper has not recovered from an earlier interruption yet: restart it.')
+    if (to === null || to === from || !await this.fs.isDirectory(this.releaseDir(to))) {
+      throw new UpdateError('NO_PREVIOUS_VERSION', 'There is no previous version on this node to go back to.')
+    }
+    if (state.bad[to]) throw new UpdateError('RELEASE_MARKED_BAD', `The previous version ${to} failed before (${state.bad[to]}).`)
+    state.probation = { version: to, previous: from, since: this.now() }
+    await this.saveState(state)
+    await this.switchTo(to)
+    log.info(`going back to ${to} (from ${from}); probation ${Math.round(this.probationMs / 1000)} s`)
+    this.step('go-back', to, 'probation')
+    const failure = await this.probation()
+    if (failure !== null) {
+      const reason = `${to} ${failure}`
+      await this.rollBack(state, 'go-back', to, from, reason)
+      return { outcome: 'rolled-back', version: to, from, reason }
+    }
+    state.current = to
+    state.previous = from
+    state.probation = null
+    state.held[from] = `the organiser went back to ${to}`
+    addHistory(state, { at: this.now(), event: 'went-back', version: to, from })
+    await this.saveState(state)
+    log.info(`went back to ${to}; ${from} is kept but not installed again by itself`)
+    return { outcome: 'went-back', version: to, from }
   }
 
   private async stage (manifest: ReleaseManifest, source: ReleaseSource, partial: string): Promise<void> {

@@ -14,6 +14,10 @@ export type UpdateErrorCode =
   | 'RELEASE_MARKED_BAD'
   | 'RELEASE_NOT_READY'
   | 'INSTALL_FAILED'
+  | 'NO_PREVIOUS_VERSION'
+  | 'NOTHING_OFFERED'
+  | 'UPDATE_BUSY'
+  | 'UPDATER_UNAVAILABLE'
 
 export class UpdateError extends CodedError<UpdateErrorCode> {}
 

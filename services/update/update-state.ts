@@ -2,7 +2,7 @@
 // (temp file, fsync, rename), so after a power cut it holds either the step before or the step after.
 import { isVersion } from './release-manifest.js'
 
-export type HistoryEvent = 'installed' | 'rolled-back' | 'refused' | 'recovered'
+export type HistoryEvent = 'installed' | 'rolled-back' | 'refused' | 'recovered' | 'went-back'
 
 export interface HistoryEntry {
   /** ISO time from the helper's clock. The Pi has no real-time clock: offline, this can be days behind. */
@@ -25,6 +25,8 @@ export interface UpdateState {
   probation: { version: string, previous: string | null, since: string } | null
   /** Versions that failed: never installed again. Value: why. */
   bad: Record<string, string>
+  /** Versions the organiser went back from: only "Install now" installs them again, never the quiet window. Value: why. */
+  held: Record<string, string>
   /** How many probations of a version a power cut or helper crash interrupted. */
   interrupted: Record<string, number>
   /** Newest last, at most HISTORY_MAX entries. */
@@ -35,7 +37,7 @@ export const STATE_FILE = 'update-state.json'
 export const HISTORY_MAX = 50
 
 export function emptyState (): UpdateState {
-  return { format: 1, current: null, previous: null, probation: null, bad: {}, interrupted: {}, history: [] }
+  return { format: 1, current: null, previous: null, probation: null, bad: {}, held: {}, interrupted: {}, history: [] }
 }
 
 const versionOrNull = (v: unknown): string | null => isVersion(v) ? v : null
@@ -50,6 +52,7 @@ export function parseState (text: string): UpdateState {
   const p = raw.probation
   if (p && isVersion(p.version)) state.probation = { version: p.version, previous: versionOrNull(p.previous), since: String(p.since ?? '') }
   for (const [v, why] of Object.entries(raw.bad ?? {})) if (isVersion(v)) state.bad[v] = String(why)
+  for (const [v, why] of Object.entries(raw.held ?? {})) if (isVersion(v)) state.held[v] = String(why)
   for (const [v, n] of Object.entries(raw.interrupted ?? {})) if (isVersion(v) && Number.isSafeInteger(n)) state.interrupted[v] = n as number
   if (Array.isArray(raw.history)) state.history = raw.history.filter((h: any) => h && typeof h.event === 'string' && typeof h.version === 'string').slice(-HISTORY_MAX)
   return state

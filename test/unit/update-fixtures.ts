@@ -87,3 +87,27 @@ export async function treeVersion (dir: string, trees: Record<string, Tree>): Pr
   }
   return null
 }
+
+/** Writes a tree to a temp folder, as build-app.sh leaves an app tree. */
+export async function writeTree (tree: Tree, dir: string): Promise<string> {
+  for (const [p, b] of tree) {
+    await fs.mkdir(path.dirname(path.join(dir, p)), { recursive: true })
+    await fs.writeFile(path.join(dir, p), b, { mode: p.startsWith('bin/') ? 0o755 : 0o644 })
+  }
+  return dir
+}
+
+/** A USB/spool bundle of `tree` signed by `kp`, written as `folder/p2p-portal-release-<version>.tar`. */
+export async function signedBundle (folder: string, version: string, tree: Tree, kp: { publicKey: Buffer, secretKey: Buffer }, over: Partial<ReleaseManifest> = {}): Promise<string> {
+  const { buildManifest } = await import('../../services/update/build-manifest.js')
+  const { signManifest } = await import('../../services/update/release-signature.js')
+  const { writeReleaseBundle, bundleName } = await import('../../services/update/release-bundle.js')
+  const appDir = await writeTree(tree, await fs.mkdtemp(path.join(folder, '.tree-')))
+  const { manifest } = await buildManifest(appDir, { version, minVersion: '0.1.0', notes: `Fixes in ${version}` })
+  Object.assign(manifest, over)
+  const manifestBytes = Buffer.from(JSON.stringify(manifest))
+  const file = path.join(folder, bundleName(version))
+  await writeReleaseBundle(file, { manifest, manifestBytes, signature: signManifest(manifestBytes, kp), signerPublicKey: kp.publicKey, appDir })
+  await fs.rm(appDir, { recursive: true, force: true })
+  return file
+}

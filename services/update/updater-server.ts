@@ -1,0 +1,277 @@
+// p2p-portal-updater's socket: the root side of updates. The node facing phones holds no right to replace its
+// own code; it writes a release bundle into its spool folder and asks, over this socket, for exactly five
+// things: status, offer, install, go-back, forget. Everything the node says is checked again here: an offered
+// bundle is verified from scratch (signature against the release key this helper was given, version rules,
+// every file's hash) when offered and again when installed, and the installer hashes each byte once more as it
+// stages it. The helper runs in its own unit, so restarting the node's unit does not stop an install.
+import net from 'node:net'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { BAD_REQUEST, isPortalError, type PortalError } from '../errors.js'
+import { logger } from '../log.js'
+import { Resource } from '../lifecycle/resource.js'
+import { readJson, writeFileAtomic } from '../storage/atomic-file.js'
+import { ReleaseInstaller, type InstallResult, type InstallStep, type ReleaseInstallerOptions } from './release-installer.js'
+import { verifyReleaseBundle, type SignedRelease } from './release-bundle.js'
+import { UpdateError, isUpdateError } from './update-error.js'
+import { isVersion } from './release-manifest.js'
+import { bundleVersion, parseUpdaterRequest, type OfferedRelease, type UpdaterReply, type UpdaterRequest, type UpdaterStatus } from './parse-updater-request.js'
+import { removeStaleSocket } from '../netd/stale-socket.js'
+
+const log = logger('updater')
+/** Beside update-state.json: the offer survives a restart of the helper (it is verified again before use). */
+export const OFFER_FILE = 'offer.json'
+
+export interface UpdaterServerOptions {
+  installer: Omit<ReleaseInstallerOptions, 'onStep'>
+  /** The configured release key: the only signer whose releases are installed. */
+  releaseKey: string
+  /** The node's spool folder: offers must name a bundle directly in it. Null = any folder (tests, manual runs). */
+  spool?: string | null
+  /** Listen on this path (tests, manual runs)... */
+  path?: string
+  /** ...or on a listening socket inherited from systemd (socket activation): its fd, 3. */
+  fd?: number
+  /** Longest request line; anything longer is refused and its connection closed. */
+  maxLineBytes?: number
+  /** A client that connects and sends no complete line within this time is dropped. */
+  requestTimeoutMs?: number
+}
+
+interface Offer { path: string, release: Omit<OfferedRelease, 'held'> }
+
+export class UpdaterServer extends Resource {
+  readonly installer: ReleaseInstaller
+  private readonly opts: UpdaterServerOptions
+  private readonly maxLineBytes: number
+  private readonly requestTimeoutMs: number
+  // Half-open: a client such as `nc -U` ends its side right after the request and still waits for the reply.
+  private readonly server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket))
+  private readonly sockets = new Set<net.Socket>()
+  private offer: Offer | null = null
+  private busy: { action: InstallStep['action'], version: string, since: string } | null = null
+  private step: InstallStep | null = null
+  private firstStep: (() => void) | null = null
+  /** The install or go-back running in the background, once its request was answered. */
+  running: Promise<InstallResult | null> = Promise.resolve(null)
+
+  constructor (opts: UpdaterServerOptions) {
+    super()
+    if ((opts.path === undefined) === (opts.fd === undefined)) throw new Error('UpdaterServer needs either path or fd')
+    this.opts = opts
+    this.maxLineBytes = opts.maxLineBytes ?? 4096
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
+    this.installer = new ReleaseInstaller({
+      ...opts.installer,
+      onStep: (step) => {
+        this.step = step
+        if (step !== null) this.firstStep?.()
+      }
+    })
+  }
+
+  get offerFile (): string { return path.join(this.installer.root, OFFER_FILE) }
+
+  protected override async _open (): Promise<void> {
+    await this.loadOffer()
+    if (this.opts.path !== undefined) await removeStaleSocket(this.opts.path, 'p2p-portal-updater')
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.opts.fd !== undefined ? { fd: this.opts.fd } : { path: this.opts.path! }, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    this.server.on('error', (err) => log.error(`listening socket failed: ${err.message}`))
+    log.info(`listening on ${this.opts.fd !== undefined ? `fd ${this.opts.fd} (socket activation)` : this.opts.path}`)
+  }
+
+  /**
+   * An install in progress is not awaited: it can take minutes of probation. If the helper is stopped in the
+   * middle, the next start's recover() finds the unconfirmed probation and goes back to the version before.
+   */
+  protected override async _close (): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    for (const socket of this.sockets) socket.destroy()
+    await closed
+  }
+
+  private onConnection (socket: net.Socket): void {
+    if (this.isClosing) return void socket.destroy()
+    this.sockets.add(socket)
+    let buffered = Buffer.alloc(0)
+    let queue = Promise.resolve()
+    let refused = false
+    socket.setTimeout(this.requestTimeoutMs, () => socket.destroy())
+    socket.on('error', (err) => log.debug(`client connection: ${err.message}`))
+    socket.on('end', () => { queue = queue.then(() => { socket.end() }) })
+    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('data', (chunk: Buffer) => {
+      if (refused) return
+      buffered = Buffer.concat([buffered, chunk])
+      let end: number
+      while ((end = buffered.indexOf(0x0a)) !== -1 && end <= this.maxLineBytes) {
+        const line = buffered.subarray(0, end).toString('utf8')
+        buffered = buffered.subarray(end + 1)
+        queue = queue.then(async () => {
+          socket.setTimeout(0)
+          reply(socket, await this.handle(line))
+          if (!socket.destroyed) socket.setTimeout(this.requestTimeoutMs)
+        })
+      }
+      if (buffered.length > this.maxLineBytes || end > this.maxLineBytes) {
+        // There is no telling where the next request would start: refuse, answer once, hang up.
+        refused = true
+        queue = queue.then(() => {
+          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`)))
+          socket.end()
+        })
+      }
+    })
+  }
+
+  /** Answers one request line; never throws (a failure is a reply). */
+  async handle (line: string): Promise<UpdaterReply> {
+    let req: UpdaterRequest
+    try {
+      req = parseUpdaterRequest(line)
+    } catch (err) {
+      log.warn(`refused a request: ${(err as Error).message}`)
+      return failure(err)
+    }
+    try {
+      switch (req.op) {
+        case 'status': return { ok: true, ...await this.status() }
+        case 'offer': return { ok: true, ...await this.takeOffer(req.path) }
+        case 'install': return await this.install(req.version)
+        case 'go-back': return await this.start('go-back', await this.installer.currentVersion() ?? '?', () => this.installer.goBack())
+        case 'forget':
+          await this.setOffer(null)
+          return { ok: true, ...await this.status() }
+      }
+    } catch (err) {
+      if (isUpdateError(err) || isPortalError(err)) log.warn(`${req.op} refused: ${err.message}`)
+      else log.error(`${req.op} failed: ${(err as Error).stack ?? String(err)}`)
+      return failure(err)
+    }
+  }
+
+  async status (): Promise<UpdaterStatus> {
+    const state = await this.installer.readState()
+    const step = this.step ?? (this.busy ? { ...this.busy, phase: 'checking' as const } : null)
+    return {
+      current: await this.installer.currentVersion(),
+      previous: state.previous,
+      offered: this.offer ? { ...this.offer.release, held: state.held[this.offer.release.version] !== undefined } : null,
+      step,
+      bad: state.bad,
+      history: state.history
+    }
+  }
+
+  /** Checks the bundle completely; a refusal is recorded in the history the admin page shows. */
+  private async takeOffer (file: string): Promise<UpdaterStatus> {
+    const spool = this.opts.spool ?? null
+    if (spool !== null && path.dirname(file) !== path.resolve(spool)) {
+      throw BAD_REQUEST(`Offered bundles must be in ${spool}, the node's spool folder.`)
+    }
+    const state = await this.installer.readState()
+    const version = bundleVersion(file)
+    if (state.bad[version]) throw new UpdateError('RELEASE_MARKED_BAD', `Release ${version} failed before (${state.bad[version]}) and is not tried again.`)
+    const release = await this.verify(file)
+    await this.setOffer({
+      path: file,
+      release: { version: release.version, minVersion: release.manifest.minVersion, notes: release.manifest.notes, size: release.manifest.size, at: new Date().toISOString() }
+    })
+    log.info(`release ${release.version} offered and verified (${file})`)
+    return await this.status()
+  }
+
+  private async install (version: string | undefined): Promise<UpdaterReply> {
+    const offer = this.offer
+    if (offer === null) throw new UpdateError('NOTHING_OFFERED', 'No verified release is waiting to be installed.')
+    if (version !== undefined && version !== offer.release.version) {
+      throw new UpdateError('NOTHING_OFFERED', `Release ${version} is not the one waiting to be installed (${offer.release.version} is).`)
+    }
+    return await this.start('install', offer.release.version, async () => {
+      // Checked again: the node may have changed the file since it offered it.
+      const release = await this.verify(offer.path)
+      if (release.version !== offer.release.version) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(offer.path)} now holds release ${release.version}.`)
+      return await this.installer.install(release)
+    })
+  }
+
+  /**
+   * One install or go-back at a time. The request is answered once the work has got past its checks (its first
+   * step) or has ended before one: so a refusal comes back as the reply, and the node, which the work will
+   * restart, is not left waiting for the end.
+   */
+  private async start (action: InstallStep['action'], version: string, run: () => Promise<InstallResult>): Promise<UpdaterReply> {
+    if (this.busy !== null) {
+      throw new UpdateError('UPDATE_BUSY', `An ${this.busy.action === 'install' ? 'install' : 'go-back'} of ${this.busy.version} is under way since ${this.busy.since}: wait for it to finish.`)
+    }
+    this.busy = { action, version, since: new Date().toISOString() }
+    const stepped = new Promise<null>((resolve) => { this.firstStep = () => resolve(null) })
+    const done = run().finally(() => {
+      this.busy = null
+      this.step = null
+      this.firstStep = null
+    })
+    this.running = done.then(async (res) => { await this.finished(res); return res }, (err: Error) => {
+      log.error(`${action} failed: ${err.message}`)
+      return null
+    })
+    const first = await Promise.race([stepped, done])
+    if (first === null) return { ok: true, version }
+    if (first.outcome === 'refused') return { ok: false, code: first.code, message: first.reason }
+    return { ok: true, version: first.version }
+  }
+
+  private async finished (res: InstallResult): Promise<void> {
+    log.info(`${res.outcome}: ${res.version}${'reason' in res ? ` (${res.reason})` : ''}`)
+    if (res.outcome !== 'went-back' && this.offer?.release.version === res.version) await this.setOffer(null)
+  }
+
+  private async verify (file: string): Promise<SignedRelease> {
+    const st = await fs.lstat(file).catch(() => null)
+    // A link could point the root helper at any file on the card.
+    if (st === null || !st.isFile()) throw BAD_REQUEST(`${file} is not a regular file.`)
+    const current = await this.installer.currentVersion()
+    if (current === null) throw new UpdateError('RELEASE_NOT_READY', 'The update helper has not recovered from an earlier interruption yet: restart it.')
+    const expected = bundleVersion(file)
+    try {
+      const release = await verifyReleaseBundle(file, { releaseKey: this.opts.releaseKey, runningVersion: current })
+      if (release.version !== expected) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(file)} holds release ${release.version}, not ${expected}.`)
+      return release
+    } catch (err) {
+      if (isUpdateError(err)) await this.installer.recordRefusal(expected, err)
+      throw err
+    }
+  }
+
+  private async setOffer (offer: Offer | null): Promise<void> {
+    this.offer = offer
+    if (offer === null) await fs.rm(this.offerFile, { force: true })
+    else await writeFileAtomic(this.offerFile, JSON.stringify(offer) + '\n')
+  }
+
+  /** The last offer, if its bundle is still there; install() verifies it again anyway. */
+  private async loadOffer (): Promise<void> {
+    const saved = await readJson<Partial<Offer> | null>(this.offerFile, null).catch(() => null)
+    const r = saved?.release
+    if (typeof saved?.path !== 'string' || r === undefined || !isVersion(r.version)) return
+    if (await fs.lstat(saved.path).then(s => s.isFile(), () => false)) {
+      this.offer = { path: saved.path, release: { version: r.version, minVersion: String(r.minVersion), notes: String(r.notes ?? ''), size: Number(r.size) || 0, at: String(r.at) } }
+    }
+  }
+}
+
+function failure (err: unknown): UpdaterReply {
+  if (isUpdateError(err) || isPortalError(err)) return { ok: false, code: err.code, message: err.message }
+  const e: PortalError | UpdateError = new UpdateError('INSTALL_FAILED', 'p2p-portal-updater hit an internal error; see its journal.')
+  return { ok: false, code: e.code, message: e.message }
+}
+
+function reply (socket: net.Socket, res: UpdaterReply): void {
+  if (socket.writable) socket.write(JSON.stringify(res) + '\n')
+}
