@@ -153,6 +153,13 @@ describe('release command (publishRelease)', () => {
     await refusedAsync(publish(dir, '1.0.5'), 'RELEASE_DOWNGRADE')
   })
 
+  it('refuses a version other than the one the tree\'s package.json says (the installed node would report that one)', async () => {
+    const root = await tempDir('publish-')
+    const dir = { keyFile: path.join(root, 'release.key'), data: path.join(root, 'data') }
+    const err = await refusedAsync(publish(dir, '1.0.1', appTree('1.0.0')), 'RELEASE_BAD_MANIFEST')
+    expect(err.message).toContain('Set "version" there to 1.0.1')
+  })
+
   it('keeps the blocks of the two newest releases only; older listings stay in the drive\'s history', async () => {
     const root = await tempDir('publish-')
     const dir = { keyFile: path.join(root, 'release.key'), data: path.join(root, 'data') }
