@@ -16,6 +16,8 @@ import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-disco
 import { DriveWriter } from '../services/publish/drive-writer.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
 import { ReleaseWatcher, type ReleaseInstallerSeam } from '../services/update/release-watcher.js'
+import { openUpdateControl } from './update-parts.js'
+import type { UpdateControl } from '../services/update/update-control.js'
 import type { NodeContext } from '../services/node/node-context.js'
 import { statusLine } from '../services/node/node-status.js'
 import { Resource } from '../services/lifecycle/resource.js'
@@ -61,6 +63,8 @@ export class PortalNode extends Resource {
   peers!: PeerManager
   mirror!: MirrorManager
   updates: ReleaseWatcher | null = null
+  /** The hand-off to p2p-portal-updater (`updater-socket`, the appliance); null on a laptop. */
+  updater: UpdateControl | null = null
   http!: HttpServer
   context!: NodeContext
   private readonly parts = new PartList()
@@ -113,14 +117,17 @@ export class PortalNode extends Resource {
     refreshTimer.unref()
     parts.onClose('catalogue refresh', () => clearInterval(refreshTimer))
     if (config.releaseKey !== null) {
+      // On the appliance the root helper installs what the watcher verified, when the organiser's policy says.
+      this.updater = config.updaterSocket !== null ? await openUpdateControl(parts, config, settings) : null
       // The release drive is followed like any drive (outside the caps); its state is in /api/status from the start.
       this.updates = await parts.open('updates', new ReleaseWatcher({
         library,
         releaseKey: config.releaseKey,
         runningVersion: APP_VERSION,
-        installer: this.opts.installer ?? null,
+        installer: this.opts.installer ?? this.updater,
         bundleFolders: config.releaseImport.length > 0 ? async () => config.releaseImport : undefined
       }))
+      if (this.updater) this.updater.watcher = this.updates
     }
 
     // Publishing writes through the same guarded writer as uploads; the first import runs in the background.
@@ -129,7 +136,7 @@ export class PortalNode extends Resource {
       await parts.open(`publish ${folder}`, new FolderPublisher({ library, folder, writer, title: config.shareTitles[folder], read: this.opts.readShared }))
     }
 
-    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updates }
+    const ctx = this.context = { config, settings, library, peers, mirror, startedAt, appVersion: APP_VERSION, updates: this.updater ?? this.updates, updater: this.updater }
     const files = await parts.open('drive files', new DriveFileRoute(ctx))
     const web = this.opts.web?.(ctx, files) ?? {}
     for (const [name, part] of web.parts ?? []) await parts.open(name, part)

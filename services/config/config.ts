@@ -54,6 +54,8 @@ export interface Config {
   releaseKey: string | null
   /** Folders checked for release bundles (p2p-portal-release-<version>.tar); empty = USB sticks under /media and /run/media. */
   releaseImport: string[]
+  /** The root update helper's socket (p2p-portal-updater, on the appliance); null = only report updates. */
+  updaterSocket: string | null
 }
 
 export const DEFAULTS: Config = {
@@ -79,7 +81,8 @@ export const DEFAULTS: Config = {
   mdnsInterfaces: [],
   logLevel: 'info',
   releaseKey: null,
-  releaseImport: []
+  releaseImport: [],
+  updaterSocket: null
 }
 
 type Kind = 'string' | 'count' | 'port' | 'bool' | 'size' | 'list' | 'key' | 'keys' | 'hostports' | 'enum' | 'path' | 'paths'
@@ -119,6 +122,7 @@ const KEYS: Record<string, KeySpec> = {
   'mdns-interfaces': { key: 'mdnsInterfaces', kind: 'list', arg: 'LIST', help: 'limit mDNS to these interfaces, e.g. eth0,wlan0 (default every IPv4 one)', fix: 'interface names such as eth0,wlan0' },
   'release-key': { key: 'releaseKey', kind: 'key', arg: 'KEY', help: 'follow this release drive for updates of p2p-portal itself (shown in /api/status)', fix: 'the release key printed by "p2p-portal release" (52 z-base-32 characters or 64 hex digits)' },
   'release-import': { key: 'releaseImport', kind: 'paths', arg: 'DIR', help: 'look for release bundles (p2p-portal-release-*.tar) in this folder (repeatable; default USB sticks)', fix: 'a folder, e.g. --release-import /media/stick' },
+  'updater-socket': { key: 'updaterSocket', kind: 'path', arg: 'PATH', help: 'hand verified releases to the root update helper listening here (the appliance image sets it)', fix: 'the socket of p2p-portal-updater, e.g. /run/p2p-portal/updater.sock' },
   'log-level': { key: 'logLevel', kind: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'], arg: 'LEVEL', help: 'debug, info, warn, error or silent (default info)', fix: 'debug, info, warn, error or silent' }
 }
 
@@ -239,6 +243,7 @@ export function buildConfig (pairs: Array<[string, string]>, cwd = process.cwd()
     return path.resolve(cwd, s)
   })
   cfg.releaseImport = cfg.releaseImport.map(d => path.resolve(cwd, d))
+  if (cfg.updaterSocket !== null) cfg.updaterSocket = path.resolve(cwd, cfg.updaterSocket)
   if (!cfg.name) cfg.name = defaultName()
   if (cfg.contentPort === 0) cfg.contentPort = cfg.port === 65535 ? 0 : cfg.port + 1
   if (cfg.contentPort === cfg.port) throw CONFIG_INVALID('content-port must differ from port: drive content needs its own origin.')

@@ -8,6 +8,7 @@ import { Resource } from '../lifecycle/resource.js'
 import { readJson, writeFileAtomic } from '../storage/atomic-file.js'
 import { BAD_REQUEST, asDiskFull } from '../errors.js'
 import { logger } from '../log.js'
+import { checkPolicy, DEFAULT_UPDATE_POLICY, type UpdatePolicy } from '../update/update-window.js'
 
 const log = logger('config')
 
@@ -16,6 +17,8 @@ export const SETTINGS_FILE = 'settings.json'
 export interface AdminSettings {
   maxDriveBytes?: number
   maxTotalBytes?: number
+  /** When this node installs its own updates (on the appliance). */
+  updates?: UpdatePolicy
 }
 
 export function settingsPath (dataDir: string): string {
@@ -35,6 +38,11 @@ export async function loadAdminSettings (dataDir: string): Promise<AdminSettings
   const r = (raw ?? {}) as Record<string, unknown>
   if (validSize(r.maxDriveBytes)) out.maxDriveBytes = r.maxDriveBytes
   if (validSize(r.maxTotalBytes)) out.maxTotalBytes = r.maxTotalBytes
+  try {
+    if (r.updates !== undefined) out.updates = checkPolicy(r.updates as UpdatePolicy)
+  } catch (err) {
+    log.error(`${settingsPath(dataDir)}: update policy ignored (${(err as Error).message})`)
+  }
   return out
 }
 
@@ -47,7 +55,7 @@ export async function saveAdminSettings (dataDir: string, settings: AdminSetting
 }
 
 /** Checks a pair of caps as the admin form sends them; throws BAD_REQUEST naming the fix. */
-export function checkCaps (s: Required<AdminSettings>): Required<AdminSettings> {
+export function checkCaps<T extends { maxDriveBytes: number, maxTotalBytes: number }> (s: T): T {
   if (!validSize(s.maxDriveBytes)) throw BAD_REQUEST('The per-drive cap must be a size such as 500M or 4G.')
   if (!validSize(s.maxTotalBytes)) throw BAD_REQUEST('The total cap must be a size such as 16G.')
   if (s.maxDriveBytes > s.maxTotalBytes) throw BAD_REQUEST('The per-drive cap is larger than the total cap: lower it or raise the total cap.')
@@ -55,7 +63,10 @@ export function checkCaps (s: Required<AdminSettings>): Required<AdminSettings> 
 }
 
 export class NodeSettings extends Resource {
-  private caps: Required<AdminSettings>
+  private caps: Required<Pick<AdminSettings, 'maxDriveBytes' | 'maxTotalBytes'>>
+  private policy: UpdatePolicy = DEFAULT_UPDATE_POLICY
+  /** What settings.json holds: a value never set on the admin page stays out, so the configuration still applies. */
+  private saved: AdminSettings = {}
 
   constructor (private readonly config: Readonly<Config>) {
     super()
@@ -64,10 +75,12 @@ export class NodeSettings extends Resource {
 
   get maxDriveBytes (): number { return this.caps.maxDriveBytes }
   get maxTotalBytes (): number { return this.caps.maxTotalBytes }
+  get updatePolicy (): UpdatePolicy { return { ...this.policy } }
 
   /** Caps the organiser set survive restarts; they must hold before the mirror first reviews. */
   protected override async _open (): Promise<void> {
-    const saved = await loadAdminSettings(this.config.data)
+    const saved = this.saved = await loadAdminSettings(this.config.data)
+    if (saved.updates) this.policy = saved.updates
     const drive = saved.maxDriveBytes ?? this.caps.maxDriveBytes
     const total = saved.maxTotalBytes ?? this.caps.maxTotalBytes
     if (drive > total) {
@@ -81,11 +94,23 @@ export class NodeSettings extends Resource {
   }
 
   /** Checks, saves (a full disk refuses the change), then applies and tells whoever listens for 'change'. */
-  async setCaps (caps: Required<AdminSettings>): Promise<void> {
+  async setCaps (caps: Required<Pick<AdminSettings, 'maxDriveBytes' | 'maxTotalBytes'>>): Promise<void> {
     const checked = checkCaps(caps)
-    await saveAdminSettings(this.config.data, checked)
+    await this.save({ ...this.saved, ...checked })
     this.caps = { ...checked }
     this.emit('change', this)
+  }
+
+  async setUpdatePolicy (policy: UpdatePolicy): Promise<void> {
+    const checked = checkPolicy(policy)
+    await this.save({ ...this.saved, updates: checked })
+    this.policy = checked
+    this.emit('change', this)
+  }
+
+  private async save (next: AdminSettings): Promise<void> {
+    await saveAdminSettings(this.config.data, next)
+    this.saved = next
   }
 }
 

@@ -5,6 +5,7 @@ import type { PeerManager } from '../replication/peer-manager.js'
 import type { MirrorManager } from '../mirror/mirror-manager.js'
 import type { NodeSettings } from '../config/node-settings.js'
 import type { UpdateStatus } from '../update/release-watcher.js'
+import type { UpdateControl } from '../update/update-control.js'
 
 export interface NodeContext {
   /** Read once at start; never changed (what changes at run time is in `settings`). */
@@ -17,4 +18,6 @@ export interface NodeContext {
   appVersion: string
   /** The release watcher, when the node follows a release drive (`--release-key`). */
   updates?: { readonly update: UpdateStatus } | null
+  /** The appliance's root update helper (`updater-socket`): installs, going back, its history. Null on a laptop. */
+  updater?: UpdateControl | null
 }

@@ -144,7 +144,7 @@ export class UpdaterServer extends Resource {
         case 'status': return { ok: true, ...await this.status() }
         case 'offer': return { ok: true, ...await this.takeOffer(req.path) }
         case 'install': return await this.install(req.version)
-        case 'go-back': return await this.start('go-back', await this.installer.currentVersion() ?? '?', () => this.installer.goBack())
+        case 'go-back': return await this.start('go-back', (await this.installer.readState()).previous ?? '?', () => this.installer.goBack())
         case 'forget':
           await this.setOffer(null)
           return { ok: true, ...await this.status() }
@@ -208,7 +208,7 @@ export class UpdaterServer extends Resource {
    */
   private async start (action: InstallStep['action'], version: string, run: () => Promise<InstallResult>): Promise<UpdaterReply> {
     if (this.busy !== null) {
-      throw new UpdateError('UPDATE_BUSY', `An ${this.busy.action === 'install' ? 'install' : 'go-back'} of ${this.busy.version} is under way since ${this.busy.since}: wait for it to finish.`)
+      throw new UpdateError('UPDATE_BUSY', `${this.busy.action === 'install' ? `An install of ${this.busy.version}` : `Going back to ${this.busy.version}`} is under way since ${this.busy.since}: wait for it to finish.`)
     }
     this.busy = { action, version, since: new Date().toISOString() }
     const stepped = new Promise<null>((resolve) => { this.firstStep = () => resolve(null) })

@@ -214,7 +214,7 @@ describe('p2p-portal-updater', () => {
     await client.offer(bundle)
     await client.install()
     await server.running
-    expect(await client.goBack()).toBe('1.1.0')
+    expect(await client.goBack()).toBe('1.0.0')
     expect(await server.running).toEqual({ outcome: 'went-back', version: '1.0.0', from: '1.1.0' })
     expect(services.started).toEqual(['1.1.0', '1.0.0'])
     expect(await current()).toBe('1.0.0')

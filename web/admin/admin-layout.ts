@@ -27,7 +27,7 @@ export function adminPage (o: PageOptions): string {
 <script src="/admin/admin.js" defer></script>
 </head><body>
 <header class="top"><strong class="site">${o.nodeName ?? 'p2p-portal'} · ${t('admin')}</strong>
-${o.admin ? html`<nav><a href="/admin">${t('navOverview')}</a><a href="/admin/wifi">${t('navWifi')}</a><a href="/admin/usb">${t('navUsb')}</a><a href="/admin/password">${t('navPassword')}</a><a href="/">${t('navPortal')}</a></nav>
+${o.admin ? html`<nav><a href="/admin">${t('navOverview')}</a><a href="/admin/wifi">${t('navWifi')}</a><a href="/admin/usb">${t('navUsb')}</a><a href="/admin/updates">${t('navUpdates')}</a><a href="/admin/password">${t('navPassword')}</a><a href="/">${t('navPortal')}</a></nav>
 <form method="post" action="/admin/logout" class="logout">${csrfField(o.csrf ?? '')}<button class="quiet">${t('logout')}</button></form>` : ''}
 </header>
 <main>

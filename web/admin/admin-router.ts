@@ -18,6 +18,7 @@ import { publishRoutes } from './publish-routes.js'
 import { manageRoutes } from './manage-routes.js'
 import { wifiRoutes, type WifiControl } from './wifi-routes.js'
 import { usbRoutes } from './usb-routes.js'
+import { updatesRoutes } from './updates-routes.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
 import { UsbSticks } from '../../services/publish/usb-sticks.js'
 import { NetdClient } from '../../services/netd/netd-client.js'
@@ -188,6 +189,7 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   router.use(manageRoutes(kit))
   router.use(wifiRoutes(kit, opts.wifi ?? netd!))
   router.use(usbRoutes(kit, usb))
+  router.use(updatesRoutes(kit))
 
   router.use('/admin', (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const status = httpStatus(err)

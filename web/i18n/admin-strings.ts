@@ -2,8 +2,10 @@
 // the visitor's strings (strings.ts): every language must have every key. `{name}` placeholders are filled by
 // `t()`. Messages from deeper down (a bad key, a file that exists) stay in English for now.
 import type { Lang } from './strings.js'
+import { UPDATE_STRINGS } from './update-strings.js'
 
 const en = {
+  ...UPDATE_STRINGS.en,
   admin: 'admin',
   language: 'Language',
   navOverview: 'Overview',
@@ -219,6 +221,7 @@ export type AdminKey = keyof typeof en
 export type AdminStrings = Record<AdminKey, string>
 
 const es: AdminStrings = {
+  ...UPDATE_STRINGS.es,
   admin: 'administración',
   language: 'Idioma',
   navOverview: 'Resumen',
@@ -431,6 +434,7 @@ const es: AdminStrings = {
 }
 
 const fr: AdminStrings = {
+  ...UPDATE_STRINGS.fr,
   admin: 'administration',
   language: 'Langue',
   navOverview: 'Vue d’ensemble',
@@ -643,6 +647,7 @@ const fr: AdminStrings = {
 }
 
 const ar: AdminStrings = {
+  ...UPDATE_STRINGS.ar,
   admin: 'الإدارة',
   language: 'اللغة',
   navOverview: 'نظرة عامة',

@@ -1,0 +1,138 @@
+// The node's side of installing its own updates on the appliance: the ReleaseWatcher's hand-off (a verified
+// release written into the spool and offered to p2p-portal-updater), the helper's status kept fresh for the
+// admin page and /api/status, and the organiser's "Install now" and "Go back". Without an updater socket
+// (a laptop) none of this exists and the watcher only reports.
+import { Resource } from '../lifecycle/resource.js'
+import { logger } from '../log.js'
+import type { ReleaseInstallerSeam, UpdateResult, UpdateStatus, UpdateStateName } from './release-watcher.js'
+import type { SignedRelease } from './release-bundle.js'
+import type { ReleaseSpool } from './release-spool.js'
+import type { UpdaterClient } from './updater-client.js'
+import type { UpdaterStatus } from './parse-updater-request.js'
+import type { InstallPhase } from './release-installer.js'
+import { isUpdateError } from './update-error.js'
+
+const log = logger('update')
+
+export interface UpdateControlOptions {
+  client: Pick<UpdaterClient, 'status' | 'offer' | 'install' | 'goBack' | 'path'>
+  spool: Pick<ReleaseSpool, 'write'>
+  /** How often the helper's status is read again (its install steps, history). */
+  pollMs?: number
+}
+
+export class UpdateControl extends Resource implements ReleaseInstallerSeam {
+  /** What the release watcher reports; the helper's status is laid over it. */
+  watcher: { readonly update: UpdateStatus } | null = null
+  /** The helper's last status, or null while it cannot be reached. */
+  helper: UpdaterStatus | null = null
+  /** Why the helper could not be reached, if it could not. */
+  helperError: string | null = null
+  private timer: NodeJS.Timeout | null = null
+  private polling: Promise<unknown> = Promise.resolve()
+  /** A bundle written while the helper could not be reached (it starts after the node at boot): offered once it can. */
+  private pending: string | null = null
+
+  constructor (private readonly opts: UpdateControlOptions) {
+    super()
+  }
+
+  protected override async _open (): Promise<void> {
+    await this.refresh()
+    this.timer = setInterval(() => { this.polling = this.refresh() }, this.opts.pollMs ?? 5_000)
+    this.timer.unref()
+  }
+
+  protected override async _close (): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    await this.polling
+  }
+
+  /** The seam the watcher calls once per verified release: spool it, then offer it. */
+  async offer (release: SignedRelease): Promise<void> {
+    this.pending = await this.opts.spool.write(release)
+    await this.offerPending()
+  }
+
+  private async offerPending (): Promise<void> {
+    const file = this.pending
+    if (file === null) return
+    try {
+      this.setHelper(await this.opts.client.offer(file))
+      this.pending = null
+      log.info(`update ${file} handed to the update helper`)
+    } catch (err) {
+      if (!isUpdateError(err, 'UPDATER_UNAVAILABLE')) this.pending = null
+      // Refused (and recorded in the helper's history) or unreachable: the next status read shows which.
+      log.warn(`offering ${file} to the update helper: ${(err as Error).message}`)
+    }
+  }
+
+  async refresh (): Promise<UpdaterStatus | null> {
+    try {
+      this.setHelper(await this.opts.client.status())
+      if (this.pending !== null) await this.offerPending()
+    } catch (err) {
+      if (this.helperError === null) log.warn(`update helper: ${(err as Error).message}`)
+      this.helper = null
+      this.helperError = (err as Error).message
+      this.emit('helper', null)
+    }
+    return this.helper
+  }
+
+  /** Starts installing the offered release (the helper restarts this node on it). */
+  async install (version?: string): Promise<string> {
+    const v = await this.opts.client.install(version)
+    await this.refresh()
+    return v
+  }
+
+  async goBack (): Promise<string> {
+    const v = await this.opts.client.goBack()
+    await this.refresh()
+    return v
+  }
+
+  /** /api/status `update`: the watcher's view, with what the helper is doing or last did. */
+  get update (): UpdateStatus {
+    const base = this.watcher?.update ?? { current: 'unknown', available: null, state: 'none' as const, lastResult: null }
+    return withHelper(base, this.helper)
+  }
+
+  private setHelper (s: UpdaterStatus): void {
+    this.helper = s
+    this.helperError = null
+    this.emit('helper', s)
+  }
+}
+
+const PHASE_STATE: Record<InstallPhase, UpdateStateName> = { checking: 'installing', staging: 'installing', probation: 'probation', 'rolling-back': 'rolled-back' }
+
+/** Lays the helper's status over the watcher's: installing/probation while it works, rolled-back/refused after. */
+export function withHelper (base: UpdateStatus, helper: UpdaterStatus | null): UpdateStatus {
+  if (helper === null) return base
+  const last = helper.history.at(-1)
+  const at = (iso: string | undefined) => Number.isFinite(Date.parse(iso ?? '')) ? Date.parse(iso!) : Date.now()
+  if (helper.step !== null) {
+    const { step } = helper
+    const reason = step.action === 'install' ? `installing ${step.version}: ${step.phase}` : `going back to ${step.version}: ${step.phase}`
+    return { ...base, available: step.action === 'install' ? step.version : base.available, state: PHASE_STATE[step.phase], lastResult: { at: at(step.since), version: step.version, outcome: base.lastResult?.outcome ?? 'ready', reason } }
+  }
+  const v = base.available
+  if (v !== null && helper.bad[v] !== undefined) {
+    const rolled = last?.event === 'rolled-back' && last.version === v ? last : undefined
+    return { ...base, state: 'rolled-back', lastResult: result(rolled?.at, v, 'rolled-back', helper.bad[v]) }
+  }
+  if (v !== null && last !== undefined && last.version === v && last.event === 'refused') {
+    return { ...base, state: 'refused', lastResult: { ...result(last.at, v, 'refused', last.reason ?? ''), ...(last.code ? { code: last.code } : {}) } }
+  }
+  if (base.state === 'none' && last?.event === 'installed' && last.version === base.current) {
+    return { ...base, lastResult: result(last.at, last.version, 'installed', `installed ${last.version} (from ${last.from ?? '?'})`) }
+  }
+  return base
+
+  function result (when: string | undefined, version: string, outcome: UpdateResult['outcome'], reason: string): UpdateResult {
+    return { at: at(when), version, outcome, reason }
+  }
+}
