@@ -48,7 +48,10 @@ done
 # lines, which cannot name these keys): the release drive to follow, and the update helper's socket.
 {
   echo "# Baked into the image by install-overlay.sh; p2p-portal-setup copies it into node.conf."
-  if [ -n "${RELEASE_KEY:-}" ]; then echo "release-key = $RELEASE_KEY"; fi
+  if [ -n "${RELEASE_KEY:-}" ]; then
+    echo "release-key = $RELEASE_KEY"
+    echo "updater-socket = /run/p2p-portal/updater.sock"
+  fi
 } > "$root/usr/lib/p2p-portal/node-defaults.conf"
 
 # Units: the appliance on; SSH off until Imager (or the organiser) turns it on.

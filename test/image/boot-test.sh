@@ -93,7 +93,7 @@ check "the node's unit file comes with the release (linked into current/systemd)
   "$(vm_ssh pi 'readlink /etc/systemd/system/p2p-portal.service; readlink /etc/systemd/system/multi-user.target.wants/p2p-portal.service' | tr '\n' ' ')" \
   = "/opt/p2p-portal/current/systemd/p2p-portal.service /etc/systemd/system/p2p-portal.service "
 check "update recovery ran before the node" test "$(vm_ssh pi systemctl is-active p2p-portal-update-recover.service)" = active
-check "update helper socket for root and the node's group only" test "$(vm_ssh pi stat -c '%a %U %G' /run/p2p-portal/updater.sock)" = "660 root p2p-portal"
+check "update helper socket for root and the node's group only" test "$(vm_ssh pi "stat -c '%a %U %G' /run/p2p-portal/updater.sock")" = "660 root p2p-portal"
 release_key=$(cat "${UPDATE_TEST_DIR:-/nonexistent}/release-test.pub" 2>/dev/null)
 check "node.conf has the release key baked into the image" has "^release-key = ${release_key:-missing}\$" "$nodeconf_early"
 

@@ -88,12 +88,25 @@ is_offered() { test "$(updater_status 'r.offered && r.offered.version')" = "$1";
 is_running() { test "$(pi_update 'u.current')" = "$1"; }
 has_history() { updater_status 'r.history.map(h => h.event + " " + h.version).join("\n")' | grep -qx "$1"; }
 
+# The organiser's side: the admin page's Updates section, with a session of its own (a restarted node forgets it).
+upd_admin_get() { curl -s -m 120 -b "$WORK/update-cookies.txt" -c "$WORK/update-cookies.txt" "http://127.0.0.1:${VM_HTTP[pi]}$1" > "$WORK/update-page.html"; }
+upd_admin_post() { # PATH [FIELD=VALUE...]: with the CSRF token of the last page read; prints the status code
+  local path=$1 base=http://127.0.0.1:${VM_HTTP[pi]} args=() f csrf; shift
+  csrf=$(grep -o 'name="_csrf" value="[^"]*"' "$WORK/update-page.html" | head -1 | sed -e 's/.*value="//' -e 's/"$//')
+  for f in "_csrf=$csrf" "$@"; do args+=(--data-urlencode "$f"); done
+  curl -s -m 180 -b "$WORK/update-cookies.txt" -c "$WORK/update-cookies.txt" -H "Origin: $base" \
+    -o "$WORK/update-page.html" -w '%{http_code}' "${args[@]}" "$base$path"
+}
 admin_login_code() { # PASSWORD: 303 when the admin page takes it
-  local jar=$WORK/update-cookies.txt base=http://127.0.0.1:${VM_HTTP[pi]} csrf
-  rm -f "$jar"
-  csrf=$(curl -s -m 60 -b "$jar" -c "$jar" "$base/admin/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed -e 's/.*value="//' -e 's/"$//')
-  curl -s -m 60 -b "$jar" -c "$jar" -H "Origin: $base" -o /dev/null -w '%{http_code}' \
-    --data-urlencode "_csrf=$csrf" --data-urlencode "password=$1" "$base/admin/login"
+  rm -f "$WORK/update-cookies.txt"
+  upd_admin_get /admin/login
+  upd_admin_post /admin/login "password=$1"
+}
+# "Install now" on the Updates page, as the organiser: prints the status code (303 when the helper took it).
+admin_install() { # PASSWORD VERSION
+  [ "$(admin_login_code "$1")" = 303 ] || { echo login-refused; return; }
+  upd_admin_get /admin/updates
+  upd_admin_post /admin/updates/install "version=$2"
 }
 
 update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
@@ -126,8 +139,14 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   check "the update helper answers on its socket, running $base (got: $out)" test "$out" = "$base"
   [ "$out" = "$base" ] || return 1
   check "the node offered $v1 to the update helper" wait_for 300 is_offered "$v1"
-  out=$(updater "{\"op\":\"install\",\"version\":\"$v1\"}")
-  check "the update helper accepts the install of $v1 ($out)" has '"ok":true' "$out"
+  # Manual installs for the test (the default installs by itself between 03:00 and 05:00): the organiser's choice.
+  check "admin login with the boot-partition password" test "$(admin_login_code "$password")" = 303
+  upd_admin_get /admin/updates
+  check "the Updates page shows $v1 waiting" grep -q "$v1" "$WORK/update-page.html"
+  out=$(upd_admin_post /admin/updates/policy mode=manual start=03:00 end=05:00)
+  check "the organiser chooses manual updates (HTTP $out)" test "$out" = 303
+  out=$(admin_install "$password" "$v1")
+  check "Install now on the Updates page (HTTP $out)" test "$out" = 303
   if wait_for 900 is_running "$v1"; then
     t2=$(date +%s)
     pass "the Pi runs $v1: $(( t2 - t1 )) s from available to running"
@@ -149,8 +168,8 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   check "the Pi has $v2 ready" wait_for 600 is_available "$v2"
   check "the node offered $v2" wait_for 300 is_offered "$v2"
   t0=$(date +%s)
-  out=$(updater "{\"op\":\"install\",\"version\":\"$v2\"}")
-  check "the update helper accepts the install of $v2 ($out)" has '"ok":true' "$out"
+  out=$(admin_install "$password" "$v2")
+  check "Install now of $v2 on the Updates page (HTTP $out)" test "$out" = 303
   if wait_for 900 has_history "rolled-back $v2"; then
     t1=$(date +%s)
     pass "the broken $v2 was rolled back by itself ($(( t1 - t0 )) s after the install began)"
@@ -175,8 +194,8 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   # The guest watches for the unfinished copy; the host pulls the plug the moment the watcher returns.
   vm_ssh pi 'for i in $(seq 3000); do ls -d /opt/p2p-portal/releases/*.partial 2>/dev/null && exit 0; sleep 0.1; done; exit 1' > "$WORK/staging.txt" &
   local watcher=$!
-  out=$(updater "{\"op\":\"install\",\"version\":\"$v3\"}")
-  check "the update helper accepts the install of $v3 ($out)" has '"ok":true' "$out"
+  out=$(admin_install "$password" "$v3")
+  check "Install now of $v3 on the Updates page (HTTP $out)" test "$out" = 303
   if wait "$watcher"; then
     kill -9 "${VM_PID[pi]}"
     vm_wait_exit pi 30
