@@ -213,7 +213,12 @@ update_after_power_cut_checks() { # SEED_KEY V1 V3
   check "after the power cut, the Pi runs $v1" is_running "$v1"
   check "current -> releases/$v1 and no unfinished copy is left" test \
     "$(vm_ssh pi 'readlink /opt/p2p-portal/current; ls -d /opt/p2p-portal/releases/*.partial 2>/dev/null' | tr '\n' ' ')" = "releases/$v1 "
-  check "the recovery at boot removed the unfinished $v3" vm_ssh pi "sudo journalctl -b -u p2p-portal-update-recover --no-pager | grep -q 'removed unfinished $v3.partial'"
+  # Whether the unfinished folder itself reached the card before the cut depends on the journal's commit; what it
+  # did is printed, the checks are on what the card holds now.
+  vm_ssh pi "sudo journalctl -b -u p2p-portal-update-recover --no-pager -o cat" 2>/dev/null | sed 's/^/# recover: /'
+  check "the update recovery ran at boot" test "$(vm_ssh pi systemctl is-active p2p-portal-update-recover)" = active
+  out=$(updater_status 'r.current + " " + Object.keys(r.bad).join(",")')
+  check "the update helper runs $v1 with $v3 not installed and not marked bad (got: $out)" test "$out" = "$v1 ${v1%.*}.$(( ${v1##*.} + 1 ))"
   check "the seeded drive is served after the power cut" test \
     "$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[pi]}/d/$seed_key/hello.txt")" = "Hello from the drive seeded into the p2p-portal test image."
 }
