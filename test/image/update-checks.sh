@@ -119,12 +119,13 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   ip netns exec "$UPD_NS" ip addr add "$UPD_LAN_HOST/16" dev "$UPD_TAP"
   ip netns exec "$UPD_NS" ip link set "$UPD_TAP" up
   vm_ssh pi "sudo nmcli -w 30 connection add type ethernet ifname eth1 con-name test-lan ipv4.method manual ipv4.addresses $UPD_LAN_PI/16 ipv6.method disabled >/dev/null && sudo nmcli -w 30 connection up test-lan >/dev/null"
-  check "the Pi reaches the host node's namespace over the test LAN (eth1)" vm_ssh pi "ping -c 1 -W 5 $UPD_LAN_HOST >/dev/null"
   # A short probation for the test (the image's default is 2 minutes): a systemd drop-in for the helper's unit.
   vm_ssh pi "sudo mkdir -p /etc/systemd/system/p2p-portal-updater.service.d && printf '[Service]\nEnvironment=P2P_UPDATE_PROBATION_MS=25000\n' | sudo tee /etc/systemd/system/p2p-portal-updater.service.d/test-probation.conf >/dev/null && sudo systemctl daemon-reload && sudo systemctl stop p2p-portal-updater.service"
 
   # a. N+1 over the LAN.
   publish "$v1" full "image test: $v1, this commit with a bumped version"
+  check "the Pi reaches the host node over the test LAN (eth1)" test \
+    "$(vm_ssh pi "curl -s -m 30 -o /dev/null -w '%{http_code}' http://$UPD_LAN_HOST:$UPD_HOST_PORT/api/status")" = 200
   size=$(stat -c %s "$WORK/release-data/p2p-portal-release-$v1.tar" 2>/dev/null)
   echo "# release size ($v1, the image's arm64 app tree): $(( ${size:-0} / 1048576 )) MiB as a bundle, $(find "$UPDATE_TEST_DIR/app" -type f | wc -l) files"
   t0=$(date +%s)
