@@ -1,5 +1,5 @@
-// `npm run bench -- [replication|memory|http|budget|region] [--runs N] [--quick]`: runs the benches (all but
-// region by default). They need root (network namespaces, tc) and create and remove everything they use; region
+// `npm run bench -- [replication|memory|http|budget|region|update] [--runs N] [--quick]`: runs the benches (all but
+// region and update by default). They need root (network namespaces, tc) and create and remove everything they use; region
 // (part 1, a simulation) needs neither. See bench/README.md.
 import os from 'node:os'
 import { benchReplication } from './replication.js'
@@ -7,8 +7,9 @@ import { benchMemory } from './memory.js'
 import { benchHttp } from './http.js'
 import { benchRegion } from './region.js'
 import { benchBudget } from './budget.js'
+import { benchUpdate } from './update.js'
 
-const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region]... [options]
+const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|update]... [options]
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
@@ -30,7 +31,7 @@ function parse (argv: string[]) {
       ? argv[i].split(/=(.*)/s, 2)
       : [argv[i], undefined]
     const value = () => inline ?? argv[++i]
-    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'budget') names.push(flag)
+    if (flag === 'replication' || flag === 'memory' || flag === 'http' || flag === 'region' || flag === 'budget' || flag === 'update') names.push(flag)
     else if (flag === '--tight') opts.tight = true
     else if (flag === '--env') { const [k, v] = value().split(/=(.*)/s, 2); opts.env[k] = v ?? '' }
     else if (flag === '--limit') opts.limit = Number(value())
@@ -57,7 +58,7 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {
   if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT')
   else process.exit(1)
 })
-if (names.some(name => name !== 'region') && process.getuid?.() !== 0) {
+if (names.some(name => name !== 'region' && name !== 'update') && process.getuid?.() !== 0) {
   console.error('The benches need root: they create network namespaces and shape links with tc.')
   process.exit(1)
 }
@@ -91,6 +92,9 @@ for (const name of names) {
       only: opts.only,
       traceDir: opts.trace
     })
+  } else if (name === 'update') {
+    // The image's app tree is ~30 MB in a few thousand files (image/README.md); --quick is a tenth of it.
+    await benchUpdate(opts.quick ? { files: 300, meanBytes: 10_000, runs: 1 } : { files: 3000, meanBytes: 10_000, runs: opts.runs })
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {

@@ -76,7 +76,7 @@ export class ReleaseInstaller {
     this.probationMs = opts.probationMs ?? 120_000
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 180_000
     this.checkEveryMs = opts.checkEveryMs ?? 5_000
-    this.onStep = opts.onStep ?? (() => {})
+    this.onStep = opts.onStep ?? (() => { /* nobody watches the steps (recover, the unit tests) */ })
   }
 
   private step (action: InstallStep['action'], version: string, phase: InstallPhase): void {
@@ -354,8 +354,8 @@ export class ReleaseInstaller {
       if (got.bytes < file.size) throw new UpdateError('RELEASE_TRUNCATED', `Release ${manifest.version} is incomplete: ${file.path} has ${got.bytes} of its ${file.size} bytes.`, { path: file.path })
       if (got.bytes > file.size || got.sha256 !== file.sha256) throw new UpdateError('RELEASE_TAMPERED', `Release ${manifest.version} does not match its manifest: ${file.path} has different content.`, { path: file.path })
     }
-    // Deepest first, so each folder's entry is durable before its parent's.
-    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await this.fs.syncDir(dir)
+    // Every file and folder entry of the tree is on the card before the tree is renamed into place.
+    await this.fs.syncFs(partial)
   }
 
   /** null when the unit came up and stayed up; otherwise what went wrong, to finish "<version> ..." */

@@ -132,7 +132,16 @@ export class ReleaseWatcher extends Resource {
   private async check (): Promise<void> {
     if (this.isClosing) return
     if (this.status.state === 'installing' || this.status.state === 'probation') return
-    const fromDrive = await this.checkDrive()
+    const snap = { current: null as any }
+    try {
+      await this.review(await this.checkDrive(snap))
+    } finally {
+      // Only now: the release handed to the installer reads its files from this checkout.
+      await snap.current?.close().catch(() => { /* a read-only checkout holds nothing to lose */ })
+    }
+  }
+
+  private async review (fromDrive: { release: SignedRelease | null, result: UpdateResult }): Promise<void> {
     const fromUsb = await this.checkBundles()
     const usbNewer = fromUsb !== null && (fromDrive.result.version === null || compareVersions(fromUsb.version, fromDrive.result.version) >= 0)
     const best = fromDrive.release === null && usbNewer
@@ -154,7 +163,8 @@ export class ReleaseWatcher extends Resource {
     }
   }
 
-  private async checkDrive (): Promise<{ release: SignedRelease | null, result: UpdateResult }> {
+  /** `holder.current` is set to the checkout the release reads from; the caller closes it once done with the release. */
+  private async checkDrive (holder: { current: any }): Promise<{ release: SignedRelease | null, result: UpdateResult }> {
     const at = Date.now()
     const result = (outcome: UpdateResult['outcome'], version: string | null, reason: string, code?: string): UpdateResult =>
       ({ at, version, outcome, reason, source: 'drive', ...(code ? { code } : {}) })
@@ -162,32 +172,28 @@ export class ReleaseWatcher extends Resource {
     if (d === null || d.isClosing) return { release: null, result: result('none', null, 'the release drive is not open') }
     const figures = d.snapshot()
     if (!figures.known) return { release: null, result: result('none', null, 'nothing received from the release drive yet') }
-    const snap = d.drive.checkout(d.drive.version)
+    const snap = holder.current = d.drive.checkout(d.drive.version)
+    const drive = readOnly(snap)
+    const version = await latestReleaseVersion(drive).catch((err) => { if (notDownloaded(err)) return null; throw err })
+    if (version === null) return { release: null, result: result('none', null, 'the release drive holds no release') }
+    const order = compareVersions(version, this.opts.runningVersion)
+    if (order === 0) return { release: null, result: result('none', version, `release ${version} is the running version`) }
+    if (figures.localBytes < figures.bytes) return { release: null, result: result('downloading', version, `release ${version}: ${Math.floor(figures.localBytes * 100 / Math.max(1, figures.bytes))}% here`) }
     try {
-      const drive = readOnly(snap)
-      const version = await latestReleaseVersion(drive).catch((err) => { if (notDownloaded(err)) return null; throw err })
-      if (version === null) return { release: null, result: result('none', null, 'the release drive holds no release') }
-      const order = compareVersions(version, this.opts.runningVersion)
-      if (order === 0) return { release: null, result: result('none', version, `release ${version} is the running version`) }
-      if (figures.localBytes < figures.bytes) return { release: null, result: result('downloading', version, `release ${version}: ${Math.floor(figures.localBytes * 100 / Math.max(1, figures.bytes))}% here`) }
-      try {
-        const verified = await verifyRelease(drive, { releaseKey: this.releaseKey, runningVersion: this.opts.runningVersion, version })
-        const manifestBytes = await readBytes(snap, manifestPath(version), MAX_MANIFEST_BYTES)
-        const signature = await readBytes(snap, signaturePath(version), SIGNATURE_BYTES)
-        if (manifestBytes === null) throw new UpdateError('RELEASE_TRUNCATED', `Release ${version} is incomplete: its manifest has not been downloaded yet.`)
-        if (signature === null) throw new UpdateError('RELEASE_BAD_SIGNATURE', `Release ${version} has no manifest.sig: the root helper could not check it.`)
-        const signerPublicKey = driveSignerKey(d.drive.core)
-        if (signerPublicKey === null) throw new UpdateError('RELEASE_WRONG_KEY', 'The release drive is not signed by a single key.')
-        verifyManifestSignature(manifestBytes, signature, signerPublicKey, this.releaseKey)
-        const release: SignedRelease = { ...verified, manifestBytes, signature, signerPublicKey }
-        return { release, result: result('ready', version, `release ${version} is complete and verified`) }
-      } catch (err) {
-        if (isUpdateError(err, 'RELEASE_TRUNCATED') || notDownloaded(err)) return { release: null, result: result('downloading', version, (err as Error).message) }
-        if (isUpdateError(err)) return { release: null, result: result('refused', version, err.message, err.code) }
-        throw err
-      }
-    } finally {
-      await snap.close().catch(() => { /* a read-only checkout holds nothing to lose */ })
+      const verified = await verifyRelease(drive, { releaseKey: this.releaseKey, runningVersion: this.opts.runningVersion, version })
+      const manifestBytes = await readBytes(snap, manifestPath(version), MAX_MANIFEST_BYTES)
+      const signature = await readBytes(snap, signaturePath(version), SIGNATURE_BYTES)
+      if (manifestBytes === null) throw new UpdateError('RELEASE_TRUNCATED', `Release ${version} is incomplete: its manifest has not been downloaded yet.`)
+      if (signature === null) throw new UpdateError('RELEASE_BAD_SIGNATURE', `Release ${version} has no manifest.sig: the root helper could not check it.`)
+      const signerPublicKey = driveSignerKey(d.drive.core)
+      if (signerPublicKey === null) throw new UpdateError('RELEASE_WRONG_KEY', 'The release drive is not signed by a single key.')
+      verifyManifestSignature(manifestBytes, signature, signerPublicKey, this.releaseKey)
+      const release: SignedRelease = { ...verified, manifestBytes, signature, signerPublicKey }
+      return { release, result: result('ready', version, `release ${version} is complete and verified`) }
+    } catch (err) {
+      if (isUpdateError(err, 'RELEASE_TRUNCATED') || notDownloaded(err)) return { release: null, result: result('downloading', version, (err as Error).message) }
+      if (isUpdateError(err)) return { release: null, result: result('refused', version, err.message, err.code) }
+      throw err
     }
   }
 

@@ -50,6 +50,8 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
 
   /** The seam the watcher calls once per verified release: spool it, then offer it. */
   async offer (release: SignedRelease): Promise<void> {
+    // Rolled back before: the helper would refuse it, so the bundle is not written again at every restart.
+    if (this.helper?.bad[release.version] !== undefined) return
     this.pending = await this.opts.spool.write(release)
     await this.offerPending()
   }

@@ -7,7 +7,7 @@
 import net from 'node:net'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { BAD_REQUEST, isPortalError, type PortalError } from '../errors.js'
+import { BAD_REQUEST, isPortalError } from '../errors.js'
 import { logger } from '../log.js'
 import { Resource } from '../lifecycle/resource.js'
 import { readJson, writeFileAtomic } from '../storage/atomic-file.js'
@@ -194,8 +194,9 @@ export class UpdaterServer extends Resource {
       throw new UpdateError('NOTHING_OFFERED', `Release ${version} is not the one waiting to be installed (${offer.release.version} is).`)
     }
     return await this.start('install', offer.release.version, async () => {
-      // Checked again: the node may have changed the file since it offered it.
-      const release = await this.verify(offer.path)
+      // Checked again: the node may have changed the file since it offered it. The signature, versions and sizes
+      // here; every byte's hash as the installer stages it (a changed file is refused there, before any switch).
+      const release = await this.verify(offer.path, { hashes: false })
       if (release.version !== offer.release.version) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(offer.path)} now holds release ${release.version}.`)
       return await this.installer.install(release)
     })
@@ -217,11 +218,14 @@ export class UpdaterServer extends Resource {
       this.step = null
       this.firstStep = null
     })
+    let answered = false
     this.running = done.then(async (res) => { await this.finished(res); return res }, (err: Error) => {
-      log.error(`${action} failed: ${err.message}`)
+      // Before the reply, the failure is the reply (handle() logs it); after it, only the journal can tell.
+      if (answered) log.error(`${action} of ${version} failed: ${err.stack ?? err.message}`)
       return null
     })
     const first = await Promise.race([stepped, done])
+    answered = true
     if (first === null) return { ok: true, version }
     if (first.outcome === 'refused') return { ok: false, code: first.code, message: first.reason }
     return { ok: true, version: first.version }
@@ -232,7 +236,7 @@ export class UpdaterServer extends Resource {
     if (res.outcome !== 'went-back' && this.offer?.release.version === res.version) await this.setOffer(null)
   }
 
-  private async verify (file: string): Promise<SignedRelease> {
+  private async verify (file: string, opts: { hashes?: boolean } = {}): Promise<SignedRelease> {
     const st = await fs.lstat(file).catch(() => null)
     // A link could point the root helper at any file on the card.
     if (st === null || !st.isFile()) throw BAD_REQUEST(`${file} is not a regular file.`)
@@ -240,7 +244,7 @@ export class UpdaterServer extends Resource {
     if (current === null) throw new UpdateError('RELEASE_NOT_READY', 'The update helper has not recovered from an earlier interruption yet: restart it.')
     const expected = bundleVersion(file)
     try {
-      const release = await verifyReleaseBundle(file, { releaseKey: this.opts.releaseKey, runningVersion: current })
+      const release = await verifyReleaseBundle(file, { releaseKey: this.opts.releaseKey, runningVersion: current, ...opts })
       if (release.version !== expected) throw new UpdateError('RELEASE_TAMPERED', `${path.basename(file)} holds release ${release.version}, not ${expected}.`)
       return release
     } catch (err) {
@@ -268,8 +272,8 @@ export class UpdaterServer extends Resource {
 
 function failure (err: unknown): UpdaterReply {
   if (isUpdateError(err) || isPortalError(err)) return { ok: false, code: err.code, message: err.message }
-  const e: PortalError | UpdateError = new UpdateError('INSTALL_FAILED', 'p2p-portal-updater hit an internal error; see its journal.')
-  return { ok: false, code: e.code, message: e.message }
+  // Not one of ours: its text may name paths or internals, which stay in the journal.
+  return { ok: false, code: 'INSTALL_FAILED', message: 'p2p-portal-updater hit an internal error; see its journal.' }
 }
 
 function reply (socket: net.Socket, res: UpdaterReply): void {

@@ -207,7 +207,7 @@ function powerCut (n: number): { fs: InstallerFs, wrap (s: ServiceManager): Serv
     if (--left === 0) signal(what)
     if (left <= 0) await new Promise(() => { /* the power is cut here: nothing after this step runs */ })
   }
-  const mutating = ['mkdir', 'writeFile', 'syncDir', 'rename', 'symlink', 'rm', 'writeFileAtomic'] as const
+  const mutating = ['mkdir', 'writeFile', 'syncDir', 'syncFs', 'rename', 'symlink', 'rm', 'writeFileAtomic'] as const
   const cutFs: InstallerFs = { ...nodeInstallerFs }
   for (const m of mutating) (cutFs as any)[m] = async (...args: any[]) => { await step(`${m} ${path.basename(String(args[0]))}`); return (nodeInstallerFs as any)[m](...args) }
   return {

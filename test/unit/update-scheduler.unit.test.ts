@@ -115,3 +115,10 @@ describe('update in /api/status with the helper', () => {
     expect(withHelper(ready, null)).toEqual(ready)
   })
 })
+
+describe('the updater-socket option', () => {
+  it('is off by default (a laptop only reports) and a relative path is taken from the working folder', () => {
+    expect(buildConfig([]).updaterSocket).toBeNull()
+    expect(buildConfig([['updater-socket', 'run/updater.sock']], '/srv/portal').updaterSocket).toBe('/srv/portal/run/updater.sock')
+  })
+})

@@ -168,16 +168,28 @@ describe('p2p-portal-updater', () => {
   })
 
   it('checks the bundle again at install time: one changed after it was offered is refused before anything is switched', async () => {
-    const { client } = await startServer()
+    const { server, client } = await startServer()
     const bundle = await signedBundle(spool, '1.1.0', tree('1.1.0'), RELEASE_PAIR)
     await client.offer(bundle)
     const bytes = await fs.readFile(bundle)
     const pkg = (await indexTar(bundle, { maxEntries: 100 })).find(e => e.path === 'app/package.json')!
     bytes[pkg.offset + 2] ^= 0x01
     await fs.writeFile(bundle, bytes)
-    await refused(client.install(), 'RELEASE_TAMPERED')
+    // Its signature and sizes still match: the changed byte is found as the installer hashes what it stages.
+    expect(await client.install()).toBe('1.1.0')
+    expect(await server.running).toMatchObject({ outcome: 'refused', code: 'RELEASE_TAMPERED', reason: expect.stringMatching(/package\.json has different content/) })
     expect(await current()).toBe('1.0.0')
     expect(services.started).toEqual([])
+    expect(await fs.readdir(path.join(root, 'releases'))).toEqual(['1.0.0'])
+    expect((await client.status()).history.at(-1)).toMatchObject({ event: 'refused', version: '1.1.0', code: 'RELEASE_TAMPERED' })
+    // A bundle whose manifest no longer matches its signature is refused in the reply itself.
+    await client.offer(await signedBundle(spool, '1.2.0', tree('1.2.0'), RELEASE_PAIR))
+    const bundle2 = path.join(spool, 'p2p-portal-release-1.2.0.tar')
+    const manifest = (await indexTar(bundle2, { maxEntries: 100 })).find(e => e.path === 'manifest.json')!
+    const bytes2 = await fs.readFile(bundle2)
+    bytes2.write('9', bytes2.indexOf('Fixes', manifest.offset))
+    await fs.writeFile(bundle2, bytes2)
+    await refused(client.install(), 'RELEASE_BAD_SIGNATURE')
   })
 
   it('takes offers only from the spool folder, and never through a link', async () => {

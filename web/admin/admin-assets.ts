@@ -35,6 +35,9 @@ summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 button.quiet{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 button.danger{background:#b3261e;color:#fff}
 form.inline{display:inline}
+fieldset{border:0;padding:0;margin:6px 0}
+label.choice{display:flex;align-items:center;gap:8px;min-height:44px}
+label.choice input{min-height:0;width:1.25rem;height:1.25rem;margin:0}
 progress{width:100%;height:14px}
 td meter{min-width:5rem}
 @media (max-width:40rem){th.opt,td.opt{display:none}}

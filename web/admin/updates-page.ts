@@ -26,8 +26,9 @@ const EVENT: Record<HistoryEvent, AdminKey> = { installed: 'updEvInstalled', 'ro
 
 export function updatesBody (t: AdminTranslator['t'], v: UpdatesView, f?: FormState): Html {
   const u = v.update
+  const staged = v.appliance?.helper?.offered ?? null
   const status = u === null || u.available === null
-    ? html`<p>${t('updNone')}</p>`
+    ? (staged !== null ? html`<p>${t('updAvailable', { version: staged.version })}</p>` : html`<p>${t('updNone')}</p>`)
     : u.state === 'downloading' ? html`<p>${t('updDownloading', { version: u.available })}</p>`
       : u.state === 'rolled-back' ? html`<p class="field-error">${t('updRolledBack', { version: u.available, reason: u.lastResult?.reason ?? '' })}</p>`
         : u.state === 'refused' ? html`<p class="field-error">${t('updRefused', { version: u.available, reason: u.lastResult?.reason ?? '' })}</p>`
@@ -64,7 +65,7 @@ ${h.previous
 <section><h2>${t('updPolicy')}</h2>
 <form method="post" action="/admin/updates/policy">${csrfField(v.csrf)}
 <fieldset${invalid(f, 'policy', 'mode')}><legend>${t('updPolicy')}</legend>
-${(['auto', 'manual'] as const).map(mode => html`<label><input type="radio" name="mode" value="${mode}"${typed(f, 'policy', 'mode', v.policy.mode) === mode ? html` checked` : ''}> ${t(mode === 'auto' ? 'updAuto' : 'updManual')}</label><br>`)}
+${(['auto', 'manual'] as const).map(mode => html`<label class="choice"><input type="radio" name="mode" value="${mode}"${typed(f, 'policy', 'mode', v.policy.mode) === mode ? html` checked` : ''}> ${t(mode === 'auto' ? 'updAuto' : 'updManual')}</label>`)}
 ${fieldError(f, 'policy', 'mode')}</fieldset>
 <label>${t('updWindowFrom')}<br><input type="time" name="start" required value="${typed(f, 'policy', 'start', v.policy.start)}"${invalid(f, 'policy', 'start')}></label>${fieldError(f, 'policy', 'start')}
 <label>${t('updWindowTo')}<br><input type="time" name="end" required value="${typed(f, 'policy', 'end', v.policy.end)}"${invalid(f, 'policy', 'end')}></label>${fieldError(f, 'policy', 'end')}

@@ -1,0 +1,92 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { keyPair as seedKeyPair } from 'hypercore-crypto'
+import { encode as encodeKey } from 'hypercore-id-encoding'
+import { UpdateControl } from '../../services/update/update-control.js'
+import { ReleaseSpool } from '../../services/update/release-spool.js'
+import { verifyReleaseBundle, type SignedRelease } from '../../services/update/release-bundle.js'
+import { releaseKeyOf } from '../../services/update/release-signature.js'
+import { UpdateError } from '../../services/update/update-error.js'
+import type { UpdaterStatus } from '../../services/update/parse-updater-request.js'
+import { setLogLevel } from '../../services/log.js'
+import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
+import { appTree, signedBundle } from './update-fixtures.js'
+
+setLogLevel('silent')
+afterEach(removeTempDirs)
+
+const kp = seedKeyPair(Buffer.alloc(32, 1))
+const releaseKey = encodeKey(releaseKeyOf(kp.publicKey))
+
+async function release (version: string): Promise<SignedRelease> {
+  const file = await signedBundle(await tempDir('bundle-'), version, appTree(version), kp)
+  return verifyReleaseBundle(file, { releaseKey, runningVersion: '0.1.0' })
+}
+
+const idle = (over: Partial<UpdaterStatus> = {}): UpdaterStatus => ({ current: '0.1.0', previous: null, offered: null, step: null, bad: {}, history: [], ...over })
+
+/** The helper as the client sees it: down until `up` is set. */
+class FakeClient {
+  path = '/run/fake.sock'
+  up = false
+  offers: string[] = []
+  state = idle()
+  async status (): Promise<UpdaterStatus> {
+    if (!this.up) throw new UpdateError('UPDATER_UNAVAILABLE', 'not listening')
+    return this.state
+  }
+
+  async offer (file: string): Promise<UpdaterStatus> {
+    if (!this.up) throw new UpdateError('UPDATER_UNAVAILABLE', 'not listening')
+    this.offers.push(file)
+    return this.state
+  }
+
+  async install (): Promise<string> { return '' }
+  async goBack (): Promise<string> { return '' }
+}
+
+describe('the spool the node writes for the helper', () => {
+  it('writes a bundle the helper\'s own check accepts, byte for byte from the release, and keeps the two newest', async () => {
+    const spool = new ReleaseSpool(path.join(await tempDir('spool-'), 'updates'))
+    const written = []
+    for (const v of ['1.0.0', '1.2.0', '1.1.0']) written.push(await spool.write(await release(v)))
+    expect((await spool.list()).map(b => b.version)).toEqual(['1.2.0', '1.1.0'])
+    const again = await verifyReleaseBundle(written[2], { releaseKey, runningVersion: '0.1.0' })
+    expect(again.version).toBe('1.1.0')
+    expect((await fs.readdir(spool.dir)).filter(n => n.includes('partial'))).toEqual([])
+  })
+})
+
+describe('the node\'s hand-off to the helper', () => {
+  it('keeps a bundle written while the helper is down, and offers it as soon as the helper answers', async () => {
+    const client = new FakeClient()
+    const spool = new ReleaseSpool(path.join(await tempDir('spool-'), 'updates'))
+    const control = new UpdateControl({ client, spool, pollMs: 3_600_000 })
+    await control.open()
+    expect(control.helper).toBeNull()
+    expect(control.helperError).toMatch(/not listening/)
+    await control.offer(await release('1.1.0'))
+    expect(client.offers).toEqual([])
+    client.up = true
+    await control.refresh()
+    expect(client.offers).toEqual([path.join(spool.dir, 'p2p-portal-release-1.1.0.tar')])
+    await control.refresh()
+    expect(client.offers).toHaveLength(1)
+    await control.close()
+  })
+
+  it('does not write again a version the helper rolled back (marked bad)', async () => {
+    const client = new FakeClient()
+    client.up = true
+    client.state = idle({ bad: { '1.1.0': '1.1.0 did not report ready within 180 s' } })
+    const spool = new ReleaseSpool(path.join(await tempDir('spool-'), 'updates'))
+    const control = new UpdateControl({ client, spool, pollMs: 3_600_000 })
+    await control.open()
+    await control.offer(await release('1.1.0'))
+    expect(client.offers).toEqual([])
+    expect(await spool.list()).toEqual([])
+    await control.close()
+  })
+})
