@@ -139,7 +139,7 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   out=$(updater_status 'r.current')
   check "the update helper answers on its socket, running $base (got: $out)" test "$out" = "$base"
   [ "$out" = "$base" ] || return 1
-  check "the node offered $v1 to the update helper" wait_for 300 is_offered "$v1"
+  check "the node offered $v1 to the update helper" wait_for 900 is_offered "$v1"
   # Manual installs for the test (the default installs by itself between 03:00 and 05:00): the organiser's choice.
   check "admin login with the boot-partition password" test "$(admin_login_code "$password")" = 303
   upd_admin_get /admin/updates
@@ -155,7 +155,7 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   else
     fail "the Pi did not run $v1 within 900 s"; vm_ssh pi 'sudo journalctl -u p2p-portal-updater --no-pager | tail -30' >&2
   fi
-  check "$v1 passed its probation (helper history: installed $v1)" wait_for 300 has_history "installed $v1"
+  check "$v1 passed its probation (helper history: installed $v1)" wait_for 600 has_history "installed $v1"
   check "current -> releases/$v1" test "$(vm_ssh pi readlink /opt/p2p-portal/current)" = "releases/$v1"
   check "the node's unit file is $v1's own now, and systemd has read it" test \
     "$(vm_ssh pi 'readlink -f /etc/systemd/system/p2p-portal.service; systemctl show -p NeedDaemonReload --value p2p-portal' | tr '\n' ' ')" \
@@ -167,7 +167,7 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   # b. A broken N+2 goes back to N+1 by itself.
   publish "$v2" broken "image test: $v2, broken on purpose"
   check "the Pi has $v2 ready" wait_for 600 is_available "$v2"
-  check "the node offered $v2" wait_for 300 is_offered "$v2"
+  check "the node offered $v2" wait_for 900 is_offered "$v2"
   t0=$(date +%s)
   out=$(admin_install "$password" "$v2")
   check "Install now of $v2 on the Updates page (HTTP $out)" test "$out" = 303
@@ -191,7 +191,7 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   # c. A power cut while the helper stages N+3.
   publish "$v3" full "image test: $v3, cut off while it is staged"
   check "the Pi has $v3 ready" wait_for 900 is_available "$v3"
-  check "the node offered $v3" wait_for 300 is_offered "$v3"
+  check "the node offered $v3" wait_for 900 is_offered "$v3"
   # The guest watches for the unfinished copy; the host pulls the plug the moment the watcher returns.
   vm_ssh pi 'for i in $(seq 3000); do ls -d /opt/p2p-portal/releases/*.partial 2>/dev/null && exit 0; sleep 0.1; done; exit 1' > "$WORK/staging.txt" &
   local watcher=$!
