@@ -7,7 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { logger } from '../services/log.js'
-import { loadConfig } from '../services/config/config.js'
+import fs from 'node:fs'
+import { parseConfigText } from '../services/config/config-file.js'
 import { isKeyText, keyText, parseKey } from '../services/storage/drive-key.js'
 import { UpdaterServer } from '../services/update/updater-server.js'
 import { ReleaseInstaller } from '../services/update/release-installer.js'
@@ -120,11 +121,22 @@ function millis (name: string, v: string | undefined): number | undefined {
   return Number(v)
 }
 
-/** The key the node itself follows, from the same config file it reads. */
+/**
+ * The key the node itself follows, from the same config file it reads. Only that line is read: the rest of the
+ * node's configuration (shared folders, ports) is not the helper's to check, and must not stop it.
+ */
 function configuredKey (file: string | undefined): string {
-  const config = loadConfig({ argv: file !== undefined ? ['--config', file] : [] })
-  if (config.releaseKey === null) throw new Error(`no release key: give --release-key KEY, or set release-key in the node's config file\n${USAGE}`)
-  return config.releaseKey
+  const from = file ?? process.env.P2P_PORTAL_CONFIG
+  if (!from) throw new Error(`no release key: give --release-key KEY, or set release-key in the node's config file\n${USAGE}`)
+  let text: string
+  try {
+    text = fs.readFileSync(from, 'utf8')
+  } catch (err) {
+    throw new Error(`cannot read ${from} (${(err as Error).message}): give --release-key KEY or another --config`)
+  }
+  const key = parseConfigText(text, from).filter(([k]) => k === 'release-key').at(-1)?.[1]
+  if (key === undefined) throw new Error(`no release key: give --release-key KEY, or set release-key in the node's config file\n${USAGE}`)
+  return key
 }
 
 /** sd_listen_fds(): fd 3 when systemd passed exactly one socket to this very process, else null. */

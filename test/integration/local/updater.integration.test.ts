@@ -202,6 +202,25 @@ describe('p2p-portal-updater on its own', () => {
     expect(state.history.find((h: any) => h.event === 'rolled-back')).toMatchObject({ version: '1.1.0', reason: expect.stringMatching(/probation was interrupted/) })
   })
 
+  it('serve reads the release key from the node\'s config file, and only that line of it', async () => {
+    const r = await tempDir('p2p-conf-')
+    await fs.mkdir(path.join(r, 'releases', '1.0.0'), { recursive: true })
+    await fs.symlink('releases/1.0.0', path.join(r, 'current'))
+    // A shared folder that is not there would stop the node; it is none of the helper's business.
+    await fs.writeFile(path.join(r, 'node.conf'), `name = Library\nshare = /nowhere/at/all\nrelease-key = ${releaseKey}\n`)
+    const p = spawn(process.execPath, [UPDATER, '--root', r, '--config', path.join(r, 'node.conf'), '--socket', path.join(r, 's.sock'), '--test-no-restart'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: string[] = []
+    for (const s of [p.stdout!, p.stderr!]) s.on('data', (d) => out.push(String(d)))
+    const exited = new Promise((resolve) => p.once('exit', resolve))
+    try {
+      await until(() => out.join('').includes('listening on'), { timeout: 20_000, what: `the helper to listen (${out.join('')})` })
+      expect((await new UpdaterClient({ path: path.join(r, 's.sock') }).status()).current).toBe('1.0.0')
+    } finally {
+      p.kill('SIGTERM')
+      await exited
+    }
+  })
+
   it('serve will not start without a release key, and says how to give one', async () => {
     const r = await tempDir('p2p-nokey-')
     const res = await run(process.execPath, [UPDATER, '--root', r, '--socket', path.join(r, 's.sock')], { env: { ...process.env, P2P_PORTAL_CONFIG: '' } }).then(() => null, (e: { code: number, stdout: string, stderr: string }) => e)
