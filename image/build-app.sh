@@ -1,6 +1,7 @@
 #!/bin/bash
-# Prepares the app tree that goes to /opt/p2p-portal in the image: compiled dist/, bin/, web assets and
-# arm64 node_modules, resolved on this (x86) host from package-lock.json.
+# Prepares the app tree that goes to /opt/p2p-portal/releases/<version>/ in the image (and, given to
+# `p2p-portal release --from`, into a release): compiled dist/, bin/, web assets, arm64 node_modules resolved on
+# this (x86) host from package-lock.json, and systemd/, the unit files that are switched with the release.
 #   image/build-app.sh OUT_DIR
 # The source is the committed tree (git archive of IMAGE_APP_REF, default HEAD), so the same commit
 # gives the same app; IMAGE_APP_REF=worktree takes the working tree as it is (local development).
@@ -30,6 +31,9 @@ rm -rf "$out"
 mkdir -p "$out"
 cp "$src/package.json" "$src/package-lock.json" "$out/"
 cp -r "$src/bin" "$src/dist" "$out/"
+# The units that run this release's code (node, network helper, update helper): /etc/systemd/system links to
+# /opt/p2p-portal/current/systemd/, so they change with the release `current` points at.
+cp -r "$src/image/units" "$out/systemd"
 # Non-TypeScript web assets (styles, images), if any, are served from the source tree's web/.
 if [ -d "$src/web" ]; then
   (cd "$src" && find web -type f ! -name '*.ts' -print0 | xargs -0r cp --parents -t "$out")

@@ -1,11 +1,12 @@
 #!/bin/bash
 # Installs the Debian packages the image build and its QEMU tests use (on a Debian bookworm or newer
-# host, as root), and makes sure arm64 binaries run through binfmt_misc.
+# host, as root), and makes sure arm64 binaries run through binfmt_misc. iproute2: the update checks put a tap
+# device and a host node in a network namespace of their own.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 need=(mmdebstrap qemu-system-arm qemu-efi-aarch64 qemu-user-static binfmt-support mtools dosfstools
-      e2fsprogs fdisk zstd xz-utils arch-test openssh-client curl openssl debian-archive-keyring)
+      e2fsprogs fdisk zstd xz-utils arch-test openssh-client curl openssl debian-archive-keyring iproute2)
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

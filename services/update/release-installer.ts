@@ -366,7 +366,7 @@ export class ReleaseInstaller {
       return `could not be started (${(err as Error).message})`
     }
     const ready = await this.services.waitReady(this.unit, this.readyTimeoutMs).catch(() => false)
-    if (!ready) return `did not report ready within ${Math.round(this.readyTimeoutMs / 1000)} s`
+    if (!ready) return `stopped or did not report ready within ${Math.round(this.readyTimeoutMs / 1000)} s`
     const restarts = await this.services.restartCount?.(this.unit)
     const end = this.clock.now() + this.probationMs
     for (let left = this.probationMs; left > 0; left = end - this.clock.now()) {

@@ -84,6 +84,26 @@ async function packageVersion (dir: string): Promise<string> {
   return pkg.version
 }
 
+/**
+ * A node reports its tree's package.json version as the one it runs. A release whose tree says another version would,
+ * once installed, see itself as newer than what runs and be offered again and again. A tree given with --from is
+ * not changed: it must say the version itself.
+ */
+async function sameVersionAsTree (tree: string, version: string): Promise<void> {
+  const file = path.join(tree, 'package.json')
+  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return null; throw err })
+  if (text === null) return
+  const said = (JSON.parse(text) as { version?: unknown }).version
+  if (said !== version) throw new UpdateError('RELEASE_BAD_MANIFEST', `${file} says version ${String(said)}, not ${version}: a node runs the version its package.json says. Set "version" there to ${version}.`)
+}
+
+async function setPackageVersion (dir: string, version: string): Promise<void> {
+  const file = path.join(dir, 'package.json')
+  const pkg = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>
+  pkg.version = version
+  await fs.writeFile(file, JSON.stringify(pkg, null, 2) + '\n')
+}
+
 async function readAll (drive: LibraryDrive, p: string): Promise<Buffer | null> {
   return await drive.drive.get(p, { wait: false }).catch(() => null) as Buffer | null
 }
@@ -92,9 +112,18 @@ export async function publishRelease (opts: PublishOptions): Promise<PublishResu
   const keys = await loadOrCreateKeyFile(opts.keyFile)
   const staged = opts.from === undefined ? await defaultAppTree(opts.checkout ?? process.cwd()) : null
   const tree = opts.from ?? staged!
+  let version: string
+  try {
+    version = opts.version ?? await packageVersion(tree)
+    // The copy made from this checkout is ours to change: it says the version it is published as.
+    if (staged !== null) await setPackageVersion(staged, version)
+    await sameVersionAsTree(tree, version)
+  } catch (err) {
+    if (staged !== null) await fs.rm(staged, { recursive: true, force: true })
+    throw err
+  }
   const library = new Library({ dataDir: opts.data })
   try {
-    const version = opts.version ?? await packageVersion(tree)
     const { manifest, skipped } = await buildManifest(tree, { version, minVersion: opts.minVersion ?? '0.0.0', notes: opts.notes })
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n')
     const signature = signManifest(manifestBytes, keys.keyPair)

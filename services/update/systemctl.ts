@@ -33,6 +33,10 @@ export class Systemctl implements ServiceManager {
   }
 
   async restart (unit: string): Promise<void> {
+    // On the appliance the unit files come with the release (/etc/systemd/system links into current/systemd), and
+    // `current` has just been switched: systemd must read the new release's units before it starts them.
+    const reload = await this.run(['daemon-reload'])
+    if (reload.code !== 0) throw new Error(`systemctl daemon-reload failed (exit status ${reload.code})`)
     // Each start of a unit gets a new InvocationID: waitReady() waits for a new one, not the old run still "active".
     this.before.set(unit, (await this.show(unit, ['InvocationID'])).InvocationID ?? '')
     // --no-block: a Type=notify unit that never sends READY=1 would hold `systemctl restart` for TimeoutStartSec;
@@ -49,11 +53,13 @@ export class Systemctl implements ServiceManager {
   async waitReady (unit: string, timeoutMs: number): Promise<boolean> {
     const deadline = this.clock.now() + timeoutMs
     while (true) {
-      const { ActiveState: state, InvocationID: id } = await this.show(unit, ['ActiveState', 'InvocationID'])
+      const { ActiveState: state, SubState: sub, InvocationID: id } = await this.show(unit, ['ActiveState', 'SubState', 'InvocationID'])
       // Right after `restart --no-block` the old run can still show "active": only a new invocation counts.
       const fresh = !this.before.has(unit) || id !== this.before.get(unit)
       if (state === 'active' && fresh) return true
-      if (state === 'failed' && fresh) return false
+      // With Restart=always a version that exits before READY=1 never shows "failed": it waits in "auto-restart"
+      // and starts again, until the deadline. Its first exit is answer enough.
+      if ((state === 'failed' || sub === 'auto-restart') && fresh) return false
       if (this.clock.now() >= deadline) return false
       await this.clock.sleep(this.pollMs)
     }

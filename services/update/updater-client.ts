@@ -17,19 +17,26 @@ const CODES: readonly string[] = [
 
 export interface UpdaterClientOptions {
   path?: string
-  /** Longest wait for one reply: an offer or install hashes the whole release first (seconds on a Pi). */
+  /** Longest wait for one reply. */
   timeoutMs?: number
+  /**
+   * Longest wait for the reply to an offer: the helper hashes the whole release before it answers (seconds on a Pi,
+   * minutes under emulation). Asking again after a shorter wait only starts the same work over, so it never ends.
+   */
+  offerTimeoutMs?: number
 }
 
 export class UpdaterClient extends Resource {
   readonly path: string
   private readonly timeoutMs: number
+  private readonly offerTimeoutMs: number
   private readonly pending = new Set<net.Socket>()
 
   constructor (opts: UpdaterClientOptions = {}) {
     super()
     this.path = opts.path ?? DEFAULT_UPDATER_SOCKET
     this.timeoutMs = opts.timeoutMs ?? 120_000
+    this.offerTimeoutMs = opts.offerTimeoutMs ?? 30 * 60_000
   }
 
   protected override async _close (): Promise<void> {
@@ -42,7 +49,7 @@ export class UpdaterClient extends Resource {
 
   /** Hands over a bundle in the spool folder; the helper verifies it before it answers. */
   async offer (path: string): Promise<UpdaterStatus> {
-    return statusOf(await this.request({ op: 'offer', path }))
+    return statusOf(await this.request({ op: 'offer', path }, this.offerTimeoutMs))
   }
 
   /** Starts installing the offered release; resolves once it is past its checks, long before it ends. */
@@ -59,7 +66,7 @@ export class UpdaterClient extends Resource {
     await this.request({ op: 'forget' })
   }
 
-  private request (req: UpdaterRequest): Promise<Extract<UpdaterReply, { ok: true }>> {
+  private request (req: UpdaterRequest, timeoutMs = this.timeoutMs): Promise<Extract<UpdaterReply, { ok: true }>> {
     if (this.isClosing) return Promise.reject(new UpdateError('UPDATER_UNAVAILABLE', 'The update helper client is closed.'))
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.path)
@@ -81,7 +88,7 @@ export class UpdaterClient extends Resource {
         reject(new UpdateError(CODES.includes(String(r.code)) ? r.code as UpdateErrorCode : 'INSTALL_FAILED', message))
       }
       this.pending.add(socket)
-      socket.setTimeout(this.timeoutMs, () => settle(new UpdateError('UPDATER_UNAVAILABLE', `p2p-portal-updater did not answer within ${Math.round(this.timeoutMs / 1000)} s.`)))
+      socket.setTimeout(timeoutMs, () => settle(new UpdateError('UPDATER_UNAVAILABLE', `p2p-portal-updater did not answer within ${Math.round(timeoutMs / 1000)} s.`)))
       socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'))
       socket.on('data', (chunk: Buffer) => {
         received = Buffer.concat([received, chunk])

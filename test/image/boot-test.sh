@@ -16,7 +16,8 @@ image=${1:?usage: boot-test.sh IMAGE.img SEED_KEY}
 seed_key=${2:?usage: boot-test.sh IMAGE.img SEED_KEY}
 KERNEL=${image%.img}.vmlinuz INITRD=${image%.img}.initrd
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p2p-image-test.XXXXXX")
-trap 'cleanup_vms; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+. "$here/update-checks.sh"
+trap 'cleanup_vms; update_cleanup; [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 say "work dir $WORK"
 
 ssh-keygen -q -t ed25519 -N '' -C image-test -f "$WORK/id_test"
@@ -53,9 +54,11 @@ cmdline=$(boot_read "$disk" cmdline.txt)
 check "cmdline.txt no longer starts firstrun (systemd.run removed)" lacks systemd.run "$cmdline"
 check "firstrun.sh removed from the boot partition" lacks firstrun "$(boot_ls "$disk")"
 
-# Boot 2: the appliance.
+# Boot 2: the appliance; with a second NIC on the test LAN where a host node publishes updates (update-checks.sh).
+lan_args=()
+if update_checks_enabled; then update_lan_create; read -ra lan_args <<< "$(update_lan_qemu_args)"; fi
 t1=$(date +%s)
-vm_start pi "$disk"
+vm_start pi "$disk" "${lan_args[@]}"
 if vm_wait_http pi /api/status 600; then
   ready=$(( $(date +%s) - t1 ))
   pass "portal answers /api/status through the forward, ${ready} s after power-on"
@@ -77,8 +80,22 @@ check "multi-user.target active" test "$(vm_ssh pi systemctl is-active multi-use
 check "p2p-portal.service active (Type=notify: READY=1 reached systemd)" test "$(vm_ssh pi systemctl is-active p2p-portal.service)" = active
 check "the node runs as its own user" test "$(vm_ssh pi 'ps -o user= -p $(systemctl show -p MainPID --value p2p-portal)' | tr -d ' ')" = p2p-portal
 check "netd socket listening" test "$(vm_ssh pi systemctl is-active p2p-portal-netd.socket)" = active
+nodeconf_early=$(vm_ssh pi cat /etc/p2p-portal/node.conf)
 status_text=$(vm_ssh pi systemctl show -p StatusText --value p2p-portal)
 check "the node's STATUS= reached systemd (\"$status_text\")" test -n "$status_text"
+
+# Release layout: the app is a release under /opt/p2p-portal/releases/, run through the `current` link, and the units
+# that run its code are the release's own.
+app_version=$(node -p "require('$here/../../package.json').version")
+check "current -> releases/$app_version" test "$(vm_ssh pi readlink /opt/p2p-portal/current)" = "releases/$app_version"
+check "the node unit runs the release through current" has '/opt/p2p-portal/current/bin/p2p-portal.js' "$(vm_ssh pi systemctl show -p ExecStart p2p-portal)"
+check "the node's unit file comes with the release (linked into current/systemd)" test \
+  "$(vm_ssh pi 'readlink /etc/systemd/system/p2p-portal.service; readlink /etc/systemd/system/multi-user.target.wants/p2p-portal.service' | tr '\n' ' ')" \
+  = "/opt/p2p-portal/current/systemd/p2p-portal.service /etc/systemd/system/p2p-portal.service "
+check "update recovery ran before the node" test "$(vm_ssh pi systemctl is-active p2p-portal-update-recover.service)" = active
+check "update helper socket for root and the node's group only" test "$(vm_ssh pi "stat -c '%a %U %G' /run/p2p-portal/updater.sock")" = "660 root p2p-portal"
+release_key=$(cat "${UPDATE_TEST_DIR:-/nonexistent}/release-test.pub" 2>/dev/null)
+check "node.conf has the release key baked into the image" has "^release-key = ${release_key:-missing}\$" "$nodeconf_early"
 
 status=$(curl -s -m 10 "http://127.0.0.1:${VM_HTTP[pi]}/api/status")
 drive_json=$(node -e 'const s=JSON.parse(process.argv[1]); const d=s.drives.find(d=>d.key===process.argv[2]); console.log(d?JSON.stringify(d):"")' "$status" "$seed_key")
@@ -106,6 +123,9 @@ check "SSH host keys generated on the device" vm_ssh pi "test -s /etc/ssh/ssh_ho
 check "avahi answers for imaged-pi.local (nss-mdns)" vm_ssh pi "getent hosts imaged-pi.local | grep -q ."
 check "journal kept in memory only" vm_ssh pi "sudo find /run/log/journal -name '*.journal' | grep -q . && ! sudo find /var/log/journal -name '*.journal' 2>/dev/null | grep -q ."
 
+# IMAGE_TEST_ONLY_UPDATES=1 (local iteration on the update checks only) leaves out the watchdog, hotspot and admin
+# Wi-Fi checks; CI runs them all.
+if [ "${IMAGE_TEST_ONLY_UPDATES:-0}" != 1 ]; then
 # Watchdog: a frozen node stops pinging; systemd must kill and restart it.
 pid=$(vm_ssh pi systemctl show -p MainPID --value p2p-portal)
 restarts=$(vm_ssh pi systemctl show -p NRestarts --value p2p-portal)
@@ -130,11 +150,22 @@ hotspot_checks pi TestPortal phones-welcome
 # set the hotspot again.
 . "$here/admin-wifi-checks.sh"
 admin_wifi_checks pi correct-horse-battery
+fi
 
-vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+# Updates over the LAN: N+1 installed, a broken N+2 rolled back, and the power cut in the middle of N+3's install
+# (QEMU killed) that the next boot must recover from.
+if update_checks_enabled; then
+  tu=$(date +%s)
+  update_checks correct-horse-battery "$seed_key" "$app_version"
+  echo "# update scenarios (a, b, c up to the power cut): $(( $(date +%s) - tu )) s"
+  vm_kill pi
+else
+  vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+fi
 
-# An ordinary start, as every day after the first: power-on to portal ready.
+# An ordinary start, as every day after the first (after the update checks: after a power cut): power-on to portal
+# ready.
 t2=$(date +%s)
 vm_start pi "$disk"
 if vm_wait_http pi /api/status 600; then
@@ -143,7 +174,14 @@ if vm_wait_http pi /api/status 600; then
 else
   fail "later boot: portal did not answer within 600 s"
 fi
-vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
-vm_wait_exit pi 300 || vm_kill pi
+if update_checks_enabled; then
+  v=${app_version%.*}
+  update_after_power_cut_checks "$seed_key" "$v.$(( ${app_version##*.} + 1 ))" "$v.$(( ${app_version##*.} + 3 ))"
+  vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 && pass "clean power-off" || fail "power-off did not finish in 300 s"
+else
+  vm_wait_ssh pi 600 && vm_ssh pi 'sudo systemctl poweroff' 2>/dev/null
+  vm_wait_exit pi 300 || vm_kill pi
+fi
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

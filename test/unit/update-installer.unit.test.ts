@@ -347,19 +347,21 @@ describe('the systemctl adapter (with a fake systemctl runner)', () => {
     const run = async (args: string[]) => {
       calls.push(args)
       if (args[0] === 'is-active') return { code: 3, stdout: 'inactive\n' }
-      if (args[0] === 'restart') return { code: 0, stdout: '' }
+      if (args[0] === 'restart' || args[0] === 'daemon-reload') return { code: 0, stdout: '' }
       const a = answers.length > 1 ? answers.shift()! : answers[0]
       return { code: 0, stdout: Object.entries(a).map(([k, v]) => `${k}=${v}`).join('\n') + '\n' }
     }
     return { run, calls }
   }
 
-  it('restarts without blocking and waits for a new invocation to be active, not the old run', async () => {
+  it('reads the unit files again, restarts without blocking and waits for a new invocation to be active, not the old run', async () => {
     const { Systemctl } = await import('../../services/update/systemctl.js')
     const sys = fakeSystemctl([{ InvocationID: 'old' }, { ActiveState: 'active', InvocationID: 'old' }, { ActiveState: 'activating', InvocationID: 'new' }, { ActiveState: 'active', InvocationID: 'new' }])
     const s = new Systemctl({ run: sys.run, clock, pollMs: 500 })
     await s.restart(UNIT)
-    expect(sys.calls[1]).toEqual(['restart', '--no-block', UNIT])
+    // The release's unit files are linked through `current`, which was just switched.
+    expect(sys.calls[0]).toEqual(['daemon-reload'])
+    expect(sys.calls[2]).toEqual(['restart', '--no-block', UNIT])
     const t0 = clock.now()
     expect(await s.waitReady(UNIT, 10_000)).toBe(true)
     expect(clock.now() - t0).toBe(1000)
@@ -377,5 +379,18 @@ describe('the systemctl adapter (with a fake systemctl runner)', () => {
     expect(await slow.waitReady(UNIT, 5000)).toBe(false)
     expect(clock.now() - t0).toBe(5000)
     expect(await slow.restartCount(UNIT)).toBe(4)
+  })
+
+  it('gives up at the first exit of a new version that systemd restarts by itself (Restart=always never shows "failed")', async () => {
+    const { Systemctl } = await import('../../services/update/systemctl.js')
+    const crashing = new Systemctl({
+      run: fakeSystemctl([{ InvocationID: 'a' }, { ActiveState: 'activating', SubState: 'start', InvocationID: 'b' }, { ActiveState: 'activating', SubState: 'auto-restart', InvocationID: 'b' }]).run,
+      clock,
+      pollMs: 1000
+    })
+    await crashing.restart(UNIT)
+    const t0 = clock.now()
+    expect(await crashing.waitReady(UNIT, 180_000)).toBe(false)
+    expect(clock.now() - t0).toBe(1000)
   })
 })

@@ -153,6 +153,26 @@ describe('release command (publishRelease)', () => {
     await refusedAsync(publish(dir, '1.0.5'), 'RELEASE_DOWNGRADE')
   })
 
+  it('refuses a version other than the one the tree\'s package.json says (the installed node would report that one)', async () => {
+    const root = await tempDir('publish-')
+    const dir = { keyFile: path.join(root, 'release.key'), data: path.join(root, 'data') }
+    const err = await refusedAsync(publish(dir, '1.0.1', appTree('1.0.0')), 'RELEASE_BAD_MANIFEST')
+    expect(err.message).toContain('Set "version" there to 1.0.1')
+  })
+
+  it('publishes a copy of this checkout that says the version it is published as, and leaves the checkout alone', async () => {
+    const root = await tempDir('publish-')
+    const checkout = await writeTree(appTree('0.1.0'))
+    await fs.writeFile(path.join(checkout, 'package-lock.json'), '{}\n')
+    const r = await publishRelease({ keyFile: path.join(root, 'release.key'), data: path.join(root, 'data'), checkout, version: '2.0.0', minVersion: '0.1.0' })
+    const library = new Library({ dataDir: path.join(root, 'data') })
+    await library.open()
+    closers.push(() => library.close())
+    const published = await library.require(r.releaseKey, false).drive.get('/releases/2.0.0/app/package.json') as Buffer
+    expect(JSON.parse(published.toString()).version).toBe('2.0.0')
+    expect(JSON.parse(await fs.readFile(path.join(checkout, 'package.json'), 'utf8')).version).toBe('0.1.0')
+  })
+
   it('keeps the blocks of the two newest releases only; older listings stay in the drive\'s history', async () => {
     const root = await tempDir('publish-')
     const dir = { keyFile: path.join(root, 'release.key'), data: path.join(root, 'data') }

@@ -1,6 +1,8 @@
 # Functions for /usr/lib/p2p-portal/setup (sourced). Each one logs a single line per thing it changed.
 
 NODE_CONF=${P2P_NODE_CONF:-/etc/p2p-portal/node.conf}
+# Settings baked in by the image build (the release key): not the organiser's to change.
+NODE_DEFAULTS=${P2P_NODE_DEFAULTS:-/usr/lib/p2p-portal/node-defaults.conf}
 NM_DIR=${P2P_NM_DIR:-/etc/NetworkManager/system-connections}
 DATA_DIR=/var/lib/p2p-portal
 HOTSPOT_ADDR=10.42.0.1
@@ -123,6 +125,7 @@ apply_boot_config() {
   if is_on "$hotspot"; then
     conf+="captive = on"$'\n'"portal-host = $HOTSPOT_ADDR"$'\n'
   fi
+  if [ -s "$NODE_DEFAULTS" ]; then conf+="$(grep -v '^#' "$NODE_DEFAULTS")"$'\n'; fi
   local l
   for l in "${node_lines[@]}"; do conf+="$l"$'\n'; done
 
