@@ -6,20 +6,16 @@
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { logger } from '../services/log.js'
+import { listenFd } from '../services/line-socket/listen-fd.js'
+import { helperMain } from './helper-main.js'
 import { WifiAdapter } from '../services/wifi/wifi-adapter.js'
 import { NetdServer } from '../services/netd/netd-server.js'
 
 const log = logger('netd')
 const USAGE = 'usage: p2p-portal-netd [--socket PATH] [--iface IFACE] [--idle-timeout SEC] [--secret-dir DIR]'
-const SD_LISTEN_FDS_START = 3
 
 export async function main (argv: string[]): Promise<void> {
-  try {
-    await run(argv)
-  } catch (err) {
-    log.error((err as Error).message)
-    process.exitCode = 1
-  }
+  await helperMain(log, () => run(argv))
 }
 
 async function run (argv: string[]): Promise<void> {
@@ -39,7 +35,7 @@ async function run (argv: string[]): Promise<void> {
     throw new Error(`${(err as Error).message}\n${USAGE}`)
   }
 
-  const fd = listenFd()
+  const fd = listenFd('p2p-portal-netd.socket')
   if (fd === null && values.socket === undefined) {
     throw new Error(`no socket: start me through p2p-portal-netd.socket, or give --socket PATH\n${USAGE}`)
   }
@@ -70,16 +66,4 @@ async function run (argv: string[]): Promise<void> {
     process.off('SIGINT', stop)
   })
   await server.open()
-}
-
-/** sd_listen_fds(): fd 3 when systemd passed exactly one socket to this very process, else null. */
-function listenFd (): number | null {
-  const { LISTEN_PID, LISTEN_FDS } = process.env
-  // Like sd_listen_fds(unset_environment=1): nmcli and other children must not think the fds are theirs.
-  delete process.env.LISTEN_PID
-  delete process.env.LISTEN_FDS
-  delete process.env.LISTEN_FDNAMES
-  if (LISTEN_PID === undefined || LISTEN_PID !== String(process.pid)) return null
-  if (LISTEN_FDS !== '1') throw new Error(`systemd passed LISTEN_FDS=${LISTEN_FDS}: p2p-portal-netd.socket must define exactly one socket`)
-  return SD_LISTEN_FDS_START
 }

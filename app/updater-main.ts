@@ -7,6 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { logger } from '../services/log.js'
+import { listenFd } from '../services/line-socket/listen-fd.js'
+import { helperMain } from './helper-main.js'
 import fs from 'node:fs'
 import { parseConfigText } from '../services/config/config-file.js'
 import { isKeyText, keyText, parseKey } from '../services/storage/drive-key.js'
@@ -26,15 +28,9 @@ const USAGE = `usage: p2p-portal-updater [serve|recover] [--root DIR] [--release
   --socket PATH       listen here instead of on the socket systemd passes (fd 3)
   --spool DIR         the node's spool folder: only bundles directly in it may be offered
   --test-no-restart   tests only: restarting the unit does nothing and it counts as up (no systemd)`
-const SD_LISTEN_FDS_START = 3
 
 export async function main (argv: string[]): Promise<void> {
-  try {
-    await run(argv)
-  } catch (err) {
-    log.error((err as Error).message)
-    process.exitCode = 1
-  }
+  await helperMain(log, () => run(argv))
 }
 
 /** A unit that is never restarted and always up: lets a test drive installs without systemd. */
@@ -92,7 +88,7 @@ async function run (argv: string[]): Promise<void> {
 
   const releaseKey = values['release-key'] ?? configuredKey(values.config)
   if (!isKeyText(releaseKey)) throw new Error(`--release-key ${releaseKey}: give the 52-character release key\n${USAGE}`)
-  const fd = listenFd()
+  const fd = listenFd('p2p-portal-updater.socket')
   if (fd === null && values.socket === undefined) throw new Error(`no socket: start me through p2p-portal-updater.socket, or give --socket PATH\n${USAGE}`)
   const server = new UpdaterServer({
     installer,
@@ -137,15 +133,4 @@ function configuredKey (file: string | undefined): string {
   const key = parseConfigText(text, from).filter(([k]) => k === 'release-key').at(-1)?.[1]
   if (key === undefined) throw new Error(`no release key: give --release-key KEY, or set release-key in the node's config file\n${USAGE}`)
   return key
-}
-
-/** sd_listen_fds(): fd 3 when systemd passed exactly one socket to this very process, else null. */
-function listenFd (): number | null {
-  const { LISTEN_PID, LISTEN_FDS } = process.env
-  delete process.env.LISTEN_PID
-  delete process.env.LISTEN_FDS
-  delete process.env.LISTEN_FDNAMES
-  if (LISTEN_PID === undefined || LISTEN_PID !== String(process.pid)) return null
-  if (LISTEN_FDS !== '1') throw new Error(`systemd passed LISTEN_FDS=${LISTEN_FDS}: p2p-portal-updater.socket must define exactly one socket`)
-  return SD_LISTEN_FDS_START
 }

@@ -1,10 +1,10 @@
 // What the admin page uses for Wi-Fi: the same four operations as NetdServer, one connection per request
-// (systemd may have stopped an idle netd in between, and starts it again when we connect).
-import net from 'node:net'
+// (systemd may have stopped an idle netd in between, and starts it again when we connect: see LineClient).
 import { PortalError, WIFI_FAILED, WIFI_UNAVAILABLE, type ErrorCode, type ErrorDetails } from '../errors.js'
 import type { WifiJoin, WifiNetwork } from '../wifi/wifi-adapter.js'
 import { plainDetails, type NetdReply, type NetdRequest, type NetdStatus } from './parse-netd-request.js'
 import { Resource } from '../lifecycle/resource.js'
+import { LineClient } from '../line-socket/line-client.js'
 
 /** Where p2p-portal-netd.socket listens on the appliance image (ListenStream=; a unit test holds the two together). */
 export const DEFAULT_NETD_SOCKET = '/run/p2p-portal/netd.sock'
@@ -12,7 +12,6 @@ export const DEFAULT_NETD_SOCKET = '/run/p2p-portal/netd.sock'
 const MISSING = 'Wi-Fi settings need the p2p-portal-netd service (present on the appliance image).'
 // Codes netd sends; anything else from the wire is reported as a plain Wi-Fi failure.
 const CODES: readonly ErrorCode[] = ['BAD_REQUEST', 'WIFI_UNAVAILABLE', 'WIFI_FAILED']
-const MAX_REPLY_BYTES = 1024 * 1024
 
 export interface NetdClientOptions {
   path?: string
@@ -26,17 +25,26 @@ export interface NetdClientOptions {
 export class NetdClient extends Resource {
   readonly path: string
   private readonly timeoutMs: number
-  private readonly pending = new Set<net.Socket>()
+  private readonly line: LineClient
 
   constructor (opts: NetdClientOptions = {}) {
     super()
     this.path = opts.path ?? DEFAULT_NETD_SOCKET
     this.timeoutMs = opts.timeoutMs ?? 150_000
+    this.line = new LineClient(this.path, {
+      closed: () => WIFI_FAILED('The Wi-Fi client is closed.', { reason: 'netdShuttingDown' }),
+      abandoned: () => WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.', { reason: 'netdShuttingDown' }),
+      timeout: (seconds) => WIFI_FAILED(`p2p-portal-netd did not answer within ${seconds} s.`, { reason: 'netdTimeout', seconds }),
+      oversized: () => WIFI_FAILED('p2p-portal-netd sent an oversized reply.', { reason: 'netdBadReply' }),
+      notJson: () => WIFI_FAILED('p2p-portal-netd sent a reply that is not JSON.', { reason: 'netdBadReply' }),
+      hungUp: () => WIFI_FAILED('p2p-portal-netd closed the connection without answering.', { reason: 'netdClosed' }),
+      connect: connectError
+    })
   }
 
   /** Abandons requests in flight (their replies are dropped; netd still finishes the change). */
   protected override async _close (): Promise<void> {
-    for (const socket of this.pending) socket.destroy(WIFI_FAILED('The Wi-Fi request was abandoned: the portal is shutting down.', { reason: 'netdShuttingDown' }))
+    await this.line.close()
   }
 
   async status (): Promise<NetdStatus> {
@@ -58,49 +66,14 @@ export class NetdClient extends Resource {
     await this.request({ op: 'hotspot', ssid: req.ssid, ...password(req) })
   }
 
-  private request (req: NetdRequest): Promise<Extract<NetdReply, { ok: true }>> {
-    if (this.isClosing) return Promise.reject(WIFI_FAILED('The Wi-Fi client is closed.', { reason: 'netdShuttingDown' }))
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(this.path)
-      let received = Buffer.alloc(0)
-      let settled = false
-      const settle = (err: Error | null, res?: NetdReply) => {
-        if (settled) return
-        settled = true
-        this.pending.delete(socket)
-        socket.destroy()
-        if (err !== null) return reject(err)
-        if (res === undefined || typeof res !== 'object' || res === null) {
-          return reject(WIFI_FAILED('p2p-portal-netd sent a reply that is not a JSON object.', { reason: 'netdBadReply' }))
-        }
-        if (res.ok === true) return resolve(res)
-        const code = CODES.includes(res.code as ErrorCode) ? res.code as ErrorCode : 'WIFI_FAILED'
-        reject(new PortalError(code, String(res.message ?? 'p2p-portal-netd refused the request.'), plainDetails(res.details) as ErrorDetails))
-      }
-      this.pending.add(socket)
-      socket.setTimeout(this.timeoutMs, () => {
-        const seconds = Math.round(this.timeoutMs / 1000)
-        settle(WIFI_FAILED(`p2p-portal-netd did not answer within ${seconds} s.`, { reason: 'netdTimeout', seconds }))
-      })
-      socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'))
-      socket.on('data', (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk])
-        const end = received.indexOf(0x0a)
-        if (end === -1) {
-          if (received.length > MAX_REPLY_BYTES) settle(WIFI_FAILED('p2p-portal-netd sent an oversized reply.', { reason: 'netdBadReply' }))
-          return
-        }
-        let res: NetdReply
-        try {
-          res = JSON.parse(received.subarray(0, end).toString('utf8')) as NetdReply
-        } catch {
-          return settle(WIFI_FAILED('p2p-portal-netd sent a reply that is not JSON.', { reason: 'netdBadReply' }))
-        }
-        settle(null, res)
-      })
-      socket.on('error', (err: NodeJS.ErrnoException) => settle(connectError(err, this.path)))
-      socket.on('close', () => settle(WIFI_FAILED('p2p-portal-netd closed the connection without answering.', { reason: 'netdClosed' })))
-    })
+  private async request (req: NetdRequest): Promise<Extract<NetdReply, { ok: true }>> {
+    const res = await this.line.request(req, this.timeoutMs) as NetdReply | undefined
+    if (res === undefined || typeof res !== 'object' || res === null) {
+      throw WIFI_FAILED('p2p-portal-netd sent a reply that is not a JSON object.', { reason: 'netdBadReply' })
+    }
+    if (res.ok === true) return res
+    const code = CODES.includes(res.code as ErrorCode) ? res.code as ErrorCode : 'WIFI_FAILED'
+    throw new PortalError(code, String(res.message ?? 'p2p-portal-netd refused the request.'), plainDetails(res.details) as ErrorDetails)
   }
 }
 
@@ -109,7 +82,6 @@ function password (req: WifiJoin): { password?: string } {
 }
 
 function connectError (err: NodeJS.ErrnoException, path: string): Error {
-  if (err instanceof PortalError) return err
   // No socket file: not the appliance image (or netd not installed). Refused: the socket is there, nobody listens.
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return WIFI_UNAVAILABLE(MISSING, { reason: 'netdMissing' })
   if (err.code === 'EACCES') {

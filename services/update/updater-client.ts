@@ -1,14 +1,13 @@
 // The node's side of p2p-portal-updater's socket: one connection per request (the helper may have been
 // restarted in between). Replies are parsed defensively, though the helper is the more trusted side.
-import net from 'node:net'
 import { Resource } from '../lifecycle/resource.js'
+import { LineClient } from '../line-socket/line-client.js'
 import { BAD_REQUEST } from '../errors.js'
 import { UpdateError, type UpdateErrorCode } from './update-error.js'
 import type { UpdaterReply, UpdaterRequest, UpdaterStatus } from './parse-updater-request.js'
 
 /** Where p2p-portal-updater.socket listens on the appliance image. */
 export const DEFAULT_UPDATER_SOCKET = '/run/p2p-portal/updater.sock'
-const MAX_REPLY_BYTES = 1024 * 1024
 const CODES: readonly string[] = [
   'RELEASE_WRONG_KEY', 'RELEASE_TAMPERED', 'RELEASE_BAD_SIGNATURE', 'RELEASE_DOWNGRADE', 'RELEASE_TOO_OLD', 'RELEASE_TRUNCATED',
   'RELEASE_BAD_MANIFEST', 'RELEASE_NOT_FOUND', 'RELEASE_MARKED_BAD', 'RELEASE_NOT_READY', 'INSTALL_FAILED', 'NO_PREVIOUS_VERSION',
@@ -30,17 +29,26 @@ export class UpdaterClient extends Resource {
   readonly path: string
   private readonly timeoutMs: number
   private readonly offerTimeoutMs: number
-  private readonly pending = new Set<net.Socket>()
+  private readonly line: LineClient
 
   constructor (opts: UpdaterClientOptions = {}) {
     super()
     this.path = opts.path ?? DEFAULT_UPDATER_SOCKET
     this.timeoutMs = opts.timeoutMs ?? 120_000
     this.offerTimeoutMs = opts.offerTimeoutMs ?? 30 * 60_000
+    this.line = new LineClient(this.path, {
+      closed: () => new UpdateError('UPDATER_UNAVAILABLE', 'The update helper client is closed.'),
+      abandoned: () => new UpdateError('UPDATER_UNAVAILABLE', 'The request to the update helper was abandoned: the portal is shutting down.'),
+      timeout: (seconds) => new UpdateError('UPDATER_UNAVAILABLE', `p2p-portal-updater did not answer within ${seconds} s.`),
+      oversized: () => new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent an oversized reply.'),
+      notJson: () => new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent a reply that is not JSON.'),
+      hungUp: () => new UpdateError('UPDATER_UNAVAILABLE', 'p2p-portal-updater closed the connection without answering.'),
+      connect: connectError
+    })
   }
 
   protected override async _close (): Promise<void> {
-    for (const socket of this.pending) socket.destroy(new UpdateError('UPDATER_UNAVAILABLE', 'The request to the update helper was abandoned: the portal is shutting down.'))
+    await this.line.close()
   }
 
   async status (): Promise<UpdaterStatus> {
@@ -66,48 +74,16 @@ export class UpdaterClient extends Resource {
     await this.request({ op: 'forget' })
   }
 
-  private request (req: UpdaterRequest, timeoutMs = this.timeoutMs): Promise<Extract<UpdaterReply, { ok: true }>> {
-    if (this.isClosing) return Promise.reject(new UpdateError('UPDATER_UNAVAILABLE', 'The update helper client is closed.'))
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(this.path)
-      let received = Buffer.alloc(0)
-      let settled = false
-      const settle = (err: Error | null, res?: unknown) => {
-        if (settled) return
-        settled = true
-        this.pending.delete(socket)
-        socket.destroy()
-        if (err !== null) return reject(err)
-        if (typeof res !== 'object' || res === null) return reject(new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent a reply that is not a JSON object.'))
-        const r = res as Record<string, unknown>
-        if (r.ok === true) return resolve(r as Extract<UpdaterReply, { ok: true }>)
-        const message = String(r.message ?? 'p2p-portal-updater refused the request.')
-        // The helper refuses only requests this node built wrongly (a version mismatch between the two): its
-        // English message goes to the journal, the page says the helper did not understand.
-        if (r.code === 'BAD_REQUEST') return reject(BAD_REQUEST(message, { reason: 'updaterBadRequest' }))
-        reject(new UpdateError(CODES.includes(String(r.code)) ? r.code as UpdateErrorCode : 'INSTALL_FAILED', message))
-      }
-      this.pending.add(socket)
-      socket.setTimeout(timeoutMs, () => settle(new UpdateError('UPDATER_UNAVAILABLE', `p2p-portal-updater did not answer within ${Math.round(timeoutMs / 1000)} s.`)))
-      socket.on('connect', () => socket.write(JSON.stringify(req) + '\n'))
-      socket.on('data', (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk])
-        const end = received.indexOf(0x0a)
-        if (end === -1) {
-          if (received.length > MAX_REPLY_BYTES) settle(new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent an oversized reply.'))
-          return
-        }
-        let res: unknown
-        try {
-          res = JSON.parse(received.subarray(0, end).toString('utf8'))
-        } catch {
-          return settle(new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent a reply that is not JSON.'))
-        }
-        settle(null, res)
-      })
-      socket.on('error', (err: NodeJS.ErrnoException) => settle(connectError(err, this.path)))
-      socket.on('close', () => settle(new UpdateError('UPDATER_UNAVAILABLE', 'p2p-portal-updater closed the connection without answering.')))
-    })
+  private async request (req: UpdaterRequest, timeoutMs = this.timeoutMs): Promise<Extract<UpdaterReply, { ok: true }>> {
+    const res = await this.line.request(req, timeoutMs)
+    if (typeof res !== 'object' || res === null) throw new UpdateError('INSTALL_FAILED', 'p2p-portal-updater sent a reply that is not a JSON object.')
+    const r = res as Record<string, unknown>
+    if (r.ok === true) return r as Extract<UpdaterReply, { ok: true }>
+    const message = String(r.message ?? 'p2p-portal-updater refused the request.')
+    // The helper refuses only requests this node built wrongly (a version mismatch between the two): its
+    // English message goes to the journal, the page says the helper did not understand.
+    if (r.code === 'BAD_REQUEST') throw BAD_REQUEST(message, { reason: 'updaterBadRequest' })
+    throw new UpdateError(CODES.includes(String(r.code)) ? r.code as UpdateErrorCode : 'INSTALL_FAILED', message)
   }
 }
 
@@ -123,7 +99,6 @@ function statusOf (r: Partial<UpdaterStatus>): UpdaterStatus {
 }
 
 function connectError (err: NodeJS.ErrnoException, path: string): Error {
-  if (err instanceof UpdateError) return err
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return new UpdateError('UPDATER_UNAVAILABLE', `The update helper (p2p-portal-updater) is not listening on ${path}.`)
   if (err.code === 'EACCES') return new UpdateError('UPDATER_UNAVAILABLE', `The portal may not use ${path} (permission denied): run it as the user or group that p2p-portal-updater.socket allows.`)
   return new UpdateError('UPDATER_UNAVAILABLE', `Could not reach p2p-portal-updater at ${path}: ${err.message}`)

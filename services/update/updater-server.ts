@@ -4,7 +4,6 @@
 // bundle is verified from scratch (signature against the release key this helper was given, version rules,
 // every file's hash) when offered and again when installed, and the installer hashes each byte once more as it
 // stages it. The helper runs in its own unit, so restarting the node's unit does not stop an install.
-import net from 'node:net'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { BAD_REQUEST, isPortalError } from '../errors.js'
@@ -16,7 +15,7 @@ import { verifyReleaseBundle, type SignedRelease } from './release-bundle.js'
 import { UpdateError, isUpdateError } from './update-error.js'
 import { isVersion } from './release-manifest.js'
 import { bundleVersion, parseUpdaterRequest, type OfferedRelease, type UpdaterReply, type UpdaterRequest, type UpdaterStatus } from './parse-updater-request.js'
-import { removeStaleSocket } from '../netd/stale-socket.js'
+import { LineServer } from '../line-socket/line-server.js'
 
 const log = logger('updater')
 /** Beside update-state.json: the offer survives a restart of the helper (it is verified again before use). */
@@ -43,11 +42,7 @@ interface Offer { path: string, release: Omit<OfferedRelease, 'held'> }
 export class UpdaterServer extends Resource {
   readonly installer: ReleaseInstaller
   private readonly opts: UpdaterServerOptions
-  private readonly maxLineBytes: number
-  private readonly requestTimeoutMs: number
-  // Half-open: a client such as `nc -U` ends its side right after the request and still waits for the reply.
-  private readonly server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket))
-  private readonly sockets = new Set<net.Socket>()
+  private readonly line: LineServer
   private offer: Offer | null = null
   private busy: { action: InstallStep['action'], version: string, since: string } | null = null
   private step: InstallStep | null = null
@@ -57,10 +52,17 @@ export class UpdaterServer extends Resource {
 
   constructor (opts: UpdaterServerOptions) {
     super()
-    if ((opts.path === undefined) === (opts.fd === undefined)) throw new Error('UpdaterServer needs either path or fd')
     this.opts = opts
-    this.maxLineBytes = opts.maxLineBytes ?? 4096
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
+    this.line = new LineServer('UpdaterServer', {
+      who: 'p2p-portal-updater',
+      log,
+      answer: (line) => this.handle(line),
+      tooLong: (max) => failure(BAD_REQUEST(`The request line is longer than ${max} bytes.`, { reason: 'updaterBadRequest' })),
+      path: opts.path,
+      fd: opts.fd,
+      maxLineBytes: opts.maxLineBytes,
+      requestTimeoutMs: opts.requestTimeoutMs
+    })
     this.installer = new ReleaseInstaller({
       ...opts.installer,
       onStep: (step) => {
@@ -74,16 +76,7 @@ export class UpdaterServer extends Resource {
 
   protected override async _open (): Promise<void> {
     await this.loadOffer()
-    if (this.opts.path !== undefined) await removeStaleSocket(this.opts.path, 'p2p-portal-updater')
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(this.opts.fd !== undefined ? { fd: this.opts.fd } : { path: this.opts.path! }, () => {
-        this.server.off('error', reject)
-        resolve()
-      })
-    })
-    this.server.on('error', (err) => log.error(`listening socket failed: ${err.message}`))
-    log.info(`listening on ${this.opts.fd !== undefined ? `fd ${this.opts.fd} (socket activation)` : this.opts.path}`)
+    await this.line.open()
   }
 
   /**
@@ -91,43 +84,7 @@ export class UpdaterServer extends Resource {
    * middle, the next start's recover() finds the unconfirmed probation and goes back to the version before.
    */
   protected override async _close (): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    for (const socket of this.sockets) socket.destroy()
-    await closed
-  }
-
-  private onConnection (socket: net.Socket): void {
-    if (this.isClosing) return void socket.destroy()
-    this.sockets.add(socket)
-    let buffered = Buffer.alloc(0)
-    let queue = Promise.resolve()
-    let refused = false
-    socket.setTimeout(this.requestTimeoutMs, () => socket.destroy())
-    socket.on('error', (err) => log.debug(`client connection: ${err.message}`))
-    socket.on('end', () => { queue = queue.then(() => { socket.end() }) })
-    socket.on('close', () => this.sockets.delete(socket))
-    socket.on('data', (chunk: Buffer) => {
-      if (refused) return
-      buffered = Buffer.concat([buffered, chunk])
-      let end: number
-      while ((end = buffered.indexOf(0x0a)) !== -1 && end <= this.maxLineBytes) {
-        const line = buffered.subarray(0, end).toString('utf8')
-        buffered = buffered.subarray(end + 1)
-        queue = queue.then(async () => {
-          socket.setTimeout(0)
-          reply(socket, await this.handle(line))
-          if (!socket.destroyed) socket.setTimeout(this.requestTimeoutMs)
-        })
-      }
-      if (buffered.length > this.maxLineBytes || end > this.maxLineBytes) {
-        // There is no telling where the next request would start: refuse, answer once, hang up.
-        refused = true
-        queue = queue.then(() => {
-          reply(socket, failure(BAD_REQUEST(`The request line is longer than ${this.maxLineBytes} bytes.`, { reason: 'updaterBadRequest' })))
-          socket.end()
-        })
-      }
-    })
+    await this.line.close()
   }
 
   /** Answers one request line; never throws (a failure is a reply). */
@@ -274,8 +231,4 @@ function failure (err: unknown): UpdaterReply {
   if (isUpdateError(err) || isPortalError(err)) return { ok: false, code: err.code, message: err.message }
   // Not one of ours: its text may name paths or internals, which stay in the journal.
   return { ok: false, code: 'INSTALL_FAILED', message: 'p2p-portal-updater hit an internal error; see its journal.' }
-}
-
-function reply (socket: net.Socket, res: UpdaterReply): void {
-  if (socket.writable) socket.write(JSON.stringify(res) + '\n')
 }
