@@ -5,6 +5,7 @@ import { csrfField } from './admin-layout.js'
 import { fieldError, invalid, typed, type FormState } from './form-state.js'
 import { formatSize } from '../../services/config/size.js'
 import type { AdminTranslator } from '../i18n/admin-language.js'
+import { keptErrorText } from '../i18n/error-text.js'
 import type { AdminKey } from '../i18n/admin-strings.js'
 import type { UpdateStatus } from '../../services/update/release-watcher.js'
 import type { UpdaterStatus } from '../../services/update/parse-updater-request.js'
@@ -24,22 +25,33 @@ export interface UpdatesView {
 const PHASE: Record<InstallPhase, AdminKey> = { checking: 'updPhaseChecking', staging: 'updPhaseStaging', probation: 'updPhaseProbation', 'rolling-back': 'updPhaseRollingBack' }
 const EVENT: Record<HistoryEvent, AdminKey> = { installed: 'updEvInstalled', 'rolled-back': 'updEvRolledBack', refused: 'updEvRefused', recovered: 'updEvRecovered', 'went-back': 'updEvWentBack' }
 
-export function updatesBody (t: AdminTranslator['t'], v: UpdatesView, f?: FormState): Html {
+export function updatesBody (tr: AdminTranslator, v: UpdatesView, f?: FormState): Html {
+  const { t } = tr
   const u = v.update
+  const why = (r: Reason) => reasonText(tr, r)
   const staged = v.appliance?.helper?.offered ?? null
   const status = u === null || u.available === null
     ? (staged !== null ? html`<p>${t('updAvailable', { version: staged.version })}</p>` : html`<p>${t('updNone')}</p>`)
     : u.state === 'downloading' ? html`<p>${t('updDownloading', { version: u.available })}</p>`
-      : u.state === 'rolled-back' ? html`<p class="field-error">${t('updRolledBack', { version: u.available, reason: u.lastResult?.reason ?? '' })}</p>`
-        : u.state === 'refused' ? html`<p class="field-error">${t('updRefused', { version: u.available, reason: u.lastResult?.reason ?? '' })}</p>`
+      : u.state === 'rolled-back' ? html`<p class="field-error">${t('updRolledBack', { version: u.available, reason: why(u.lastResult) })}</p>`
+        : u.state === 'refused' ? html`<p class="field-error">${t('updRefused', { version: u.available, reason: why(u.lastResult) })}</p>`
           : html`<p>${t('updAvailable', { version: u.available })}</p>`
   return html`<h1>${t('navUpdates')}</h1>
 <section><p>${t('updRunning', { version: v.running })}</p>${status}
-${v.appliance === null ? html`<p class="note">${t('updReportOnly')}</p>` : ''}</section>
-${v.appliance === null ? '' : appliance(t, v, v.appliance, f)}`
+${v.appliance === null ? html`<p class="note">${t('updReportOnly')}</p>` : ''}
+<p class="note">${t('updFromStick')}</p></section>
+${v.appliance === null ? '' : appliance(tr, v, v.appliance, f)}`
 }
 
-function appliance (t: AdminTranslator['t'], v: UpdatesView, a: NonNullable<UpdatesView['appliance']>, f?: FormState): Html {
+type Reason = { reason?: string, code?: string } | null | undefined
+
+/** The watcher's and the helper's reasons are kept in English (the journal, /api/status): worded here. */
+function reasonText (tr: AdminTranslator, r: Reason): string {
+  return r?.reason ? keptErrorText(r.reason, undefined, tr, r.code) : ''
+}
+
+function appliance (tr: AdminTranslator, v: UpdatesView, a: NonNullable<UpdatesView['appliance']>, f?: FormState): Html {
+  const { t } = tr
   if (a.helper === null) return html`<section><p>${t('updNoHelper')}</p>${a.error ? html`<p class="note">${a.error}</p>` : ''}</section>`
   const h = a.helper
   const step = h.step
@@ -76,6 +88,6 @@ ${fieldError(f, 'policy', 'mode')}</fieldset>
 ${h.history.length === 0
     ? html`<p>${t('updNoHistory')}</p>`
     : html`<table><tr><th>${t('updWhen')}</th><th>${t('updWhat')}</th><th>${t('version')}</th><th>${t('updWhy')}</th></tr>
-${[...h.history].reverse().map(e => html`<tr><td>${e.at.slice(0, 16).replace('T', ' ')}</td><td>${t(EVENT[e.event] ?? 'updEvRecovered')}</td><td>${e.version}${e.from ? html` <span class="note">(${t('updFromVersion', { version: e.from })})</span>` : ''}</td><td>${e.reason ?? ''}</td></tr>`)}</table>`}
+${[...h.history].reverse().map(e => html`<tr><td>${e.at.slice(0, 16).replace('T', ' ')}</td><td>${t(EVENT[e.event] ?? 'updEvRecovered')}</td><td>${e.version}${e.from ? html` <span class="note">(${t('updFromVersion', { version: e.from })})</span>` : ''}</td><td>${reasonText(tr, e)}</td></tr>`)}</table>`}
 </section>`
 }

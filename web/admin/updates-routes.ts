@@ -15,8 +15,8 @@ export function updatesRoutes (kit: AdminKit): Router {
   const page = async (res: Response, f?: FormState, status?: number) => {
     const updater = ctx.updater ?? null
     if (updater !== null && f === undefined) await updater.refresh()
-    const { t } = kit.tr(res)
-    kit.render(res, t('navUpdates'), updatesBody(t, {
+    const tr = kit.tr(res)
+    kit.render(res, tr.t('navUpdates'), updatesBody(tr, {
       running: ctx.appVersion,
       update: ctx.updates?.update ?? null,
       appliance: updater === null ? null : { helper: updater.helper, error: updater.helperError },

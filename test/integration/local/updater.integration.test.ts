@@ -173,6 +173,9 @@ describe('installing updates through p2p-portal-updater', () => {
     expect(page.text).toMatch(/<html lang="ar" dir="rtl">/)
     expect(page.text).toContain('التحديثات')
     expect(page.text).toContain('متى يتم التثبيت')
+    // With no Internet and no node nearby holding the release, a stick is the way in: the page says how.
+    expect(page.text).toContain('انسخ ملف الإصدار (p2p-portal-release-&lt;version&gt;.tar)')
+    expect((await organiser.get('/admin/updates', { 'accept-language': 'es' })).text).toContain('memoria USB')
   })
 
   it('on a laptop (no updater-socket) the section shows the version and the update, with no install buttons', async () => {
