@@ -27,7 +27,7 @@ export interface DriveStatus {
   /** Present (true) on the release drive only: app updates, outside the disk caps, not shown to visitors. */
   release?: true
   /** Files a --share folder is writing into the drive (its first import, or changes), null when idle. */
-  importing: { files: number, done: number } | null
+  importing: { files: number, done: number, finalBytes: number } | null
 }
 
 export interface NodeStatus {

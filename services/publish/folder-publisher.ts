@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Library } from '../storage/library.js'
-import type { LibraryDrive } from '../storage/library-drive.js'
+import type { LibraryDrive, ImportProgress } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
 import { asDiskFull } from '../errors.js'
 import type { DriveWriter } from './drive-writer.js'
@@ -57,6 +57,8 @@ export class FolderPublisher extends Resource {
         { title: this.opts.title ?? path.basename(folder), description: this.opts.description ?? '' },
         { share: folder, namespace: `share/${folder}` })
     if (!this.drive) throw new Error(`the drive for ${folder} could not be opened`)
+    // Until the first walk a new drive's size is unknown: peers are not offered it at 0 bytes, growing.
+    if (!existing) this.drive.unsized = true
     if (existing && this.opts.title && this.drive.info.title !== this.opts.title) {
       await library.writeInfo(this.drive, { ...this.drive.info, title: this.opts.title })
     }
@@ -112,6 +114,8 @@ export class FolderPublisher extends Resource {
         log.warn(`${this.opts.folder}: skipped ${JSON.stringify(name.slice(1))}: its name has ${UNSTORABLE_WHY[reason]}`)
       }
     })
+    let finalBytes = 0
+    for (const st of onDisk.values()) finalBytes += st.size
     let changes = 0
     for await (const entry of drive.list('/', { recursive: true })) {
       if (isHidden(entry.key)) continue
@@ -120,8 +124,9 @@ export class FolderPublisher extends Resource {
       const meta = entry.value.metadata
       if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
     }
-    const progress = { files: onDisk.size, done: 0 }
+    const progress: ImportProgress = { files: onDisk.size, done: 0, finalBytes }
     if (onDisk.size) this.drive!.importing = progress
+    this.drive!.unsized = false
     try {
       for (const [name, st] of onDisk) {
         if (this.isClosing) return

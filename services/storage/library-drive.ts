@@ -67,6 +67,8 @@ export interface LibraryDriveOptions {
 /** What a reclaim gave back: blocks of superseded versions cleared, and about how many bytes they held. */
 export interface Reclaimed { version: number, blocks: number, bytes: number }
 
+export interface ImportProgress { files: number, done: number, finalBytes: number }
+
 export class LibraryDrive extends Resource {
   readonly own: boolean
   readonly sparse: boolean
@@ -75,8 +77,16 @@ export class LibraryDrive extends Resource {
   private readers = 0
   drive: Hyperdrive
   info: DriveInfo = { title: '', description: '' }
-  /** Set by the folder publisher while it writes files into this drive, for the status page. */
-  importing: { files: number, done: number } | null = null
+  /**
+   * Set by the folder publisher while it writes files into this drive: for the status page, and so peers are
+   * offered the size the drive will have once the folder is in (`finalBytes`), not one that grows under them.
+   */
+  importing: ImportProgress | null = null
+  /**
+   * True while the folder of a new shared drive is walked for the first time: its size is not known yet, so the
+   * drive is not offered to peers (they would place it by a size it is about to outgrow).
+   */
+  unsized = false
   private figures: DriveFigures = { version: 0, files: 0, bytes: 0, localBytes: 0, known: false }
   private blobs: BlobRef[] = []
   private countedVersion = -1

@@ -54,8 +54,8 @@ describe('a node with a 7 MB disk cap and 3 MB drives', () => {
   it('refuses a drive larger than its per-drive cap and says why', async () => {
     const s = await until(async () => {
       const st = await small.status()
-      // While the publisher imported it, peers saw a smaller drive (refused then for room): the reason settles once
-      // the full size has arrived and been reviewed.
+      // The publisher offers it at its full size from the start (never growing under the small node's placement,
+      // which once made it evict "songs" for a drive it then refused); the review that says so may come later.
       return st.available.some((a: any) => a.title === 'archive' && a.bytes === 8 * MB && a.reason === 'too-large') && st
     }, { what: 'archive refused at its full size' })
     expect(s.disk.perDriveCap).toBe(7 * MB)

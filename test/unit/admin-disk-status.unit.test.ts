@@ -7,7 +7,7 @@ import { adminTranslator } from '../../web/i18n/admin-language.js'
 const t = adminTranslator('en').t
 
 const MB = 1024 * 1024
-const status = (over: Partial<NodeStatus['disk']>, importing: { files: number, done: number } | null = null): NodeStatus => ({
+const status = (over: Partial<NodeStatus['disk']>, importing: NodeStatus['drives'][number]['importing'] = null): NodeStatus => ({
   node: { key: 'k'.repeat(52), name: 'Pi', version: '0.1.0', protocol: 1, uptime: 5, replicationPort: 1, internet: false },
   peers: [],
   drives: [{ key: 'd'.repeat(52), title: 'Festival', description: '', own: true, pinned: true, followed: false, version: 3, files: 2, bytes: 10, localBytes: 10, complete: true, peers: 0, lastUsed: 0, copies: 1, holders: ['k'.repeat(52)], importing }],
@@ -25,7 +25,7 @@ describe('admin overview', () => {
   })
 
   it('shows how far a --share import has come', () => {
-    expect(String(overviewBody(t, status({}, { files: 300, done: 12 }), 'csrf', { blocked: [] }))).toMatch(/importing 12 of 300/)
+    expect(String(overviewBody(t, status({}, { files: 300, done: 12, finalBytes: 3e8 }), 'csrf', { blocked: [] }))).toMatch(/importing 12 of 300/)
   })
 
   it('says how each peer is reached in the organiser\'s language', () => {
