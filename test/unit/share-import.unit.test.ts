@@ -45,7 +45,7 @@ describe('a node started with --share', () => {
     const res = await fetch(`${t.url}/api/status`)
     expect(res.status).toBe(200)
     const drive = (await res.json()).drives.find((d: any) => d.title === 'archive')
-    expect(drive.importing).toEqual({ files: 5, done: 0 })
+    expect(drive.importing).toEqual({ files: 5, done: 0, finalBytes: 5 * 1000 + 10 })
 
     release()
     const done = await until(async () => {
