@@ -188,13 +188,13 @@ export class LibraryDrive extends Resource {
     // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
     await this.reclaiming?.catch(() => null)
     if (!this.purging) { await this.drive.close(); return }
-    const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
-    // Blocks first, through the public API: even if what follows fails, the space is given back.
-    for (const core of cores) await core.clear(0, core.length).catch(() => { /* best effort: deleting the core below frees it too */ })
-    // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
-    const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
-    await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
-    for (const st of stored) await st.store.deleteCore(st.core).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: could not delete a stored core: ${err.message}`))
+    // Closes every session of both cores, then deletes each from the store in one batch: blocks, tree and bitfield
+    // (hypercore-storage before 3.3.2 left the data of a deleted core behind, and hypercore before 11.39 had no
+    // working purge at all).
+    await this.drive.purge().catch(async (err: Error) => {
+      log.warn(`${this.id.slice(0, 8)}: could not delete the drive's data: ${err.message}`)
+      await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
+    })
   }
 
   /**
