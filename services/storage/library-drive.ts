@@ -188,9 +188,10 @@ export class LibraryDrive extends Resource {
     // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
     await this.reclaiming?.catch(() => null)
     if (!this.purging) { await this.drive.close(); return }
-    // Closes every session of both cores, then deletes each from the store in one batch: blocks, tree and bitfield
-    // (hypercore-storage before 3.3.2 left the data of a deleted core behind, and hypercore before 11.39 had no
-    // working purge at all).
+    // Closes every session of both cores, then deletes each from the store: blocks, tree and bitfield (hypercore
+    // 11.39 with hypercore-storage 3.3.2; before, purge() called a method its core lacked, and the store's
+    // deleteCore() left the tree and bitfield behind). The same drive must not be opened again before this ends:
+    // hypercore would resume the stored core while it is being deleted (Library.deleted, BrowseCache).
     await this.drive.purge().catch(async (err: Error) => {
       log.warn(`${this.id.slice(0, 8)}: could not delete the drive's data: ${err.message}`)
       await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })

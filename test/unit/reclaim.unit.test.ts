@@ -137,6 +137,23 @@ describe('a removed drive', () => {
     await blobs.close()
     expect((await other.drive.get('/keep.txt'))?.toString()).toBe('still here')
   })
+
+  it('mirrored again at once (before its data is gone) opens once the deletion is done, and fetches the drive whole', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Film', description: '' })
+    const film = crypto.randomBytes(3 * MB)
+    await new DriveWriter(a, a.dataDir).writeStream(d, '/film.bin', streamOf(film))
+    connect(a, b)
+    const copy = await b.addMirror(d.id)
+    await until(async () => { const f = await copy.refresh(); return f.known && f.localBytes === film.length }, { what: 'the first copy' })
+    // What the organiser's "Mirror again" does right after an eviction: the removal is still deleting the data.
+    const removing = b.remove(d.id)
+    const again = await b.addMirror(d.id)
+    await removing
+    await until(async () => { const f = await again.refresh(); return f.known && f.localBytes === film.length }, { what: 'the second copy' })
+    expect((await again.drive.get('/film.bin', { wait: false }))?.equals(film)).toBe(true)
+  })
 })
 
 /** Every record in the library's RocksDB: what a deleted core could leave behind, whatever the public API shows. */
