@@ -42,34 +42,3 @@ export function gapRanges (kept: readonly BlockRange[], limit: number): BlockRan
 export function keptEnd (kept: readonly BlockRange[]): number {
   return kept.length ? kept[kept.length - 1].end : 0
 }
-
-/**
- * The clear() calls that free the held blocks of [start, end) without harming any other block. hypercore 11.37's
- * clear(a, b) also deletes Merkle tree nodes it believes no held block needs, climbing from block a; but its test
- * takes the left neighbour of a block at an odd index for such a node (`s <= start` where `s >= start` is meant;
- * fixed in hypercore 11.39), and a held block whose tree node is gone can no longer be proven to peers: mirrors
- * cannot fetch it, and an audit drops it. The climb stops at once when a is even and block a + 1 is held when the
- * call starts (or when block a is the core's last, odd-numbered one: a root), so every call here starts that way.
- * A held block at an odd index right after a block that must stay is left for a later reclaim, when its
- * neighbour is superseded too.
- */
-export function safeClears (has: (block: number) => boolean, start: number, end: number, length: number): BlockRange[] {
-  const calls: BlockRange[] = []
-  const stop = Math.min(end, length)
-  let i = start
-  while (i < stop) {
-    if (!has(i)) { i++; continue }
-    let runEnd = i
-    while (runEnd < stop && has(runEnd)) runEnd++
-    // From an even block: the one before an odd run start is free to clear too (not held, inside the range).
-    let from = i
-    if (from % 2 === 1) from = from - 1 >= start ? from - 1 : from + 1
-    if (from < runEnd) {
-      const next = from + 1
-      const stopsAtOnce = next < runEnd || (next < length && has(next)) || (next === length && length % 2 === 1)
-      if (stopsAtOnce) calls.push({ start: from, end: runEnd })
-    }
-    i = runEnd
-  }
-  return calls
-}

@@ -41,6 +41,11 @@ interface Browsed { drive: LibraryDrive, lastUsed: number, usedAt: number, ready
 
 export class BrowseCache extends Resource {
   private readonly entries = new Map<string, Browsed>()
+  /**
+   * Evictions deleting a drive's data. Opening that drive again, here or in the library, waits for it: hypercore
+   * would otherwise resume the stored core while the deletion removes it.
+   */
+  private readonly evicting = new Map<string, Promise<void>>()
   private readonly seen = new Set<string>()
   private uses = 0
   /** Keys with blocks on the card, so that what a stopped node fetched is deleted when it starts again. */
@@ -69,7 +74,8 @@ export class BrowseCache extends Resource {
   get capBytes (): number { return this.opts.capBytes() }
 
   keys (): string[] { return [...this.entries.keys()] }
-  has (key: string): boolean { return this.entries.has(key) }
+  /** Holds the drive, or is still deleting its data. */
+  has (key: string): boolean { return this.entries.has(key) || this.evicting.has(key) }
   /** Browsed since this node started (evicted or not): a visitor coming back is told its holders left, not "no such drive". */
   knows (key: string): boolean { return this.seen.has(key) }
 
@@ -104,6 +110,11 @@ export class BrowseCache extends Resource {
   async browse (key: string): Promise<LibraryDrive> {
     if (this.isClosing) throw NO_HOLDER('This node is stopping.', { reason: 'noHolder' })
     let e = this.entries.get(key)
+    if (!e) {
+      await this.opts.library.deleted(key)
+      await this.evicting.get(key)
+      e = this.entries.get(key)
+    }
     if (!e) {
       if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.values().next().value!)
       this.seen.delete(key)
@@ -171,8 +182,11 @@ export class BrowseCache extends Resource {
     e.drive.off('read-done', this.reconsider)
     const bytes = e.drive.fetchedBytes
     // Taken by the library meanwhile: the blocks are a mirror's now. (Closing waits for an open under way.)
-    if (this.opts.library.has(key)) await e.drive.close().catch(() => { /* the library's own session holds the data */ })
-    else await this.purge(e.drive, false)
+    const gone = this.opts.library.has(key)
+      ? e.drive.close().catch(() => { /* the library's own session holds the data */ })
+      : this.purge(e.drive, false)
+    this.evicting.set(key, gone)
+    await gone.finally(() => { if (this.evicting.get(key) === gone) this.evicting.delete(key) })
     this.state.value.keys = this.state.value.keys.filter(k => k !== key)
     this.state.changed()
     log.debug(`evicted browsed drive ${key.slice(0, 8)} (${(bytes / MiB).toFixed(1)} MiB)`)
@@ -190,7 +204,7 @@ export class BrowseCache extends Resource {
   /** The library is taking this drive (placement chose it): its blocks become the mirror's, not deleted. */
   private async handOver (key: string): Promise<void> {
     const e = this.entries.get(key)
-    if (!e) return
+    if (!e) { await this.evicting.get(key); return }
     this.entries.delete(key)
     e.drive.off('fetched', this.reconsider)
     e.drive.off('read-done', this.reconsider)

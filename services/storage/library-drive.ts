@@ -7,7 +7,7 @@ import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
 import type { GarbagePacer } from './garbage-pacer.js'
 import { logger } from '../log.js'
-import { gapRanges, keptEnd, keptRanges, safeClears, type BlockRange } from './blob-ranges.js'
+import { gapRanges, keptEnd, keptRanges, type BlockRange } from './blob-ranges.js'
 
 const log = logger('drive')
 
@@ -188,13 +188,14 @@ export class LibraryDrive extends Resource {
     // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
     await this.reclaiming?.catch(() => null)
     if (!this.purging) { await this.drive.close(); return }
-    const cores = [this.drive.core, this.drive.blobs?.core].filter(Boolean)
-    // Blocks first, through the public API: even if what follows fails, the space is given back.
-    for (const core of cores) await core.clear(0, core.length).catch(() => { /* best effort: deleting the core below frees it too */ })
-    // hypercore 11.37's purge() calls a method its core lacks; delete the stored core the way its own audit does.
-    const stored = cores.map((core: any) => core.core?.state?.storage).filter((st: any) => st?.store?.deleteCore)
-    await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
-    for (const st of stored) await st.store.deleteCore(st.core).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: could not delete a stored core: ${err.message}`))
+    // Closes every session of both cores, then deletes each from the store: blocks, tree and bitfield (hypercore
+    // 11.39 with hypercore-storage 3.3.2; before, purge() called a method its core lacked, and the store's
+    // deleteCore() left the tree and bitfield behind). The same drive must not be opened again before this ends:
+    // hypercore would resume the stored core while it is being deleted (Library.deleted, BrowseCache).
+    await this.drive.purge().catch(async (err: Error) => {
+      log.warn(`${this.id.slice(0, 8)}: could not delete the drive's data: ${err.message}`)
+      await this.drive.close().catch(() => { /* being deleted: a failed close loses nothing */ })
+    })
   }
 
   /**
@@ -520,18 +521,14 @@ export class LibraryDrive extends Resource {
    * the library turns into a compaction: RocksDB gives the space back only then.
    */
   async clearBlocks (core: any, start: number, end: number): Promise<{ blocks: number, bytes: number }> {
-    const bitfield = core.core?.bitfield
-    // Without the bitfield no clear can be shown safe (see safeClears): nothing is cleared.
-    if (typeof bitfield?.get !== 'function' || typeof bitfield.countSet !== 'function') return { blocks: 0, bytes: 0 }
     const length: number = core.length
-    let blocks = 0
-    // Only held blocks are cleared: clearing a range already clear would still write a tombstone to the SD card.
-    for (const call of safeClears((i) => bitfield.get(i) === true, start, end, length)) {
-      const held: number = bitfield.countSet(call.start, call.end - call.start)
-      await core.clear(call.start, call.end)
-      blocks += held
-    }
+    const stop = Math.min(end, length)
+    if (start >= stop) return { blocks: 0, bytes: 0 }
+    // A range already clear is left alone: clearing it would still write a tombstone to the SD card. One call per
+    // range: hypercore (from 11.39) deletes only the tree nodes no held block outside the range needs.
+    const blocks: number = await core.count(start, stop)
     if (blocks === 0) return { blocks: 0, bytes: 0 }
+    await core.clear(start, stop)
     const bytes = Math.floor(blocks * core.byteLength / length)
     this.emit('reclaimed', { version: this.drive.version, blocks, bytes })
     this.scheduleLocalCount()

@@ -75,6 +75,11 @@ export class Library extends Resource {
   readonly garbage = new GarbagePacer()
   private readonly drives = new Map<string, LibraryDrive>()
   private readonly openingDrives = new Map<string, Promise<LibraryDrive>>()
+  /**
+   * Drives whose data is being deleted. Opening one again ("Mirror again" right after an eviction) waits for it:
+   * hypercore would otherwise resume the stored core while the deletion removes it, and fail outside any caller.
+   */
+  private readonly deletions = new Map<string, Promise<void>>()
   private state: StateFile<LibraryState>
   private readonly ballast: Ballast
   private readonly ownStore: boolean
@@ -142,7 +147,7 @@ export class Library extends Resource {
     this.garbage.close()
     // Stops at the drive being counted (see countRemembered).
     await this.counting
-    await Promise.allSettled([...this.openingDrives.values()])
+    await Promise.allSettled([...this.openingDrives.values(), ...this.deletions.values()])
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
     await this.compactor.close()
     this.drives.clear()
@@ -324,8 +329,20 @@ export class Library extends Resource {
   }
 
   /** Stops mirroring and deletes the drive's data; `block` also refuses it from now on. */
-  async remove (keyInput: string, { block = false } = {}): Promise<void> {
+  remove (keyInput: string, opts: { block?: boolean } = {}): Promise<void> {
     const key = keyText(parseKey(keyInput))
+    // Known at once, before anything is awaited: an open of this drive from now on waits for the deletion.
+    const deleting = this.deleteDrive(key, opts).finally(() => { if (this.deletions.get(key) === deleting) this.deletions.delete(key) })
+    this.deletions.set(key, deleting)
+    return deleting
+  }
+
+  /** Resolves once no deletion of this drive's data is under way (see `deletions`), whether it succeeded or not. */
+  async deleted (key: string): Promise<void> {
+    await this.deletions.get(key)?.catch(() => { /* the remove() caller hears of its failure */ })
+  }
+
+  private async deleteDrive (key: string, { block = false }: { block?: boolean }): Promise<void> {
     if (block && !this.state.value.blocked.includes(key)) this.state.value.blocked.push(key)
     const drive = this.drives.get(key) ?? await this.openingDrives.get(key)?.catch(() => undefined)
     const title = drive?.info.title || this.state.value.drives[key]?.title
@@ -388,6 +405,7 @@ export class Library extends Resource {
     const pending = this.openingDrives.get(r.key)
     if (pending) return pending
     const p = (async () => {
+      await this.deleted(r.key)
       await this.beforeOpen?.(r.key)
       // An own drive without a namespace was made from a key pair kept elsewhere (the release drive): open it by key.
       const remembered = r.counted

@@ -1,7 +1,8 @@
-import { describe, it, expect } from 'vitest'
-// @ts-expect-error flat-tree (hypercore's tree arithmetic) ships no types
-import flat from 'flat-tree'
-import { keptRanges, gapRanges, keptEnd, safeClears } from '../../services/storage/blob-ranges.js'
+import { describe, it, expect, afterEach } from 'vitest'
+import path from 'node:path'
+import Corestore from 'corestore'
+import { keptRanges, gapRanges, keptEnd } from '../../services/storage/blob-ranges.js'
+import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
 
 const blob = (blockOffset: number, blockLength: number) => ({ blockOffset, blockLength })
 
@@ -58,74 +59,79 @@ describe('the blocks a reclaim clears', () => {
   })
 })
 
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+  await removeTempDirs()
+})
+
+async function store (name: string): Promise<any> {
+  const s = new Corestore(path.join(await tempDir(`clear-${name}-`), 'store'))
+  await s.ready()
+  closers.push(() => s.close())
+  return s
+}
+
+/** Piped replication streams between two stores; the returned function cuts them. */
+function connect (a: any, b: any): () => void {
+  const s1 = a.replicate(true)
+  const s2 = b.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  const cut = () => { s1.destroy(); s2.destroy() }
+  closers.push(async () => cut())
+  return cut
+}
+
+async function published (s: any, name: string, length: number): Promise<any> {
+  const core = s.get({ name })
+  await core.ready()
+  for (let i = 0; i < length; i++) await core.append(Buffer.from(`${name} block ${i}`))
+  return core
+}
+
 /**
- * hypercore 11.37.1's clear(), as far as its Merkle tree goes: the tree nodes it deletes, climbing from `start`
- * with its own test (see safeClears), against the blocks held before the call.
+ * The blocks of `blocks` a fresh reader, connected to `holder` alone, cannot get: a peer sends a block only with
+ * the tree nodes that prove it against the publisher's signed root, and a holder missing one cannot send it.
  */
-function hypercoreClear (held: boolean[], treeNodes: Set<number>, start: number, end: number): void {
-  const length = held.length
-  const roots = new Set(flat.fullRoots(length * 2))
-  const hasSet = (s: number, n: number) => held.slice(s, s + n).some(Boolean)
-  const ite = flat.iterator(start * 2)
-  while (!roots.has(ite.index)) {
-    const a = ite.index
-    const b = ite.sibling()
-    ite.parent()
-    const [left, right] = flat.spans(b)
-    const s = left / 2
-    const e = right / 2 + 1
-    const has = s <= start && e <= end ? false : hasSet(s, e - s)
-    if (has) break
-    treeNodes.delete(a)
-    treeNodes.delete(b)
-  }
-  for (let i = start; i < Math.min(end, length); i++) held[i] = false
+async function unfetchable (holder: any, key: Buffer, blocks: number[]): Promise<number[]> {
+  const reader = await store('reader')
+  connect(holder, reader)
+  const core = reader.get({ key })
+  await core.ready()
+  const failed: number[] = []
+  await Promise.all(blocks.map(async (i) => {
+    if (!await core.get(i, { timeout: 15_000 }).then(Boolean, () => false)) failed.push(i)
+  }))
+  return failed.sort((a, b) => a - b)
 }
 
-/** Every node a held block's proof needs: its leaf and the siblings of its ancestors up to its root. */
-function provable (held: boolean[], treeNodes: Set<number>): boolean {
-  const roots = new Set(flat.fullRoots(held.length * 2))
-  for (let i = 0; i < held.length; i++) {
-    if (!held[i]) continue
-    let node = i * 2
-    if (!treeNodes.has(node)) return false
-    while (!roots.has(node)) {
-      if (!treeNodes.has(flat.sibling(node))) return false
-      node = flat.parent(node)
-    }
-  }
-  return true
+/** What corestore's own audit (the one `p2p-portal audit` runs) would drop: a held block with no tree node, say. */
+async function auditDrops (s: any): Promise<number> {
+  let dropped = 0
+  for await (const { audit } of s.audit({ dryRun: true })) dropped += (audit.droppedBlocks ?? 0) + (audit.droppedTreeNodes ?? 0) + (audit.droppedBits ?? 0)
+  return dropped
 }
 
-describe('clearing without breaking the proofs of kept blocks (hypercore 11.37 clear)', () => {
-  it('the unsafe call hypercore would make breaks a kept block\'s proof: the reason for safeClears', () => {
-    const held = Array(8).fill(true) as boolean[]
-    const tree = new Set(Array.from({ length: 15 }, (_, i) => i))
-    hypercoreClear(held, tree, 5, 6)
-    expect(provable(held, tree)).toBe(false)
+describe('clearing a gap keeps every other block provable to peers', () => {
+  it('a clear that starts at an odd block leaves the block before it whole (hypercore 11.37 deleted its tree node)', async () => {
+    const s = await store('publisher')
+    const core = await published(s, 'film', 8)
+    await core.clear(5, 6)
+    expect(await core.has(5)).toBe(false)
+    expect(await auditDrops(s)).toBe(0)
+    expect(await unfetchable(s, core.key, [0, 1, 2, 3, 4, 6, 7])).toEqual([])
   })
 
-  it('calls start at an even block whose right neighbour is held, or skip an odd block after a kept one', () => {
-    const held = [true, true, true, true, true, true, true, true]
-    // Kept: 0–2 and 6–7. Gap 3–5: block 3 (odd, after kept 2) waits; 4–5 clear.
-    expect(safeClears(i => held[i], 3, 6, 8)).toEqual([{ start: 4, end: 6 }])
-    // Gap 2–5: one call.
-    expect(safeClears(i => held[i], 2, 6, 8)).toEqual([{ start: 2, end: 6 }])
-    // A gap starting at an odd block whose left neighbour is in the gap and not held: the call starts there.
-    held[2] = false
-    expect(safeClears(i => held[i], 2, 6, 8)).toEqual([{ start: 2, end: 6 }])
-    // The core's last block when the length is odd is a root: clearable alone.
-    expect(safeClears(() => true, 4, 5, 5)).toEqual([{ start: 4, end: 5 }])
-  })
-
-  it('keep every kept block provable, for any layout of held blocks and gaps (randomised)', () => {
+  it('on a mirror holding any layout of blocks, clearing every gap of the latest version leaves each kept block fetchable from it (randomised)', async () => {
+    const publisher = await store('publisher')
+    const mirror = await store('mirror')
+    const cut = connect(publisher, mirror)
     let seed = 7
     const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
-    for (let round = 0; round < 400; round++) {
-      const length = 2 + Math.floor(random() * 60)
-      const held = Array.from({ length }, () => random() < 0.8)
-      const tree = new Set<number>()
-      for (let i = 0; i < length * 2 - 1; i++) tree.add(i)
+    const rounds: Array<{ key: Buffer, kept: number[] }> = []
+    for (let round = 0; round < 30; round++) {
+      const length = 2 + Math.floor(random() * 40)
+      const source = await published(publisher, `core-${round}`, length)
       const files = [] as Array<{ blockOffset: number, blockLength: number }>
       for (let i = 0; i < length;) {
         const n = 1 + Math.floor(random() * 4)
@@ -133,12 +139,19 @@ describe('clearing without breaking the proofs of kept blocks (hypercore 11.37 c
         i += n
       }
       const kept = keptRanges(files)
-      for (const r of kept) for (let i = r.start; i < r.end; i++) held[i] = true
-      for (const gap of gapRanges(kept, length)) {
-        for (const call of safeClears(i => held[i], gap.start, gap.end, length)) hypercoreClear(held, tree, call.start, call.end)
-      }
-      expect(provable(held, tree), `round ${round}`).toBe(true)
-      for (const r of kept) for (let i = r.start; i < r.end; i++) expect(held[i]).toBe(true)
+      const keptBlocks = kept.flatMap(r => Array.from({ length: r.end - r.start }, (_, j) => r.start + j))
+      // What a mirror holds: every kept block, and most superseded ones (fetched before a newer version came).
+      const held = Array.from({ length }, (_, i) => keptBlocks.includes(i) || random() < 0.8)
+      const copy = mirror.get({ key: source.key })
+      await copy.ready()
+      for (let i = 0; i < length; i++) if (held[i]) await copy.get(i, { timeout: 15_000 })
+      rounds.push({ key: source.key, kept: keptBlocks })
+      for (const gap of gapRanges(kept, length)) if (await copy.count(gap.start, gap.end) > 0) await copy.clear(gap.start, gap.end)
+      for (const gap of gapRanges(kept, length)) expect(await copy.count(gap.start, gap.end), `round ${round}`).toBe(0)
     }
+    // Only the mirror from here on: what a reader gets, the mirror's own tree proves.
+    cut()
+    expect(await auditDrops(mirror)).toBe(0)
+    for (const [round, r] of rounds.entries()) expect(await unfetchable(mirror, r.key, r.kept), `round ${round}`).toEqual([])
   })
 })
