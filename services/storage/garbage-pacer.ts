@@ -4,29 +4,49 @@
 // node's small heap (10-20 MiB) rarely collects; V8 collects it for memory outside the heap only once that has grown
 // by 64 MiB. A heap snapshot at the peak of a 300 MB write found 9 MiB of live Buffers and ≈ 45 MiB of dead ones
 // (bench/README.md, "Memory and start, second pass"). The collections cost ≈ 4 % of the CPU of such a write.
+//
+// Between those, a young-generation collection after every MiB. The chunks an upload arrives in (node:http copies
+// each socket read of the body, 20-44 KiB) are garbage as soon as they are copied into a block, but V8 frees them
+// only when it next collects. Below glibc's mmap threshold (64 KiB, the #! line) they come from malloc's main
+// arena, which grew to 35-42 MiB during a 300 MB upload; glibc returns freed memory only from the arena's top, so
+// 30 of those MiB stayed in RSS for good (malloc_trim(0) from gdb gave them back: bench/README.md, "Upload residue").
+// Collected every MiB, they reuse the same few MiB of the arena; a young collection costs ≈ 0.6 ms here.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
 
 const MiB = 1024 * 1024
 /** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
 const COLLECT_EVERY_BYTES = 16 * MiB
+/** A young-generation collection after this many: the chunks a block was assembled from die young. */
+const SCAVENGE_EVERY_BYTES = 1 * MiB
 /** Work that ends having moved less than this leaves too little behind to be worth a collection. */
 const SETTLE_MIN_BYTES = 4 * MiB
 /** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */
 const QUIET_MS = 5_000
 
+/** V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, ≈ 1 ms). */
+export interface Collectors { full: () => void, young: () => void }
+
 export class GarbagePacer {
   private moved = 0
+  private young = 0
   private lastNote = 0
   private quietTimer: NodeJS.Timeout | null = null
 
-  constructor (private readonly collect: (() => void) | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
+  constructor (private readonly collect: Collectors | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
 
   /** `bytes` of blocks went through this node (written or sent). */
   note (bytes: number): void {
     this.noteQuietly(bytes)
-    if (this.collect === null || this.moved < COLLECT_EVERY_BYTES) return
-    this.moved = 0
-    this.collect()
+    if (this.collect === null) return
+    this.young += bytes
+    if (this.moved >= COLLECT_EVERY_BYTES) {
+      this.moved = 0
+      this.young = 0
+      this.collect.full()
+    } else if (this.young >= SCAVENGE_EVERY_BYTES) {
+      this.young = 0
+      this.collect.young()
+    }
   }
 
   /**
@@ -45,7 +65,8 @@ export class GarbagePacer {
   settle (): void {
     if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return
     this.moved = 0
-    this.collect()
+    this.young = 0
+    this.collect.full()
   }
 
   close (): void {
@@ -61,7 +82,7 @@ export class GarbagePacer {
   }
 }
 
-function exposedGc (): (() => void) | null {
-  const gc = (globalThis as { gc?: () => void }).gc
-  return typeof gc === 'function' ? () => gc() : null
+function exposedGc (): Collectors | null {
+  const gc = (globalThis as { gc?: (opts?: { type: 'major' | 'minor' }) => void }).gc
+  return typeof gc === 'function' ? { full: () => gc(), young: () => gc({ type: 'minor' }) } : null
 }

@@ -4,27 +4,45 @@ import { until } from '../helpers/until.js'
 
 const MiB = 1024 * 1024
 
+/** Counts the collections a pacer asks for. */
+function counting () {
+  const seen = { full: 0, young: 0 }
+  return { seen, collectors: { full: () => { seen.full++ }, young: () => { seen.young++ } } }
+}
+
 describe('GarbagePacer', () => {
   it('asks for one full collection per 16 MiB of blocks moved, whatever their size', () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ })
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
     for (let i = 0; i < 200; i++) pacer.note(512 * 1024) // 100 MiB of 512 KiB blocks: 6 × 16, and 4 MiB left over
-    expect(collections).toBe(6)
+    expect(seen.full).toBe(6)
     for (let i = 0; i < 1300; i++) pacer.note(10 * 1024) // and 12.7 MiB more of 10 KiB ones
-    expect(collections).toBe(7)
+    expect(seen.full).toBe(7)
+  })
+
+  it('asks for a young-generation collection after every MiB of blocks in between the full ones', () => {
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
+    for (let i = 0; i < 64; i++) pacer.note(512 * 1024) // 32 MiB: two full collections, each MiB between them a young one
+    expect(seen.full).toBe(2)
+    expect(seen.young).toBe(30)
+    pacer.note(512 * 1024)
+    expect(seen.young).toBe(30)
+    pacer.note(512 * 1024)
+    expect(seen.young).toBe(31)
   })
 
   it('collects what a large write left when it ends, but not after a small one', () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ })
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
     pacer.note(MiB)
     pacer.settle()
-    expect(collections).toBe(0)
+    expect(seen.full).toBe(0)
     pacer.note(8 * MiB)
     pacer.settle()
-    expect(collections).toBe(1)
+    expect(seen.full).toBe(1)
     pacer.settle()
-    expect(collections).toBe(1)
+    expect(seen.full).toBe(1)
   })
 
   it('does nothing where Node does not expose gc()', () => {
@@ -35,22 +53,22 @@ describe('GarbagePacer', () => {
 
 describe('GarbagePacer, once blocks stop moving', () => {
   it('collects what the last blocks of a transfer left once none has moved for a while', async () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ }, 50)
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 50)
     for (let i = 0; i < 20; i++) pacer.note(512 * 1024)
-    expect(collections).toBe(0)
-    await until(() => collections === 1, { timeout: 5_000, what: 'a collection after the transfer went quiet' })
+    expect(seen.full).toBe(0)
+    await until(() => seen.full === 1, { timeout: 5_000, what: 'a collection after the transfer went quiet' })
     pacer.close()
   })
 })
 
 describe('GarbagePacer, blocks received from a peer', () => {
   it('are not paced (a mirror\'s CPU per MiB matters more than its peak), only collected once the transfer goes quiet', async () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ }, 50)
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 50)
     for (let i = 0; i < 200; i++) pacer.noteQuietly(512 * 1024)
-    expect(collections).toBe(0)
-    await until(() => collections === 1, { timeout: 5_000, what: 'a collection after the mirror went quiet' })
+    expect(seen).toEqual({ full: 0, young: 0 })
+    await until(() => seen.full === 1, { timeout: 5_000, what: 'a collection after the mirror went quiet' })
     pacer.close()
   })
 })
