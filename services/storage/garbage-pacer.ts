@@ -5,18 +5,20 @@
 // by 64 MiB. A heap snapshot at the peak of a 300 MB write found 9 MiB of live Buffers and ≈ 45 MiB of dead ones
 // (bench/README.md, "Memory and start, second pass"). The collections cost ≈ 4 % of the CPU of such a write.
 //
-// Between those, a young-generation collection after every MiB. The chunks an upload arrives in (node:http copies
+// Between those, a young-generation collection after every MiB of small chunks written. The chunks an upload arrives in (node:http copies
 // each socket read of the body, 20-44 KiB) are garbage as soon as they are copied into a block, but V8 frees them
-// only when it next collects. Below glibc's mmap threshold (64 KiB, the #! line) they come from malloc's main
+// only when it next collects. Below glibc's mmap threshold (SMALL_CHUNK_BYTES, the #! line) they come from malloc's main
 // arena, which grew to 35-42 MiB during a 300 MB upload; glibc returns freed memory only from the arena's top, so
 // 30 of those MiB stayed in RSS for good (malloc_trim(0) from gdb gave them back: bench/README.md, "Upload residue").
 // Collected every MiB, they reuse the same few MiB of the arena; a young collection costs ≈ 0.6 ms here.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
 
 const MiB = 1024 * 1024
+/** bin/p2p-portal.js's MALLOC_MMAP_THRESHOLD_: glibc maps allocations this large on their own and unmaps them when freed. */
+export const SMALL_CHUNK_BYTES = 64 * 1024
 /** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
 const COLLECT_EVERY_BYTES = 16 * MiB
-/** A young-generation collection after this many: the chunks a block was assembled from die young. */
+/** A young-generation collection after this many bytes of small chunks copied into blocks. */
 const SCAVENGE_EVERY_BYTES = 1 * MiB
 /** Work that ends having moved less than this leaves too little behind to be worth a collection. */
 const SETTLE_MIN_BYTES = 4 * MiB
@@ -37,16 +39,23 @@ export class GarbagePacer {
   /** `bytes` of blocks went through this node (written or sent). */
   note (bytes: number): void {
     this.noteQuietly(bytes)
+    if (this.collect === null || this.moved < COLLECT_EVERY_BYTES) return
+    this.moved = 0
+    this.young = 0
+    this.collect.full()
+  }
+
+  /**
+   * `bytes` of a stream's chunks smaller than glibc's mmap threshold were copied into blocks (an upload's body as
+   * node:http reads it): they are garbage now, and in malloc's arena until V8 collects them. The 512 KiB chunks of
+   * --share and USB files, and the blocks sent to peers, are mapped and unmapped by glibc on their own.
+   */
+  noteSmallChunks (bytes: number): void {
     if (this.collect === null) return
     this.young += bytes
-    if (this.moved >= COLLECT_EVERY_BYTES) {
-      this.moved = 0
-      this.young = 0
-      this.collect.full()
-    } else if (this.young >= SCAVENGE_EVERY_BYTES) {
-      this.young = 0
-      this.collect.young()
-    }
+    if (this.young < SCAVENGE_EVERY_BYTES) return
+    this.young = 0
+    this.collect.young()
   }
 
   /**
