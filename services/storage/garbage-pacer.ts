@@ -5,12 +5,12 @@
 // by 64 MiB. A heap snapshot at the peak of a 300 MB write found 9 MiB of live Buffers and ≈ 45 MiB of dead ones
 // (bench/README.md, "Memory and start, second pass"). The collections cost ≈ 4 % of the CPU of such a write.
 //
-// Between those, a young-generation collection after every MiB of small chunks written. The chunks an upload arrives in (node:http copies
-// each socket read of the body, 20-44 KiB) are garbage as soon as they are copied into a block, but V8 frees them
-// only when it next collects. Below glibc's mmap threshold (SMALL_CHUNK_BYTES, the #! line) they come from malloc's main
-// arena, which grew to 35-42 MiB during a 300 MB upload; glibc returns freed memory only from the arena's top, so
-// 30 of those MiB stayed in RSS for good (malloc_trim(0) from gdb gave them back: bench/README.md, "Upload residue").
-// Collected every MiB, they reuse the same few MiB of the arena; a young collection costs ≈ 0.6 ms here.
+// Between those, a young-generation collection after every 512 KiB of small chunks copied into blocks. node:http
+// copies each socket read of an upload's body into a Buffer of its own (20-44 KiB seen on loopback), garbage once
+// copied into a block but freed only when V8 next collects. Below glibc's mmap threshold (SMALL_CHUNK_BYTES) such
+// Buffers come from malloc's main arena, which grew to 35-42 MiB during a 300 MB upload; glibc gives freed memory
+// back only from the arena's top, so ≈ 30 MiB stayed in RSS after it (malloc_trim(0), called from gdb, gave them
+// back: bench/README.md, "Upload residue"). Collected this often, they reuse the same few MiB of the arena.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
 
 const MiB = 1024 * 1024
@@ -19,7 +19,7 @@ export const SMALL_CHUNK_BYTES = 64 * 1024
 /** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
 const COLLECT_EVERY_BYTES = 16 * MiB
 /** A young-generation collection after this many bytes of small chunks copied into blocks. */
-const SCAVENGE_EVERY_BYTES = 1 * MiB
+const SCAVENGE_EVERY_BYTES = 512 * 1024
 /** Work that ends having moved less than this leaves too little behind to be worth a collection. */
 const SETTLE_MIN_BYTES = 4 * MiB
 /** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */

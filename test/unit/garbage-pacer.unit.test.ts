@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { GarbagePacer } from '../../services/storage/garbage-pacer.js'
+import { GarbagePacer, SMALL_CHUNK_BYTES } from '../../services/storage/garbage-pacer.js'
+import { SHIPPED_ENV } from '../helpers/shipped-node.js'
 import { Rechunker } from '../../services/publish/drive-writer.js'
 import { until } from '../helpers/until.js'
 
@@ -23,13 +24,17 @@ describe('GarbagePacer', () => {
     expect(seen.full).toBe(7)
   })
 
-  it('asks for a young-generation collection after every MiB of small chunks copied into blocks, not for blocks moved', () => {
+  it('asks for a young-generation collection after every 512 KiB of small chunks copied into blocks, not for blocks moved', () => {
     const { seen, collectors } = counting()
     const pacer = new GarbagePacer(collectors)
     for (let i = 0; i < 30; i++) pacer.note(512 * 1024) // 15 MiB of blocks sent to a peer: no collection yet
     expect(seen).toEqual({ full: 0, young: 0 })
     for (let i = 0; i < 100; i++) pacer.noteSmallChunks(32 * 1024) // 3.1 MiB of an upload's body
-    expect(seen).toEqual({ full: 0, young: 3 })
+    expect(seen).toEqual({ full: 0, young: 6 })
+  })
+
+  it('counts as small what glibc keeps in its arena as the node is shipped: below the #! line\'s mmap threshold', () => {
+    expect(Number(SHIPPED_ENV.MALLOC_MMAP_THRESHOLD_)).toBe(SMALL_CHUNK_BYTES)
   })
 
   it('finds no small chunks in a --share or USB file read 512 KiB at a time, but in an upload\'s body', async () => {
@@ -37,9 +42,9 @@ describe('GarbagePacer', () => {
     const drain = (chunker: Rechunker, chunks: Buffer[]) => pipeline(Readable.from(chunks), chunker, new Writable({ write (_c, _e, cb) { cb() } }))
     await drain(new Rechunker(new GarbagePacer(collectors)), Array.from({ length: 8 }, () => Buffer.alloc(512 * 1024)))
     expect(seen.young).toBe(0)
-    // 3.75 MiB in 30 KiB chunks, told to the pacer block by block (≈ 0.5 MiB each) once copied: 2 collections
+    // 3.75 MiB in 30 KiB chunks, told to the pacer once copied into a block: 540, 510, 510, … KiB
     await drain(new Rechunker(new GarbagePacer(collectors)), Array.from({ length: 128 }, () => Buffer.alloc(30 * 1024)))
-    expect(seen.young).toBe(2)
+    expect(seen.young).toBe(4)
   })
 
   it('collects what a large write left when it ends, but not after a small one', () => {
