@@ -25,7 +25,7 @@ const SETTLE_MIN_BYTES = 4 * MiB
 /** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */
 const QUIET_MS = 5_000
 
-/** V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, ≈ 1 ms). */
+/** V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, 1-2 ms measured during an upload). */
 export interface Collectors { full: () => void, young: () => void }
 
 export class GarbagePacer {
