@@ -6,7 +6,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
-import type { GarbagePacer } from '../storage/garbage-pacer.js'
+import { SMALL_CHUNK_BYTES, type GarbagePacer } from '../storage/garbage-pacer.js'
 import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { drivePath } from '../storage/drive-path.js'
@@ -24,9 +24,16 @@ const CHECK_EVERY_BLOCKS = 8
 export class Rechunker extends Transform {
   private parts: Buffer[] = []
   private length = 0
+  /** Bytes in `parts` that came in chunks small enough to be in malloc's arena (garbage-pacer.ts). */
+  private small = 0
   bytes = 0
 
+  constructor (private readonly garbage: GarbagePacer | null = null) {
+    super()
+  }
+
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (chunk.length < SMALL_CHUNK_BYTES) this.small += chunk.length
     this.parts.push(chunk)
     this.length += chunk.length
     this.bytes += chunk.length
@@ -38,6 +45,9 @@ export class Rechunker extends Transform {
       }
       this.parts = all.length ? [all] : []
       this.length = all.length
+      // Only now are the chunks garbage: a collection while `parts` held them would have kept them longer.
+      if (this.small > 0) this.garbage?.noteSmallChunks(this.small)
+      this.small = 0
     }
     cb()
   }
@@ -120,7 +130,7 @@ export class DriveWriter {
       const blobs = await drive.getBlobs()
       const before: number = blobs.core.length
       const replaced = (await d.localEntry(name))?.value?.blob as { blockOffset: number, blockLength: number } | undefined
-      const chunker = new Rechunker()
+      const chunker = new Rechunker(this.library.garbage)
       try {
         await pipeline(source, chunker, new SpaceGuard(this.freeBytes, this.library.garbage), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
       } catch (err) {

@@ -4,29 +4,58 @@
 // node's small heap (10-20 MiB) rarely collects; V8 collects it for memory outside the heap only once that has grown
 // by 64 MiB. A heap snapshot at the peak of a 300 MB write found 9 MiB of live Buffers and ≈ 45 MiB of dead ones
 // (bench/README.md, "Memory and start, second pass"). The collections cost ≈ 4 % of the CPU of such a write.
+//
+// Between those, a young-generation collection after every 512 KiB of small chunks copied into blocks. node:http
+// copies each socket read of an upload's body into a Buffer of its own (20-44 KiB seen on loopback), garbage once
+// copied into a block but freed only when V8 next collects. Below glibc's mmap threshold (SMALL_CHUNK_BYTES) such
+// Buffers come from malloc's main arena, which grew to 35-42 MiB during a 300 MB upload; glibc gives freed memory
+// back only from the arena's top, so ≈ 30 MiB stayed in RSS after it (malloc_trim(0), called from gdb, gave them
+// back: bench/README.md, "Upload residue"). Collected this often, they reuse the same few MiB of the arena.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
 
 const MiB = 1024 * 1024
+/** bin/p2p-portal.js's MALLOC_MMAP_THRESHOLD_: glibc maps allocations this large on their own and unmaps them when freed. */
+export const SMALL_CHUNK_BYTES = 64 * 1024
 /** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
 const COLLECT_EVERY_BYTES = 16 * MiB
+/** A young-generation collection after this many bytes of small chunks copied into blocks. */
+const SCAVENGE_EVERY_BYTES = 512 * 1024
 /** Work that ends having moved less than this leaves too little behind to be worth a collection. */
 const SETTLE_MIN_BYTES = 4 * MiB
 /** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */
 const QUIET_MS = 5_000
 
+/** V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, 1-2 ms measured during an upload). */
+export interface Collectors { full: () => void, young: () => void }
+
 export class GarbagePacer {
   private moved = 0
+  private young = 0
   private lastNote = 0
   private quietTimer: NodeJS.Timeout | null = null
 
-  constructor (private readonly collect: (() => void) | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
+  constructor (private readonly collect: Collectors | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
 
   /** `bytes` of blocks went through this node (written or sent). */
   note (bytes: number): void {
     this.noteQuietly(bytes)
     if (this.collect === null || this.moved < COLLECT_EVERY_BYTES) return
     this.moved = 0
-    this.collect()
+    this.young = 0
+    this.collect.full()
+  }
+
+  /**
+   * `bytes` of a stream's chunks smaller than glibc's mmap threshold were copied into blocks (an upload's body as
+   * node:http reads it): they are garbage now, and in malloc's arena until V8 collects them. The 512 KiB chunks of
+   * --share and USB files, and the blocks sent to peers, are mapped and unmapped by glibc on their own.
+   */
+  noteSmallChunks (bytes: number): void {
+    if (this.collect === null) return
+    this.young += bytes
+    if (this.young < SCAVENGE_EVERY_BYTES) return
+    this.young = 0
+    this.collect.young()
   }
 
   /**
@@ -45,7 +74,8 @@ export class GarbagePacer {
   settle (): void {
     if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return
     this.moved = 0
-    this.collect()
+    this.young = 0
+    this.collect.full()
   }
 
   close (): void {
@@ -61,7 +91,7 @@ export class GarbagePacer {
   }
 }
 
-function exposedGc (): (() => void) | null {
-  const gc = (globalThis as { gc?: () => void }).gc
-  return typeof gc === 'function' ? () => gc() : null
+function exposedGc (): Collectors | null {
+  const gc = (globalThis as { gc?: (opts?: { type: 'major' | 'minor' }) => void }).gc
+  return typeof gc === 'function' ? { full: () => gc(), young: () => gc({ type: 'minor' }) } : null
 }

@@ -1,30 +1,63 @@
 import { describe, it, expect } from 'vitest'
-import { GarbagePacer } from '../../services/storage/garbage-pacer.js'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { GarbagePacer, SMALL_CHUNK_BYTES } from '../../services/storage/garbage-pacer.js'
+import { SHIPPED_ENV } from '../helpers/shipped-node.js'
+import { Rechunker } from '../../services/publish/drive-writer.js'
 import { until } from '../helpers/until.js'
 
 const MiB = 1024 * 1024
 
+/** Counts the collections a pacer asks for. */
+function counting () {
+  const seen = { full: 0, young: 0 }
+  return { seen, collectors: { full: () => { seen.full++ }, young: () => { seen.young++ } } }
+}
+
 describe('GarbagePacer', () => {
   it('asks for one full collection per 16 MiB of blocks moved, whatever their size', () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ })
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
     for (let i = 0; i < 200; i++) pacer.note(512 * 1024) // 100 MiB of 512 KiB blocks: 6 × 16, and 4 MiB left over
-    expect(collections).toBe(6)
+    expect(seen.full).toBe(6)
     for (let i = 0; i < 1300; i++) pacer.note(10 * 1024) // and 12.7 MiB more of 10 KiB ones
-    expect(collections).toBe(7)
+    expect(seen.full).toBe(7)
+  })
+
+  it('asks for a young-generation collection after every 512 KiB of small chunks copied into blocks, not for blocks moved', () => {
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
+    for (let i = 0; i < 30; i++) pacer.note(512 * 1024) // 15 MiB of blocks sent to a peer: no collection yet
+    expect(seen).toEqual({ full: 0, young: 0 })
+    for (let i = 0; i < 100; i++) pacer.noteSmallChunks(32 * 1024) // 3.1 MiB of an upload's body
+    expect(seen).toEqual({ full: 0, young: 6 })
+  })
+
+  it('counts as small what glibc keeps in its arena as the node is shipped: below the #! line\'s mmap threshold', () => {
+    expect(Number(SHIPPED_ENV.MALLOC_MMAP_THRESHOLD_)).toBe(SMALL_CHUNK_BYTES)
+  })
+
+  it('finds no small chunks in a --share or USB file read 512 KiB at a time, but in an upload\'s body', async () => {
+    const { seen, collectors } = counting()
+    const drain = (chunker: Rechunker, chunks: Buffer[]) => pipeline(Readable.from(chunks), chunker, new Writable({ write (_c, _e, cb) { cb() } }))
+    await drain(new Rechunker(new GarbagePacer(collectors)), Array.from({ length: 8 }, () => Buffer.alloc(512 * 1024)))
+    expect(seen.young).toBe(0)
+    // 3.75 MiB in 30 KiB chunks, told to the pacer once copied into a block: 540, 510, 510, … KiB
+    await drain(new Rechunker(new GarbagePacer(collectors)), Array.from({ length: 128 }, () => Buffer.alloc(30 * 1024)))
+    expect(seen.young).toBe(4)
   })
 
   it('collects what a large write left when it ends, but not after a small one', () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ })
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors)
     pacer.note(MiB)
     pacer.settle()
-    expect(collections).toBe(0)
+    expect(seen.full).toBe(0)
     pacer.note(8 * MiB)
     pacer.settle()
-    expect(collections).toBe(1)
+    expect(seen.full).toBe(1)
     pacer.settle()
-    expect(collections).toBe(1)
+    expect(seen.full).toBe(1)
   })
 
   it('does nothing where Node does not expose gc()', () => {
@@ -35,22 +68,22 @@ describe('GarbagePacer', () => {
 
 describe('GarbagePacer, once blocks stop moving', () => {
   it('collects what the last blocks of a transfer left once none has moved for a while', async () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ }, 50)
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 50)
     for (let i = 0; i < 20; i++) pacer.note(512 * 1024)
-    expect(collections).toBe(0)
-    await until(() => collections === 1, { timeout: 5_000, what: 'a collection after the transfer went quiet' })
+    expect(seen.full).toBe(0)
+    await until(() => seen.full === 1, { timeout: 5_000, what: 'a collection after the transfer went quiet' })
     pacer.close()
   })
 })
 
 describe('GarbagePacer, blocks received from a peer', () => {
   it('are not paced (a mirror\'s CPU per MiB matters more than its peak), only collected once the transfer goes quiet', async () => {
-    let collections = 0
-    const pacer = new GarbagePacer(() => { collections++ }, 50)
+    const { seen, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 50)
     for (let i = 0; i < 200; i++) pacer.noteQuietly(512 * 1024)
-    expect(collections).toBe(0)
-    await until(() => collections === 1, { timeout: 5_000, what: 'a collection after the mirror went quiet' })
+    expect(seen.full).toBe(0)
+    await until(() => seen.full === 1, { timeout: 5_000, what: 'a collection after the mirror went quiet' })
     pacer.close()
   })
 })
