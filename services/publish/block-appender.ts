@@ -22,6 +22,8 @@ export interface Blobs {
 export class BlockAppender extends Writable {
   /** Where the written bytes are in the core: the entry's `blob` once the stream has finished. */
   readonly id: BlobRef = { blockOffset: 0, byteOffset: 0, blockLength: 0, byteLength: 0 }
+  /** Blocks appended so far, from `id.blockOffset` on: what a failed write leaves to clear. */
+  appended = 0
   private batch: Buffer[] = []
   private release: (() => void) | null = null
 
@@ -69,5 +71,6 @@ export class BlockAppender extends Writable {
     const blocks = this.batch
     this.batch = []
     await this.blobs.core.append(blocks)
+    this.appended += blocks.length
   }
 }

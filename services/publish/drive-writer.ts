@@ -133,15 +133,17 @@ export class DriveWriter {
       const replaced = (await d.localEntry(name))?.value?.blob as { blockOffset: number, blockLength: number } | undefined
       const chunker = new Rechunker(this.library.garbage)
       const entryMetadata = { mtime: Date.now(), ...metadata }
+      const appender = new BlockAppender(blobs)
       try {
-        const appender = new BlockAppender(blobs)
         await pipeline(source, chunker, new SpaceGuard(this.freeBytes, this.library.garbage), appender)
         // As hyperdrive's own write stream does it: the entry only after the file's last block.
         await drive.putEntry(name, { executable: opts.executable === true, blob: appender.id, metadata: entryMetadata })
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await d.clearBlocks(blobs.core, before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
+        // Only this file's blocks: a small put() may have appended before the appender took the lock, or after it let go.
+        const from = appender.appended > 0 ? appender.id.blockOffset : before
+        await d.clearBlocks(blobs.core, from, from + appender.appended).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
       }
       if (replaced?.blockLength) {

@@ -365,12 +365,12 @@ export class LibraryDrive extends Resource {
     this.figures.localBytes = local
     const f = this.figures
     const complete = f.known && local >= f.bytes
-    // A browsed drive read to the end is still only cached here: not announced as a complete copy.
     // A mirror that keeps up with a live upload holds every block by the time the new version's entry arrives:
     // that version is complete without ever having counted short, and is reported all the same (its 'complete'
     // flushes the memtable, which otherwise kept up to 8 MiB of the last blocks until later writes filled it).
     const news = this.reportedComplete === false || (this.reportedComplete === true && this.blocksArrived && f.version > this.completeVersion)
     if (complete && f.version !== this.completeVersion) { this.completeVersion = f.version; this.blocksArrived = false }
+    // A browsed drive read to the end is still only cached here: not announced as a complete copy.
     if (complete && news && !this.own && !this.sparse) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
       this.emit('complete')
