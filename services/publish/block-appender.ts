@@ -2,7 +2,7 @@
 // which appends them 16 at a time (fixed in hyperblobs 2.12). Until RocksDB has taken an append, its blocks are
 // in memory several times over: the Buffers, the native WriteBatch they are copied into, the memtable. With
 // 512 KiB blocks a batch of 16 is 8 MiB of each, on a node whose whole budget is 150 MiB: a 300 MB admin upload
-// with a mirror copying it peaked at 141.7-153.0 MiB with batches of 16 and 124.5-139.7 MiB with batches of 4
+// with a mirror copying it peaked at 141.7-156.5 MiB with batches of 16 and 124.5-140.6 MiB with batches of 4
 // (bench/README.md, "Upload peak").
 import { Writable } from 'node:stream'
 import type { BlobRef } from '../storage/library-drive.js'
