@@ -128,7 +128,8 @@ export class PortalNode extends Resource {
     parts.onClose('catalogue refresh', () => clearInterval(refreshTimer))
     if (config.releaseKey !== null) {
       // Loaded only with a release key: signature checks, bundles and the helper's client are ~20 modules a node
-      // that follows no releases never runs, and every module loaded delays READY=1 (bench/README.md, "Start").
+      // that follows no releases never runs, and every module loaded delays READY=1 (bench/README.md, "Start,
+      // third pass").
       const [{ ReleaseWatcher }, { openUpdateControl }] = await Promise.all([import('../services/update/release-watcher.js'), import('./update-parts.js')])
       // On the appliance the root helper installs what the watcher verified, when the organiser's policy says.
       this.updater = config.updaterSocket !== null ? await openUpdateControl(parts, config, settings) : null

@@ -1,8 +1,8 @@
 // The Holepunch packages, loaded with require() rather than import. Node 20 runs its JavaScript CommonJS lexer
 // over every CommonJS module an ES module imports (to find its named exports): over hypercore,
 // hypercore-storage, corestore, hyperdrive and secret-stream (≈ 130 KB) that was ≈ 65 ms of every start here,
-// several times that on a Pi Zero 2 W, before READY=1 (bench/README.md, "Start"). require() needs no lexing.
-// The types are still types/holepunch.d.ts's.
+// several times that on a Pi Zero 2 W, before READY=1 (bench/README.md, "Start, third pass"). require() needs
+// no lexing. The types are still types/holepunch.d.ts's.
 import { createRequire } from 'node:module'
 import type CorestoreClass from 'corestore'
 import type HyperdriveClass from 'hyperdrive'

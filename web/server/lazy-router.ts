@@ -1,6 +1,6 @@
 // A page whose modules are loaded by its first request instead of before READY=1: every module a node loads at
 // start delays READY, and on a Pi Zero 2 W the admin page's (uploads, USB, Wi-Fi, updates) are read by one
-// organiser, rarely, while phones and peers wait for the node (bench/README.md, "Start").
+// organiser, rarely, while phones and peers wait for the node (bench/README.md, "Start, third pass").
 import { Router, type Request, type RequestHandler } from 'express'
 import { Resource } from '../../services/lifecycle/resource.js'
 import { PartList, type Part } from '../../services/lifecycle/part-list.js'
