@@ -2,7 +2,7 @@
 // stable key pair, one connection per pair of nodes, reconnect with backoff. Also adopts the already-encrypted
 // connections that hyperswarm makes over the Internet, so every peer goes through the same checks.
 import net from 'node:net'
-import NoiseSecretStream from '@hyperswarm/secret-stream'
+import { NoiseSecretStream } from '../holepunch-modules.js'
 import type Corestore from 'corestore'
 import { Resource } from '../lifecycle/resource.js'
 import { CatalogueChannel } from './catalogue-channel.js'

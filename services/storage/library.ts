@@ -2,8 +2,7 @@
 // stable key pair, and the drives it holds — its own and the ones it mirrors — with their bookkeeping.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import Corestore from 'corestore'
-import CoreStorage from 'hypercore-storage'
+import { Corestore, CoreStorage } from '../holepunch-modules.js'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed, type RememberedFigures } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
