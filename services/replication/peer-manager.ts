@@ -10,6 +10,7 @@ import { PeerAdmission, type Seat } from './peer-admission.js'
 import { encodeCatalogue, type Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
 import { logger } from '../log.js'
+import { ReusedReadStream, dialReused } from './reused-reads.js'
 
 const log = logger('peers')
 
@@ -169,14 +170,14 @@ export class PeerManager extends Resource {
     if (!addr || this.isClosing || this.connections.has(key) || this.dialing.has(key)) return
     if (this.connections.size >= this.admission.limits.maxPeers && ![...this.connections.values()].some(c => !c.vouched)) return
     this.dialing.add(key)
-    // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
-    const socket = net.connect({ host: addr.host, port: addr.port, highWaterMark: SOCKET_HIGH_WATER_MARK } as net.NetConnectOpts)
+    const reads = dialReused({ host: addr.host, port: addr.port, highWaterMark: SOCKET_HIGH_WATER_MARK })
+    const socket = reads.socket
     socket.setNoDelay(true)
     coalesceWrites(socket)
     const done = () => this.dialing.delete(key)
     socket.once('error', (err) => { done(); log.debug(`dial ${addr.name ?? key.slice(0, 8)} at ${addr.host}:${addr.port}: ${err.message}`); this.retryLater(key) })
     socket.once('connect', () => {
-      this.handshake(socket, true, key).then((ok) => { done(); if (!ok) this.retryLater(key) }, () => { done(); this.retryLater(key) })
+      this.handshake(socket, true, key, reads).then((ok) => { done(); if (!ok) this.retryLater(key) }, () => { done(); this.retryLater(key) })
     })
   }
 
@@ -192,11 +193,18 @@ export class PeerManager extends Resource {
   }
 
   /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
-  private async handshake (socket: net.Socket, initiator: boolean, expected: string | null): Promise<boolean> {
+  private async handshake (socket: net.Socket, initiator: boolean, expected: string | null, reads?: ReturnType<typeof dialReused>): Promise<boolean> {
     this.pending++
     // Read now: once the socket has closed, Node no longer knows where it came from.
     const where = `${socket.remoteAddress ?? 'an unknown address'}:${socket.remotePort ?? '?'}`
-    const stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
+    let stream: NoiseSecretStream
+    if (reads) {
+      const own = new ReusedReadStream(initiator, socket, reads.area, { keyPair: this.opts.keyPair })
+      reads.attach(own)
+      stream = own
+    } else {
+      stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
+    }
     stream.on('error', () => { /* the stream closes after an error: 'close' cleans up */ })
     const timer = setTimeout(() => stream.destroy(), HANDSHAKE_MS)
     let opened = false
@@ -288,7 +296,7 @@ export class PeerManager extends Resource {
       else if (this.known.has(remote)) this.scheduleDial(remote, FALLBACK_DIAL_MS * 2)
     })
     channel.open()
-    log.info(`peer ${peer.name || remote.slice(0, 8)} connected (${via}, ${address})`)
+    log.info(`peer ${peer.name || remote.slice(0, 8)} connected (${via}, ${address}${initiator ? ', dialled' : ''})`)
     this.emit('peer-open', peer)
     return true
   }
