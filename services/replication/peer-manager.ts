@@ -10,7 +10,7 @@ import { PeerAdmission, type Seat } from './peer-admission.js'
 import { encodeCatalogue, type Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
 import { logger } from '../log.js'
-import { ReusedReadStream, dialReused } from './reused-reads.js'
+import { ReusedReadStream, adoptReused, dialReused } from './reused-reads.js'
 
 const log = logger('peers')
 
@@ -84,7 +84,7 @@ export class PeerManager extends Resource {
   peers (): Peer[] { return [...this.connections.values()].map(c => c.peer) }
 
   protected override async _open (): Promise<void> {
-    this.server = net.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket) => this.onInbound(socket))
+    this.server = net.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK, pauseOnConnect: true }, (socket) => this.onInbound(socket))
     this.server.on('error', (err) => log.error(`replication listener: ${err.message}`))
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject)
@@ -181,13 +181,17 @@ export class PeerManager extends Resource {
     })
   }
 
-  private onInbound (socket: net.Socket): void {
-    socket.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
+  private onInbound (accepted: net.Socket): void {
+    accepted.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
+    const address = accepted.remoteAddress ?? ''
+    if (this.isClosing || this.pending >= MAX_PENDING || !this.admission.handshakeStarts(address)) { accepted.destroy(); return }
+    // The server pauses each socket it accepts so that none has read anything before it is adopted.
+    const reads = adoptReused(accepted, SOCKET_HIGH_WATER_MARK)
+    const socket = reads?.socket ?? accepted.resume()
+    socket.on('error', () => { /* as above */ })
     socket.setNoDelay(true)
     coalesceWrites(socket)
-    const address = socket.remoteAddress ?? ''
-    if (this.isClosing || this.pending >= MAX_PENDING || !this.admission.handshakeStarts(address)) { socket.destroy(); return }
-    this.handshake(socket, false, null)
+    this.handshake(socket, false, null, reads ?? undefined)
       .catch((err: Error) => log.debug(`inbound handshake: ${err.message}`))
       .finally(() => this.admission.handshakeDone(address))
   }

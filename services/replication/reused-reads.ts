@@ -12,7 +12,9 @@
 // overwritten by the next read, so such frames are copied out before secret-stream looks at them (`_incoming`,
 // below); a 512 KiB block frame always spans reads and is assembled by secret-stream itself, as before.
 //
-// Only for sockets this node dials: net.Server has no `onread` for the sockets it accepts.
+// net.Server has no `onread` for the sockets it accepts, and a node that joins is usually dialled by the nodes
+// already there, so a mirror mostly receives on an accepted socket: `adoptReused` moves an accepted socket's
+// handle, before it has read anything (the server pauses on connect), to a socket made with `onread`.
 import net from 'node:net'
 import NoiseSecretStream from '@hyperswarm/secret-stream'
 
@@ -50,19 +52,13 @@ export class ReusedReadStream extends NoiseSecretStream {
   }
 }
 
-/**
- * Dials host:port with reads into one buffer. `attach` hands the socket's bytes to the stream made on it;
- * bytes read before that (none with secret-stream, which is made at 'connect') are kept as copies until then.
- */
-export function dialReused (opts: { host: string, port: number, highWaterMark: number }): { socket: net.Socket, area: ArrayBuffer, attach (stream: ReusedReadStream): void } {
-  const buffer = Buffer.allocUnsafeSlow(READ_BYTES)
+type Reads = { socket: net.Socket, area: ArrayBuffer, attach (stream: ReusedReadStream): void }
+
+function readsInto (buffer: Buffer, socketOpts: net.SocketConstructorOpts & Record<string, unknown>, make: (o: net.SocketConstructorOpts & Record<string, unknown>) => net.Socket): Reads {
   let target: ReusedReadStream | null = null
   let early: Buffer[] = []
-  const socket = net.connect({
-    host: opts.host,
-    port: opts.port,
-    // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
-    highWaterMark: opts.highWaterMark,
+  const socket = make({
+    ...socketOpts,
     onread: {
       buffer,
       callback: (n: number, buf: Uint8Array) => {
@@ -72,14 +68,47 @@ export function dialReused (opts: { host: string, port: number, highWaterMark: n
         return true
       }
     }
-  } as net.NetConnectOpts)
+  })
   return {
     socket,
-    area: buffer.buffer,
+    area: buffer.buffer as ArrayBuffer,
     attach (stream) {
       target = stream
       for (const c of early) stream.received(c)
       early = []
     }
   }
+}
+
+/** Node's private parts of an accepted socket that adoption moves (Node 20's lib/net.js). */
+interface AcceptedInternals { _handle: { readStart?: unknown } | null, _server: net.Server | null, server: net.Server | null }
+
+/**
+ * Moves a socket that a server made with `pauseOnConnect` (so nothing has been read from it) onto a socket that
+ * reads into one reused buffer, or returns null where Node's socket does not have the parts this relies on (its
+ * `_handle` and the server's connection count in `_server`), and the caller keeps the socket as it is. An upstream
+ * `onread` option for net.Server would replace this.
+ */
+export function adoptReused (accepted: net.Socket, highWaterMark: number): Reads | null {
+  const inner = accepted as unknown as AcceptedInternals
+  const handle = inner._handle
+  if (!handle || typeof handle.readStart !== 'function' || !inner._server || accepted.readableLength > 0) return null
+  const reads = readsInto(Buffer.allocUnsafeSlow(READ_BYTES), { readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark, handle } as unknown as net.SocketConstructorOpts & Record<string, unknown>, (o) => new net.Socket(o))
+  // The server counts its connections down as each socket closes: the count goes with the handle.
+  const own = reads.socket as unknown as AcceptedInternals
+  own._server = inner._server
+  own.server = inner.server
+  inner._server = null
+  inner._handle = null
+  return reads
+}
+
+/**
+ * Dials host:port with reads into one buffer. `attach` hands the socket's bytes to the stream made on it;
+ * bytes read before that (none with secret-stream, which is made at 'connect') are kept as copies until then.
+ */
+export function dialReused (opts: { host: string, port: number, highWaterMark: number }): Reads {
+  // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
+  return readsInto(Buffer.allocUnsafeSlow(READ_BYTES), { highWaterMark: opts.highWaterMark } as net.SocketConstructorOpts & Record<string, unknown>,
+    (o) => net.connect({ ...o, host: opts.host, port: opts.port } as net.NetConnectOpts))
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import net from 'node:net'
 import crypto from 'node:crypto'
 import NoiseSecretStream from '@hyperswarm/secret-stream'
-import { ReusedReadStream, dialReused, READ_BYTES } from '../../services/replication/reused-reads.js'
+import { ReusedReadStream, adoptReused, dialReused, READ_BYTES } from '../../services/replication/reused-reads.js'
 import { until } from '../helpers/until.js'
 
 const servers: net.Server[] = []
@@ -74,5 +74,43 @@ describe('reads into a reused buffer (dialled peers)', () => {
     await until(() => r.received.length === messages.length, { timeout: 20_000, what: 'every message' })
     r.close()
     for (let i = 0; i < messages.length; i++) expect(r.received[i].equals(messages[i])).toBe(true)
+  })
+})
+
+describe('reads into a reused buffer (accepted peers)', () => {
+  /** A server that adopts each socket it accepts, as PeerManager does, and a plain secret-stream client sending to it. */
+  async function acceptedPair (messages: Buffer[]) {
+    const received: Buffer[] = []
+    const state: { reads: ReturnType<typeof adoptReused>, stream: ReusedReadStream | null, server: net.Server | null } = { reads: null, stream: null, server: null }
+    const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+      state.reads = adoptReused(accepted, 16 * 1024)
+      if (!state.reads) throw new Error('not adopted')
+      state.stream = new ReusedReadStream(false, state.reads.socket, state.reads.area, {})
+      state.reads.attach(state.stream)
+      state.stream.on('data', (m: Buffer) => received.push(m))
+      state.stream.on('error', () => { /* closed by the test */ })
+    })
+    state.server = server
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const client = new NoiseSecretStream(true, net.connect((server.address() as net.AddressInfo).port, '127.0.0.1'))
+    client.on('error', () => { /* closed by the test */ })
+    void client.opened.then(() => { for (const m of messages) client.write(m) })
+    return { received, state, client }
+  }
+
+  it('delivers every frame intact, and the server closes once the adopted socket has', async () => {
+    const sizes = [40, 10 * 1024, 512 * 1024, 7, 3000, 512 * 1024 + 13, 65536]
+    const messages: Buffer[] = []
+    for (let i = 0; i < 60; i++) messages.push(crypto.randomBytes(sizes[i % sizes.length]))
+    const { received, state, client } = await acceptedPair(messages)
+    await until(() => received.length === messages.length, { timeout: 20_000, what: 'every message' })
+    for (let i = 0; i < messages.length; i++) {
+      expect(received[i].equals(messages[i])).toBe(true)
+      expect(received[i].buffer).not.toBe(state.reads!.area)
+    }
+    // The server counted the connection when it accepted it: the adopted socket must count it down, or close() waits for ever.
+    client.destroy()
+    await until(() => state.reads!.socket.destroyed, { what: 'the adopted socket closed' })
+    await new Promise<void>((resolve, reject) => state.server!.close((err) => err ? reject(err) : resolve()))
   })
 })
