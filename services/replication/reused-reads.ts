@@ -16,7 +16,7 @@
 // already there, so a mirror mostly receives on an accepted socket: `adoptReused` moves an accepted socket's
 // handle, before it has read anything (the server pauses on connect), to a socket made with `onread`.
 import net from 'node:net'
-import NoiseSecretStream from '@hyperswarm/secret-stream'
+import { NoiseSecretStream } from '../holepunch-modules.js'
 
 /** Bytes one read may take. Larger reads assemble a 512 KiB frame from fewer chunks; the buffer lives per connection. */
 export const READ_BYTES = 128 * 1024
