@@ -4,13 +4,11 @@ import { PortalNode, APP_VERSION } from './portal-node.js'
 import { CONFIG_INVALID, isPortalError } from '../services/errors.js'
 import { logger, setLogLevel } from '../services/log.js'
 import { portalWeb } from './portal-parts.js'
-import { auditStore } from '../services/storage/audit-store.js'
 import path from 'node:path'
 import fs from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { PASSWORD_FILE } from '../web/admin/admin-password.js'
-import { publishRelease } from '../services/update/release-publisher.js'
 
 const log = logger('node')
 // systemd waits TimeoutStopSec; a stuck close must not turn a clean stop into a SIGKILL.
@@ -122,6 +120,8 @@ async function audit (argv: string[]): Promise<void> {
     return
   }
   try {
+    // Loaded by the commands that use them, not by `start`: each module loaded delays a node's READY=1.
+    const { auditStore } = await import('../services/storage/audit-store.js')
     const report = await auditStore(path.resolve(data), { repair })
     process.stdout.write(JSON.stringify(report) + '\n')
     process.exitCode = report.corrupt || report.droppedBlocks || report.droppedTreeNodes ? 1 : 0
@@ -145,6 +145,7 @@ async function release (argv: string[]): Promise<void> {
   // stdout carries the release key and nothing else, so scripts can capture it.
   setLogLevel('warn')
   try {
+    const { publishRelease } = await import('../services/update/release-publisher.js')
     const r = await publishRelease({
       keyFile: path.resolve(opts.keyFile),
       data: path.resolve(opts.data),

@@ -16,8 +16,7 @@ import { FolderPublisher } from '../services/publish/folder-publisher.js'
 import { MdnsDiscovery, type PeerRecord } from '../services/discovery/mdns-discovery.js'
 import { DriveWriter } from '../services/publish/drive-writer.js'
 import { SystemdNotifier } from '../services/systemd/systemd-notifier.js'
-import { ReleaseWatcher, type ReleaseInstallerSeam } from '../services/update/release-watcher.js'
-import { openUpdateControl } from './update-parts.js'
+import type { ReleaseWatcher, ReleaseInstallerSeam } from '../services/update/release-watcher.js'
 import type { UpdateControl } from '../services/update/update-control.js'
 import type { NodeContext } from '../services/node/node-context.js'
 import { statusLine } from '../services/node/node-status.js'
@@ -128,6 +127,10 @@ export class PortalNode extends Resource {
     refreshTimer.unref()
     parts.onClose('catalogue refresh', () => clearInterval(refreshTimer))
     if (config.releaseKey !== null) {
+      // Loaded only with a release key: signature checks, bundles and the helper's client are ~20 modules a node
+      // that follows no releases never runs, and every module loaded delays READY=1 (bench/README.md, "Start,
+      // third pass").
+      const [{ ReleaseWatcher }, { openUpdateControl }] = await Promise.all([import('../services/update/release-watcher.js'), import('./update-parts.js')])
       // On the appliance the root helper installs what the watcher verified, when the organiser's policy says.
       this.updater = config.updaterSocket !== null ? await openUpdateControl(parts, config, settings) : null
       // The release drive is followed like any drive (outside the caps); its state is in /api/status from the start.

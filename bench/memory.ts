@@ -14,7 +14,9 @@ const PI_ZERO_2_W_BYTES = 512 * 1024 * 1024
 // Long enough for start-up garbage to be collected and the status timers to have run a few times.
 const SETTLE_MS = 20_000
 
-export interface MemoryOptions { drives: number, runs: number, nodeArgs: string[] }
+// keep: a folder to seed and mirror into and leave behind (for profiling a start by hand, or for measuring two
+// builds on the same data folder); one kept earlier is started again as it is.
+export interface MemoryOptions { drives: number, runs: number, nodeArgs: string[], keep?: string }
 
 interface StartResult { readyMs: number, idleRssBytes: number, peakRssBytes: number, idleCpuMsPerMin: number }
 
@@ -69,18 +71,22 @@ export async function benchMemory (opts: MemoryOptions): Promise<void> {
   try {
     console.log(`\n# bench/memory — ${new Date().toISOString()}, ${opts.drives} drives, ${opts.runs} start(s) each, median shown${opts.nodeArgs.length ? `, node ${opts.nodeArgs.join(' ')}` : ''}`)
     await notify.open()
-    const pubData = path.join(work, 'publisher')
-    const seeded = Date.now()
-    const seed = await pubNs.exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/seed-drives.ts'), pubData, String(opts.drives)], { timeout: 600_000 })
-    if (seed.code !== 0) throw new Error(`seeding failed: ${seed.stderr}`)
-    process.stderr.write(`  seeded ${opts.drives} drives in ${((Date.now() - seeded) / 1000).toFixed(1)} s\n`)
-
+    const pubData = path.join(opts.keep ?? work, 'publisher')
+    const mirData = path.join(opts.keep ?? work, 'mirror')
+    const reused = opts.keep !== undefined && fs.existsSync(path.join(mirData, 'library.json'))
+    if (!reused) {
+      const seeded = Date.now()
+      const seed = await pubNs.exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/seed-drives.ts'), pubData, String(opts.drives)], { timeout: 600_000 })
+      if (seed.code !== 0) throw new Error(`seeding failed: ${seed.stderr}`)
+      process.stderr.write(`  seeded ${opts.drives} drives in ${((Date.now() - seeded) / 1000).toFixed(1)} s\n`)
+    }
     const publisher = new BenchNode(pubNs, { data: pubData })
-    publisher.start()
-    await publisher.line(/\[node\] node .* ready in/)
-    const mirData = path.join(work, 'mirror')
-    const mirrorMs = await mirrorAll(mirNs, publisher, mirData, opts.drives)
-    process.stderr.write(`  mirrored ${opts.drives} drives in ${(mirrorMs / 1000).toFixed(1)} s\n`)
+    if (!reused) {
+      publisher.start()
+      await publisher.line(/\[node\] node .* ready in/)
+      const mirrorMs = await mirrorAll(mirNs, publisher, mirData, opts.drives)
+      process.stderr.write(`  mirrored ${opts.drives} drives in ${(mirrorMs / 1000).toFixed(1)} s\n`)
+    } else process.stderr.write(`  using the drives kept in ${opts.keep}\n`)
 
     const emptyData = path.join(work, 'empty')
     const cases: Array<{ name: string, data: string, peer: boolean }> = [

@@ -38,6 +38,9 @@ export interface ReplicationOptions {
 interface Dataset { name: string, dir: string, files: number, bytes: number }
 
 interface MirrorResult extends CopyResult {
+  dialled: boolean
+  /** minor page faults, connect → complete */
+  transferFaults: number
   /** mirror process start → its first status answer, the peer connection, first file data local */
   readyMs: number
   connectedMs: number
@@ -112,7 +115,10 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
       connectedMs: connected.at - t0,
       firstByteMs: events.get('first').at - t0,
       transferMs: done.at - connected.at,
+      // Which end opened the connection: a mirror that dialled reads its socket into one reused buffer.
+      dialled: /, dialled\)/.test(connected.text),
       transferCpuMs: atDone.cpuMs - atConnect.cpuMs,
+      transferFaults: atDone.minorFaults - atConnect.minorFaults,
       threads: threadCpuDiff(atConnect, atDone)
     }
   } finally {
@@ -188,8 +194,8 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
               fs.rmSync(d2, { recursive: true, force: true })
               mirror.push(await mirrorCopy(mirNs, path.basename(set.dir), opts))
               process.stderr.write(`  ${link.name} ${set.name} run ${i + 1}: tcp ${Math.round(tcp[i].ms)} ms, rsync ${Math.round(rsync[i].ms)} ms, ` +
-                `mirror ${mirror[i].transferMs} ms after connect (${mirror[i].ms} ms after start, first byte at ${mirror[i].firstByteMs} ms), ` +
-                `receiver CPU ${mirror[i].transferCpuMs} ms (${(mirror[i].transferCpuMs / (set.bytes / MiB)).toFixed(1)} ms/MiB; user+sys by thread: ${mirror[i].threads}), ` +
+                `mirror ${mirror[i].transferMs} ms after connect${mirror[i].dialled ? ' (dialled)' : ''} (${mirror[i].ms} ms after start, first byte at ${mirror[i].firstByteMs} ms), ` +
+                `receiver CPU ${mirror[i].transferCpuMs} ms (${(mirror[i].transferCpuMs / (set.bytes / MiB)).toFixed(1)} ms/MiB; user+sys by thread: ${mirror[i].threads}; ${Math.round(mirror[i].transferFaults / (set.bytes / MiB))} page faults/MiB), ` +
                 `rsync client CPU ${Math.round(rsync[i].cpuMs)} ms\n`)
             }
           } finally {

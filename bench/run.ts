@@ -16,6 +16,7 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|re
   --runs N         repeat each measurement N times and show the median (default 3)
   --quick          small data sets, one run (checks that the benches work)
   --drives N       drives for bench/memory (default 100)
+  --keep DIR       memory: seed and mirror into DIR and keep it; a DIR kept earlier is used again (no seeding)
   --data big|small replication: only the one large file, or only the small files (default both)
   --link unlimited|shaped  replication: only the unlimited link, or only the 100 Mbit/s one (default both)
   --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
@@ -30,7 +31,7 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|re
 
 function parse (argv: string[]) {
   const names: string[] = []
-  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], links: ['unlimited', 'shaped'], tight: false, env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined, perf: undefined as string | undefined }
+  const opts = { runs: 3, quick: false, drives: 100, nodeArgs: [] as string[], data: ['big', 'small'], links: ['unlimited', 'shaped'], tight: false, env: {} as Record<string, string>, limit: 256, after: 60, only: ['big', 'small', 'upload', 'phones', 'idle'], trace: undefined as string | undefined, perf: undefined as string | undefined, keep: undefined as string | undefined }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') && !argv[i].startsWith('--node-arg=--')
       ? argv[i].split(/=(.*)/s, 2)
@@ -44,6 +45,7 @@ function parse (argv: string[]) {
     else if (flag === '--only') opts.only = value().split(',')
     else if (flag === '--trace') opts.trace = value()
     else if (flag === '--perf') opts.perf = value()
+    else if (flag === '--keep') opts.keep = value()
     else if (flag === '--runs') opts.runs = Number(value())
     else if (flag === '--quick') opts.quick = true
     else if (flag === '--drives') opts.drives = Number(value())
@@ -112,6 +114,6 @@ for (const name of names) {
   } else if (name === 'http') {
     await benchHttp({ seconds: opts.quick ? 2 : 5, connections: [50, 200], nodeArgs: opts.nodeArgs })
   } else {
-    await benchMemory({ drives: opts.quick ? 10 : opts.drives, runs: opts.quick ? 1 : opts.runs, nodeArgs: opts.nodeArgs })
+    await benchMemory({ drives: opts.quick ? 10 : opts.drives, runs: opts.quick ? 1 : opts.runs, nodeArgs: opts.nodeArgs, keep: opts.keep })
   }
 }

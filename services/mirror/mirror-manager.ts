@@ -160,10 +160,16 @@ export class MirrorManager extends Resource {
 
   /** The organiser wants an evicted or refused drive back: no cool-down, and followed, so never evicted. */
   async mirrorAgain (key: string): Promise<void> {
-    this.coolingDown.delete(key)
-    this.skipped.delete(key)
-    const title = this.offers.get(key)?.entry.title ?? [...this.evictions].reverse().find(e => e.key === key)?.title
-    await this.opts.library.addMirror(key, { followed: true, title })
+    // In the reviews' queue: a review running while the drive is added (which waits for its earlier deletion)
+    // still saw it unfollowed and not held, and marked it skipped again after the organiser asked for it.
+    const again = this.reviewing.then(async () => {
+      this.coolingDown.delete(key)
+      const title = this.offers.get(key)?.entry.title ?? [...this.evictions].reverse().find(e => e.key === key)?.title
+      await this.opts.library.addMirror(key, { followed: true, title })
+      this.skipped.delete(key)
+    })
+    this.reviewing = again.catch(() => undefined)
+    await again
     this.schedule()
   }
 

@@ -1,7 +1,6 @@
 // The catalogue travels on its own protomux channel inside the same encrypted replication stream,
 // so it needs no extra connection and is authenticated by the same Noise handshake.
-import Hypercore from 'hypercore'
-import c from 'compact-encoding'
+import { Hypercore, c } from '../holepunch-modules.js'
 import { decodeCatalogue, encodeCatalogue, type Catalogue } from './catalogue.js'
 
 export const CATALOGUE_PROTOCOL = 'p2p-portal/catalogue'

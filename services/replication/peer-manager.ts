@@ -2,7 +2,7 @@
 // stable key pair, one connection per pair of nodes, reconnect with backoff. Also adopts the already-encrypted
 // connections that hyperswarm makes over the Internet, so every peer goes through the same checks.
 import net from 'node:net'
-import NoiseSecretStream from '@hyperswarm/secret-stream'
+import { NoiseSecretStream } from '../holepunch-modules.js'
 import type Corestore from 'corestore'
 import { Resource } from '../lifecycle/resource.js'
 import { CatalogueChannel } from './catalogue-channel.js'
@@ -10,6 +10,7 @@ import { PeerAdmission, type Seat } from './peer-admission.js'
 import { encodeCatalogue, type Catalogue } from './catalogue.js'
 import { keyText } from '../storage/drive-key.js'
 import { logger } from '../log.js'
+import { ReusedReadStream, adoptReused, dialReused } from './reused-reads.js'
 
 const log = logger('peers')
 
@@ -83,7 +84,7 @@ export class PeerManager extends Resource {
   peers (): Peer[] { return [...this.connections.values()].map(c => c.peer) }
 
   protected override async _open (): Promise<void> {
-    this.server = net.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket) => this.onInbound(socket))
+    this.server = net.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK, pauseOnConnect: true }, (socket) => this.onInbound(socket))
     this.server.on('error', (err) => log.error(`replication listener: ${err.message}`))
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject)
@@ -169,34 +170,45 @@ export class PeerManager extends Resource {
     if (!addr || this.isClosing || this.connections.has(key) || this.dialing.has(key)) return
     if (this.connections.size >= this.admission.limits.maxPeers && ![...this.connections.values()].some(c => !c.vouched)) return
     this.dialing.add(key)
-    // net.Socket hands stream options on to stream.Duplex; @types/node does not list them.
-    const socket = net.connect({ host: addr.host, port: addr.port, highWaterMark: SOCKET_HIGH_WATER_MARK } as net.NetConnectOpts)
+    const reads = dialReused({ host: addr.host, port: addr.port, highWaterMark: SOCKET_HIGH_WATER_MARK })
+    const socket = reads.socket
     socket.setNoDelay(true)
     coalesceWrites(socket)
     const done = () => this.dialing.delete(key)
     socket.once('error', (err) => { done(); log.debug(`dial ${addr.name ?? key.slice(0, 8)} at ${addr.host}:${addr.port}: ${err.message}`); this.retryLater(key) })
     socket.once('connect', () => {
-      this.handshake(socket, true, key).then((ok) => { done(); if (!ok) this.retryLater(key) }, () => { done(); this.retryLater(key) })
+      this.handshake(socket, true, key, reads).then((ok) => { done(); if (!ok) this.retryLater(key) }, () => { done(); this.retryLater(key) })
     })
   }
 
-  private onInbound (socket: net.Socket): void {
-    socket.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
+  private onInbound (accepted: net.Socket): void {
+    accepted.on('error', () => { /* the socket closes after an error; the handshake sees it */ })
+    const address = accepted.remoteAddress ?? ''
+    if (this.isClosing || this.pending >= MAX_PENDING || !this.admission.handshakeStarts(address)) { accepted.destroy(); return }
+    // The server pauses each socket it accepts so that none has read anything before it is adopted.
+    const reads = adoptReused(accepted, SOCKET_HIGH_WATER_MARK)
+    const socket = reads?.socket ?? accepted.resume()
+    socket.on('error', () => { /* as above */ })
     socket.setNoDelay(true)
     coalesceWrites(socket)
-    const address = socket.remoteAddress ?? ''
-    if (this.isClosing || this.pending >= MAX_PENDING || !this.admission.handshakeStarts(address)) { socket.destroy(); return }
-    this.handshake(socket, false, null)
+    this.handshake(socket, false, null, reads ?? undefined)
       .catch((err: Error) => log.debug(`inbound handshake: ${err.message}`))
       .finally(() => this.admission.handshakeDone(address))
   }
 
   /** Resolves true when the Noise handshake completed with the expected key and the peer was taken on. */
-  private async handshake (socket: net.Socket, initiator: boolean, expected: string | null): Promise<boolean> {
+  private async handshake (socket: net.Socket, initiator: boolean, expected: string | null, reads?: ReturnType<typeof dialReused>): Promise<boolean> {
     this.pending++
     // Read now: once the socket has closed, Node no longer knows where it came from.
     const where = `${socket.remoteAddress ?? 'an unknown address'}:${socket.remotePort ?? '?'}`
-    const stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
+    let stream: NoiseSecretStream
+    if (reads) {
+      const own = new ReusedReadStream(initiator, socket, reads.area, { keyPair: this.opts.keyPair })
+      reads.attach(own)
+      stream = own
+    } else {
+      stream = new NoiseSecretStream(initiator, socket, { keyPair: this.opts.keyPair })
+    }
     stream.on('error', () => { /* the stream closes after an error: 'close' cleans up */ })
     const timer = setTimeout(() => stream.destroy(), HANDSHAKE_MS)
     let opened = false
@@ -288,7 +300,7 @@ export class PeerManager extends Resource {
       else if (this.known.has(remote)) this.scheduleDial(remote, FALLBACK_DIAL_MS * 2)
     })
     channel.open()
-    log.info(`peer ${peer.name || remote.slice(0, 8)} connected (${via}, ${address})`)
+    log.info(`peer ${peer.name || remote.slice(0, 8)} connected (${via}, ${address}${initiator ? ', dialled' : ''})`)
     this.emit('peer-open', peer)
     return true
   }

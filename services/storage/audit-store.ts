@@ -2,7 +2,7 @@
 // "did that power cut damage anything?". A dry run only reads; a repair drops blocks that fail their hash,
 // and replication fetches them again.
 import path from 'node:path'
-import Corestore from 'corestore'
+import { Corestore } from '../holepunch-modules.js'
 
 export interface AuditReport {
   cores: number

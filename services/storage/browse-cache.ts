@@ -218,6 +218,8 @@ export class BrowseCache extends Resource {
     try {
       if (opening) await drive.open()
       await drive.purge()
+      // Its blobs share blob files with mirrored drives: the room comes back when the store collects them.
+      this.opts.library.compactor.reclaimed(Math.max(1, drive.fetchedBytes))
     } catch (err) {
       log.warn(`deleting browsed drive ${drive.id.slice(0, 8)}: ${(err as Error).message}`)
     }

@@ -1,7 +1,7 @@
 // One drive in the library: its Hyperdrive session, what it holds, and how much of it is local.
 // Figures are cached per version: recounting a drive's files on every status request would be a
 // Hyperbee scan on a slow SD card.
-import Hyperdrive from 'hyperdrive'
+import { Hyperdrive } from '../holepunch-modules.js'
 import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'

@@ -2,8 +2,7 @@
 // stable key pair, and the drives it holds — its own and the ones it mirrors — with their bookkeeping.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import Corestore from 'corestore'
-import CoreStorage from 'hypercore-storage'
+import { Corestore, CoreStorage } from '../holepunch-modules.js'
 import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed, type RememberedFigures } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
@@ -29,6 +28,12 @@ const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 // copies every byte into the kernel; total CPU did not change measurably (bench/README.md, "CPU per mirrored
 // MiB, second pass"). The write-ahead log and every read (phones, peers) stay buffered. Only where the file
 // system takes O_DIRECT (direct-io.ts).
+// hypercore-storage's default (0.25) has every compaction rewrite the live blobs of the oldest quarter of blob
+// files. Blocks are never overwritten, so those files hold garbage only after a reclaim or a removal, and both
+// ask the compactor, which forces blob collection past 15 % waste (store-compactor.ts). Left on, RocksDB copied
+// a good part of a first mirror a second time while it arrived: 9-11 % of the mirror's CPU (bench/README.md,
+// "CPU per mirrored MiB, third pass").
+const BLOB_GC_ON_ITS_OWN = 0
 
 export interface DriveRecord {
   key: string
@@ -190,7 +195,8 @@ export class Library extends Resource {
   private newStore (directWrites: boolean): Corestore {
     return new Corestore(new CoreStorage(path.join(this.dataDir, 'store'), {
       writeBufferSize: WRITE_BUFFER_BYTES,
-      useDirectIOForFlushAndCompaction: directWrites
+      useDirectIOForFlushAndCompaction: directWrites,
+      blobGarbageCollectionAgeCutOff: BLOB_GC_ON_ITS_OWN
     }))
   }
 
@@ -351,8 +357,11 @@ export class Library extends Resource {
     delete this.state.value.drives[key]
     await this.state.flush()
     if (drive) {
+      const held = drive.snapshot().localBytes
       this.emit('drive-removed', drive)
       await drive.purge().catch((err) => log.warn(`purging ${key.slice(0, 8)}: ${err.message}`))
+      // Its blobs may share blob files with drives that stay: only a compaction that collects them gives the room back.
+      this.compactor.reclaimed(Math.max(1, held))
     }
   }
 

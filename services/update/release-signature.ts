@@ -5,7 +5,7 @@
 // every file. The signature is over the raw manifest bytes; hypercore's own signatures are over fixed-size
 // binary signables that begin with a 32-byte hash namespace, which JSON text (starting with "{") never is.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
-import Hypercore from 'hypercore'
+import { Hypercore } from '../holepunch-modules.js'
 import { decode as decodeKey } from 'hypercore-id-encoding'
 import { UpdateError } from './update-error.js'
 import { RELEASES_FOLDER } from './verify-release.js'

@@ -138,6 +138,26 @@ describe('a removed drive', () => {
     expect((await other.drive.get('/keep.txt'))?.toString()).toBe('still here')
   })
 
+  it('gives its room on the card back once removed (but for the waste the compactor tolerates), the drive written beside it intact', async () => {
+    const a = await library()
+    const writer = new DriveWriter(a, a.dataDir)
+    const film = await a.createOwnDrive({ title: 'Film', description: '' })
+    const kept = await a.createOwnDrive({ title: 'Kept', description: '' })
+    const keptBody = crypto.randomBytes(24 * MB)
+    // Written side by side, so RocksDB's blob files hold blocks of both. The store no longer collects blob files
+    // on its own: a removal must ask the compactor, or the removed drive's 24 MiB stay on the card.
+    await Promise.all([
+      writer.writeStream(film, '/film.bin', streamOf(crypto.randomBytes(24 * MB))),
+      writer.writeStream(kept, '/kept.bin', streamOf(keptBody))
+    ])
+    await a.flushWrites()
+    expect(await a.measureStore(0)).toBeGreaterThan(48 * MB)
+    await a.remove(film.id)
+    // store-compactor.ts forces a blob collection only past 16 MiB (or 15 %) of waste: up to that much may stay.
+    await until(async () => await a.measureStore(0) < 24 * MB + 16 * MB, { timeout: 15_000, what: 'the removed drive\'s room back' })
+    expect((await kept.drive.get('/kept.bin'))?.equals(keptBody)).toBe(true)
+  })
+
   it('mirrored again at once (before its data is gone) opens once the deletion is done, and fetches the drive whole', async () => {
     const a = await library()
     const b = await library()

@@ -55,8 +55,9 @@ export function adminPage (ctx: NodeContext, opts: AdminRouterOptions = {}): Adm
   const writer = new DriveWriter(ctx.library, ctx.config.data)
   const usb = new UsbSticks({ library: ctx.library, writer, roots: opts.usbRoots, mountsOnly: opts.usbMountsOnly, syncStick: opts.syncStick })
   const netd = opts.wifi ? null : new NetdClient()
-  // Read the password file now, so a bad one shows in the log at start rather than at the first visit.
-  password.ready().catch((err) => log.error((err as Error).message))
+  // Read the password file now, so a bad one shows in the log at start rather than at the first visit (a
+  // password given in opts was read by whoever made it).
+  if (!opts.password) password.ready().catch((err) => log.error((err as Error).message))
 
   const router = Router()
   const forms = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 20 })

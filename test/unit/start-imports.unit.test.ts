@@ -1,0 +1,47 @@
+// What `p2p-portal start` loads before READY=1 decides most of how long a start takes (bench/README.md, "Start,
+// third pass"): these keep the parts a node needs only later out of its static import graph.
+import { describe, it, expect } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const HOLEPUNCH = ['corestore', 'hyperdrive', 'hypercore', 'hypercore-storage', '@hyperswarm/secret-stream', 'compact-encoding']
+// A value import (`import X`, `import * as X`, `import { a, type B }`, over several lines too), not `import type`.
+const valueImport = (spec: string) => new RegExp(`^import\\s+(?!type\\s)[\\w*$\\s,]*(?:\\{[^}]*\\})?\\s*from\\s+['"](${spec})['"]`, 'gm')
+
+/** Every source file `from` loads before running, following static value imports (not `import type`, not `import()`). */
+function staticGraph (from: string): Set<string> {
+  const seen = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8')
+    for (const m of text.matchAll(valueImport('\\.{1,2}\\/[^\'"]+\\.js'))) {
+      visit(path.normalize(path.join(path.dirname(file), m[1].replace(/\.js$/, '.ts'))))
+    }
+  }
+  visit(from)
+  return seen
+}
+
+describe('a node\'s start', () => {
+  const graph = [...staticGraph('app/cli.ts')]
+
+  it('does not load the admin page before its first request, only the password check', () => {
+    expect(graph.filter(f => f.startsWith('web/admin/'))).toEqual(['web/admin/admin-password.ts'])
+  })
+
+  it('does not load the update parts, the release publisher or the store audit unless asked to', () => {
+    const later = ['services/update/release-watcher.ts', 'services/update/release-publisher.ts', 'services/update/updater-client.ts', 'app/update-parts.ts', 'services/storage/audit-store.ts', 'services/internet/internet-swarm.ts']
+    expect(graph.filter(f => later.includes(f))).toEqual([])
+  })
+
+  it('takes the Holepunch packages from holepunch-modules.ts, which require()s them instead of having Node lex them', () => {
+    const importers = graph.filter(f => {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8')
+      return HOLEPUNCH.some(p => valueImport(p.replace('/', '\\/')).test(text))
+    })
+    expect(importers).toEqual([])
+    expect(graph).toContain('services/holepunch-modules.ts')
+  })
+})
