@@ -8,6 +8,7 @@ import type { Library } from '../storage/library.js'
 import type { LibraryDrive } from '../storage/library-drive.js'
 import { SMALL_CHUNK_BYTES, type GarbagePacer } from '../storage/garbage-pacer.js'
 import { isHidden } from '../storage/library-drive.js'
+import { BlockAppender } from './block-appender.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { drivePath } from '../storage/drive-path.js'
 import { BAD_PATH, BAD_REQUEST, DISK_FULL, FILE_NOT_FOUND, NOT_WRITABLE, asDiskFull, isPortalError } from '../errors.js'
@@ -131,12 +132,18 @@ export class DriveWriter {
       const before: number = blobs.core.length
       const replaced = (await d.localEntry(name))?.value?.blob as { blockOffset: number, blockLength: number } | undefined
       const chunker = new Rechunker(this.library.garbage)
+      const entryMetadata = { mtime: Date.now(), ...metadata }
+      const appender = new BlockAppender(blobs)
       try {
-        await pipeline(source, chunker, new SpaceGuard(this.freeBytes, this.library.garbage), drive.createWriteStream(name, { metadata: { mtime: Date.now(), ...metadata }, executable: opts.executable === true }))
+        await pipeline(source, chunker, new SpaceGuard(this.freeBytes, this.library.garbage), appender)
+        // As hyperdrive's own write stream does it: the entry only after the file's last block.
+        await drive.putEntry(name, { executable: opts.executable === true, blob: appender.id, metadata: entryMetadata })
       } catch (err) {
         // Hyperdrive adds the file's entry only after its last block, so a failed file is never listed;
         // its blocks are freed so a full disk is not left fuller.
-        await d.clearBlocks(blobs.core, before, blobs.core.length).catch(() => { /* the write error is the one to report */ })
+        // Only this file's blocks: a small put() may have appended before the appender took the lock, or after it let go.
+        const from = appender.appended > 0 ? appender.id.blockOffset : before
+        await d.clearBlocks(blobs.core, from, from + appender.appended).catch(() => { /* the write error is the one to report */ })
         throw await this.explain(err)
       }
       if (replaced?.blockLength) {

@@ -97,6 +97,9 @@ export class LibraryDrive extends Resource {
   private localCounting = false
   /** null until the first count: a drive already complete when the node starts is not announced again. */
   private reportedComplete: boolean | null = null
+  /** File blocks arrived from a peer since a version was last counted complete, and which version that was. */
+  private blocksArrived = false
+  private completeVersion = -1
   private downloads: Array<{ destroy (): void }> = []
   /** Range downloads of the blocks the latest counted version needs (mirrors); replaced at each new version. */
   private blockDownloads: Array<{ destroy (): void }> = []
@@ -362,8 +365,13 @@ export class LibraryDrive extends Resource {
     this.figures.localBytes = local
     const f = this.figures
     const complete = f.known && local >= f.bytes
+    // A mirror that keeps up with a live upload holds every block by the time the new version's entry arrives:
+    // that version is complete without ever having counted short, and is reported all the same (its 'complete'
+    // flushes the memtable, which otherwise kept up to 8 MiB of the last blocks until later writes filled it).
+    const news = this.reportedComplete === false || (this.reportedComplete === true && this.blocksArrived && f.version > this.completeVersion)
+    if (complete && f.version !== this.completeVersion) { this.completeVersion = f.version; this.blocksArrived = false }
     // A browsed drive read to the end is still only cached here: not announced as a complete copy.
-    if (complete && this.reportedComplete === false && !this.own && !this.sparse) {
+    if (complete && news && !this.own && !this.sparse) {
       log.info(`"${this.info.title || this.id.slice(0, 8)}" complete: ${f.files} files, ${(f.bytes / 1e6).toFixed(1)} MB, version ${f.version}`)
       this.emit('complete')
     }
@@ -420,7 +428,7 @@ export class LibraryDrive extends Resource {
       if (this.isClosing || !blobs) return
       fitInflight(blobs.core)
       this.fetchKept()
-      blobs.core.on('download', () => this.onBlobDownload(blobs.core))
+      blobs.core.on('download', () => { this.blocksArrived = true; this.onBlobDownload(blobs.core) })
       blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
     }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
   }

@@ -101,7 +101,7 @@ describe('an own drive', () => {
     await writer.remove(d, '/old.bin')
     const blobs = await d.fileBlobs()
     const before: number = blobs.core.length
-    // Hyperblobs appends a file's blocks 16 at a time (8 MiB here): the first batch is in before the entry.
+    // The writer appends a file's blocks a few at a time (block-appender.ts): the first ones are in before the entry.
     const body = crypto.randomBytes(10 * MB)
     const source = new PassThrough()
     const writing = writer.writeStream(d, '/new.bin', source)

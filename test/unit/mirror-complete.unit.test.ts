@@ -1,0 +1,62 @@
+// A mirror says when it holds a whole new version ("[drive] … complete", and its 'complete', on which the library
+// flushes RocksDB's memtable of the blocks just written): also when it kept up with the publisher live, so that
+// every block was already here when the version's entry arrived.
+import { describe, it, expect, afterEach } from 'vitest'
+import crypto from 'node:crypto'
+import { Readable } from 'node:stream'
+import { Library } from '../../services/storage/library.js'
+import { DriveWriter } from '../../services/publish/drive-writer.js'
+import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { setLogLevel } from '../../services/log.js'
+
+setLogLevel('silent')
+const KiB = 1024
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+  await removeTempDirs()
+})
+
+async function library (): Promise<Library> {
+  const l = new Library({ dataDir: await tempDir('complete-') })
+  await l.open()
+  closers.push(() => l.close())
+  return l
+}
+
+function connect (a: Library, b: Library): void {
+  const s1 = a.store.replicate(true)
+  const s2 = b.store.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  closers.push(async () => { s1.destroy(); s2.destroy() })
+}
+
+describe('a mirror copying a drive live', () => {
+  it('reports a new version complete when it already held every block of it as the version arrived', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Live', description: '' })
+    await new DriveWriter(a, a.dataDir).writeStream(d, '/first.bin', Readable.from([crypto.randomBytes(700 * KiB)]))
+    const copy = await b.addMirror(d.id)
+    const completes: number[] = []
+    copy.on('complete', () => completes.push(copy.snapshot().version))
+    connect(a, b)
+    await until(() => completes.length === 1, { what: 'the first version complete on the mirror' })
+
+    // What an upload does: the file's blocks first, its entry after the last one.
+    const blobs = await d.fileBlobs()
+    const at = { blockOffset: blobs.core.length, byteOffset: blobs.core.byteLength }
+    const body = crypto.randomBytes(1024 * KiB)
+    await blobs.core.append([body.subarray(0, 512 * KiB), body.subarray(512 * KiB)])
+    const mirrored = await copy.fileBlobs()
+    await until(async () => await mirrored.core.has(at.blockOffset, at.blockOffset + 2), { what: 'the new blocks on the mirror' })
+    // Counted meanwhile: still the old version, complete, nothing new to say.
+    await copy.refresh()
+    expect(completes).toHaveLength(1)
+
+    await d.drive.putEntry('/second.bin', { blob: { ...at, blockLength: 2, byteLength: body.length } })
+    await until(() => completes.length === 2, { what: 'the new version reported complete' })
+    expect(completes[1]).toBe(d.drive.version)
+    expect((await copy.drive.get('/second.bin', { wait: false }))?.equals(body)).toBe(true)
+  })
+})
