@@ -168,7 +168,14 @@ describe('storage given back after re-imports', () => {
       return until(() => {
         const f = mirror.node.library.get(key)?.snapshot()
         return f && f.version >= version && f.known && f.localBytes === folder.bytes && f.files === folder.files.size
-      }, { timeout: 120_000, every: 100, what: `the mirror to follow ${what} (version ${version})` })
+      }, { timeout: 120_000, every: 100, what: `the mirror to follow ${what} (version ${version})` }).catch(async (err: Error) => {
+        // Where it stopped: the mirror's figures and cores against what the publisher says it has.
+        const d = mirror.node.library.get(key)
+        const cores = d?.replicatedCores()
+        const core = (c: any) => c && { length: c.length, contiguous: c.contiguousLength, peers: c.peers?.length }
+        console.log('mirror stopped at', JSON.stringify({ figures: d?.snapshot(), folder: { bytes: folder.bytes, files: folder.files.size }, metadata: core(cores?.metadata), blobs: core(cores?.blobs), publisher: await pub.drive() }))
+        throw err
+      })
     }
     await followed('the first import')
 
