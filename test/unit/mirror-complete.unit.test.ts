@@ -8,6 +8,7 @@ import { Library } from '../../services/storage/library.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { setLogLevel } from '../../services/log.js'
+import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const KiB = 1024
@@ -25,10 +26,7 @@ async function library (): Promise<Library> {
 }
 
 function connect (a: Library, b: Library): void {
-  const s1 = a.store.replicate(true)
-  const s2 = b.store.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  closers.push(async () => { s1.destroy(); s2.destroy() })
+  closers.push(replicateStores(a, b))
 }
 
 describe('a mirror copying a drive live', () => {

@@ -7,6 +7,7 @@ import { Library } from '../../services/storage/library.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { setLogLevel } from '../../services/log.js'
+import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const MB = 1024 * 1024
@@ -24,10 +25,7 @@ async function library (): Promise<Library> {
 }
 
 function connect (a: Library, b: Library): void {
-  const s1 = a.store.replicate(true)
-  const s2 = b.store.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  closers.push(async () => { s1.destroy(); s2.destroy() })
+  closers.push(replicateStores(a, b))
 }
 
 /** Which blocks of [start, end) the core holds. */

@@ -20,6 +20,7 @@ import { decide } from '../../services/mirror/mirror-policy.js'
 import { buildConfig } from '../../services/config/config.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { appTree, type Tree } from './update-fixtures.js'
+import { replicateStores } from '../helpers/replicate-stores.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -287,11 +288,8 @@ describe('ReleaseWatcher', () => {
     return { a, b, watcher, r, dir }
   }
 
-  function connect (a: Library, b: Library) {
-    const s1 = a.store.replicate(true)
-    const s2 = b.store.replicate(false)
-    s1.pipe(s2).pipe(s1)
-    closers.push(async () => { s1.destroy(); s2.destroy() })
+  function connect (a: Library, b: Library): void {
+    closers.push(replicateStores(a, b))
   }
 
   async function stateOf (watcher: ReleaseWatcher, state: UpdateStatus['state']): Promise<UpdateStatus> {
