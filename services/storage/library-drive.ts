@@ -224,9 +224,15 @@ export class LibraryDrive extends Resource {
     return f.known ? { version: f.version, files: f.files, bytes: f.bytes, localBytes: f.localBytes, description: this.info.description } : null
   }
 
-  /** Figures for the status API. Cheap: served from the cache, refreshed in the background. */
+  /**
+   * Figures for the status API and the catalogue. Cheap: served from the cache, refreshed in the background.
+   * Once counted, `version` is the version the figures describe, not a newer one still being counted: a status
+   * that paired a new version with the old version's files and bytes would call that version complete before
+   * its last file is here.
+   */
   snapshot (): DriveFigures {
-    return { ...this.figures, version: this.drive.version }
+    const f = this.figures
+    return { ...f, version: f.known ? f.version : this.drive.version }
   }
 
   /**
@@ -270,7 +276,7 @@ export class LibraryDrive extends Resource {
 
   /**
    * One counting loop per drive: a version appended while a count runs is counted right after it, so the
-   * figures never stay behind the version that `snapshot()` reports.
+   * figures catch up with the drive's latest version.
    */
   private recountToLatest (): Promise<void> {
     this.recount ??= (async () => {
@@ -295,6 +301,7 @@ export class LibraryDrive extends Resource {
       this.countedVersion = version
       // An own drive with nothing in it yet is known (empty); a mirror at version 1 has not heard from its peer.
       this.figures.known = this.own
+      this.figures.version = version
       return
     }
     const snap = this.drive.checkout(version)

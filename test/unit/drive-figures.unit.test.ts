@@ -22,6 +22,26 @@ describe('drive figures', () => {
     await until(() => lastCounted === 501, { timeout: 8_000, what: `figures for 501 files (last counted ${lastCounted})` })
     expect(d.snapshot()).toMatchObject({ files: 501, bytes: [...Array(501).keys()].reduce((n, i) => n + `file ${i}`.length, 0), version: d.drive.version })
   })
+
+  it('never pair a new version with the files and bytes of the version before it', async () => {
+    const d = await library!.createOwnDrive({ title: 'Growing', description: '' })
+    await d.drive.put('/small.txt', Buffer.from('small'))
+    const before = await d.refresh()
+    const seen: Array<{ version: number, files: number, bytes: number }> = []
+    const look = () => { const f = d.snapshot(); seen.push({ version: f.version, files: f.files, bytes: f.bytes }) }
+    d.on('update', look)
+    d.on('counted', look)
+    await d.drive.put('/big.bin', Buffer.alloc(200_000, 1))
+    const after = await d.refresh()
+    expect(after).toMatchObject({ version: d.drive.version, files: 2, bytes: 200_005 })
+    // A consumer reading "version N, localBytes === bytes" takes version N to be all here: the figures shown at
+    // any version are that version's own.
+    for (const f of seen) {
+      if (f.version === before.version) expect(f).toMatchObject({ files: 1, bytes: 5 })
+      else expect(f).toMatchObject({ version: after.version, files: 2, bytes: 200_005 })
+    }
+    expect(seen.some(f => f.version === before.version)).toBe(true)
+  })
 })
 
 describe('drive figures at start', () => {
