@@ -122,6 +122,14 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   # A short probation for the test (the image's default is 2 minutes): a systemd drop-in for the helper's unit.
   vm_ssh pi "sudo mkdir -p /etc/systemd/system/p2p-portal-updater.service.d && printf '[Service]\nEnvironment=P2P_UPDATE_PROBATION_MS=25000\n' | sudo tee /etc/systemd/system/p2p-portal-updater.service.d/test-probation.conf >/dev/null && sudo systemctl daemon-reload && sudo systemctl stop p2p-portal-updater.service"
 
+  # Manual installs for the test (the default installs by itself between 03:00 and 05:00): the organiser's choice,
+  # made before any release is offered. Made later, a run inside that window saw the Pi install N+1 on its own
+  # the moment it was offered, before "Install now".
+  check "admin login with the boot-partition password" test "$(admin_login_code "$password")" = 303
+  upd_admin_get /admin/updates
+  out=$(upd_admin_post /admin/updates/policy mode=manual start=03:00 end=05:00)
+  check "the organiser chooses manual updates (HTTP $out)" test "$out" = 303
+
   # a. N+1 over the LAN.
   publish "$v1" full "image test: $v1, this commit with a bumped version"
   check "the Pi reaches the host node over the test LAN (eth1)" test \
@@ -140,12 +148,9 @@ update_checks() { # ADMIN_PASSWORD SEED_KEY BASE_VERSION
   check "the update helper answers on its socket, running $base (got: $out)" test "$out" = "$base"
   [ "$out" = "$base" ] || return 1
   check "the node offered $v1 to the update helper" wait_for 900 is_offered "$v1"
-  # Manual installs for the test (the default installs by itself between 03:00 and 05:00): the organiser's choice.
-  check "admin login with the boot-partition password" test "$(admin_login_code "$password")" = 303
+  check "admin login again" test "$(admin_login_code "$password")" = 303
   upd_admin_get /admin/updates
   check "the Updates page shows $v1 waiting" grep -q "$v1" "$WORK/update-page.html"
-  out=$(upd_admin_post /admin/updates/policy mode=manual start=03:00 end=05:00)
-  check "the organiser chooses manual updates (HTTP $out)" test "$out" = 303
   out=$(admin_install "$password" "$v1")
   check "Install now on the Updates page (HTTP $out)" test "$out" = 303
   if wait_for 900 is_running "$v1"; then
