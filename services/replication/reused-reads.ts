@@ -1,4 +1,4 @@
-// A dialled peer connection whose socket reads land in one buffer reused for the connection's life.
+// Peer connections, dialled or accepted, whose socket reads land in one buffer reused for the connection's life.
 //
 // Node allocates a fresh 64 KiB Buffer for every socket read. A mirror receives its blocks as 512 KiB Noise frames,
 // so each received MiB cost 16 such reads (each a new mmap, its page faults and a munmap under the shipped

@@ -28,6 +28,7 @@ const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 // copies every byte into the kernel; total CPU did not change measurably (bench/README.md, "CPU per mirrored
 // MiB, second pass"). The write-ahead log and every read (phones, peers) stay buffered. Only where the file
 // system takes O_DIRECT (direct-io.ts).
+
 // hypercore-storage's default (0.25) has every compaction rewrite the live blobs of the oldest quarter of blob
 // files. Blocks are never overwritten, so those files hold garbage only after a reclaim or a removal, and both
 // ask the compactor, which forces blob collection past 15 % waste (store-compactor.ts). Left on, RocksDB copied
