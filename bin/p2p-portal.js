@@ -10,5 +10,5 @@
 // --expose-gc: the node asks for a full collection after every 16 MiB of file blocks it writes or sends, so dead
 // Buffers of blocks do not pile up outside V8's heap (services/storage/garbage-pacer.ts).
 // Runs the compiled CLI (npm install/ci builds it through the "prepare" script).
-import { main } from '../dist/app/cli.js'
+import { main } from '../dist/bundle/cli.js'
 main(process.argv.slice(2))

@@ -24,7 +24,8 @@ fi
 # Compile with the host's dev dependencies (typescript); they never reach the image.
 [ -x "$repo/node_modules/.bin/tsc" ] || (cd "$repo" && npm ci --no-audit --no-fund)
 ln -s "$repo/node_modules" "$src/node_modules"
-(cd "$src" && "$repo/node_modules/.bin/tsc" -p tsconfig.build.json)
+# Then bundle it as `npm run build` does: bin/ runs dist/bundle/ (scripts/bundle-dist.mjs says why).
+(cd "$src" && "$repo/node_modules/.bin/tsc" -p tsconfig.build.json && node scripts/bundle-dist.mjs dist)
 rm "$src/node_modules"
 
 rm -rf "$out"

@@ -53,8 +53,8 @@ export interface PublishResult {
  * such a release updates the app's code, and the dependencies must not have changed. The image's own tree
  * (image/build-app.sh, with arm64 node_modules) is given with --from.
  */
-/** What tsconfig.build.json compiles into dist/. */
-const COMPILED = ['app', 'services', 'web', 'types']
+/** What tsconfig.build.json compiles into dist/, and the bundle of it that bin/ runs (scripts/bundle-dist.mjs). */
+const COMPILED = ['app', 'services', 'web', 'types', 'bundle']
 
 export async function defaultAppTree (checkout: string): Promise<string> {
   for (const need of ['package.json', 'package-lock.json', 'bin', 'dist']) {

@@ -2,6 +2,7 @@
 // third pass"): these keep the parts a node needs only later out of its static import graph.
 import { describe, it, expect } from 'vitest'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -43,5 +44,38 @@ describe('a node\'s start', () => {
     })
     expect(importers).toEqual([])
     expect(graph).toContain('services/holepunch-modules.ts')
+  })
+})
+
+describe('the bundle bin/ runs (scripts/bundle-dist.mjs)', () => {
+  /** The files of `dir` that `file` loads before running, following the bundle's static relative imports. */
+  function loadedBefore (dir: string, file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file)) return seen
+    seen.add(file)
+    const text = fs.readFileSync(path.join(dir, file), 'utf8')
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+"\.\/([^"]+)";/gms)) loadedBefore(dir, m[1], seen)
+    for (const m of text.matchAll(/^import\s+"\.\/([^"]+)";/gm)) loadedBefore(dir, m[1], seen)
+    return seen
+  }
+
+  it('gives a node\'s start a handful of files, and keeps the parts it needs later in chunks loaded on demand', async () => {
+    // @ts-expect-error: a plain .mjs script without types
+    const { bundlePrograms } = await import('../../scripts/bundle-dist.mjs') as { bundlePrograms: (app: string, out: string, ext: string) => Promise<void> }
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-bundle-'))
+    try {
+      await bundlePrograms(path.join(ROOT, 'app'), out, '.ts')
+      const files = fs.readdirSync(out)
+      for (const program of ['cli.js', 'netd-main.js', 'updater-main.js']) expect(files).toContain(program)
+      const start = [...loadedBefore(out, 'cli.js')]
+      // The ~100 modules of dist/ a start imported one by one before the bundle.
+      expect(start.length).toBeLessThanOrEqual(20)
+      for (const later of ['admin-router', 'update-parts', 'release-watcher', 'release-publisher', 'audit-store', 'internet-swarm']) {
+        const chunk = files.find(f => f.startsWith(`${later}-`))
+        expect(chunk, `${later} is a chunk of its own`).toBeDefined()
+        expect(start, `${later} is not loaded by a start`).not.toContain(chunk)
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true })
+    }
   })
 })
