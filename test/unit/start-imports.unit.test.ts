@@ -69,6 +69,11 @@ describe('the bundle bin/ runs (scripts/bundle-dist.mjs)', () => {
       const start = [...loadedBefore(out, 'cli.js')]
       // The ~100 modules of dist/ a start imported one by one before the bundle.
       expect(start.length).toBeLessThanOrEqual(20)
+      // express and its kin are read from the bundle; packages with native code are left to Node, which finds
+      // their prebuilds next to their own files.
+      const startText = start.map(f => fs.readFileSync(path.join(out, f), 'utf8')).join('\n')
+      expect(startText).toContain('// node_modules/express/')
+      for (const native of ['sodium-native', 'rocksdb-native', 'sharp', 'hypercore']) expect(startText).not.toContain(`// node_modules/${native}/`)
       for (const later of ['admin-router', 'update-parts', 'release-watcher', 'release-publisher', 'audit-store', 'internet-swarm']) {
         const chunk = files.find(f => f.startsWith(`${later}-`))
         expect(chunk, `${later} is a chunk of its own`).toBeDefined()
