@@ -24,8 +24,8 @@ fi
 # Compile with the host's dev dependencies (typescript); they never reach the image.
 [ -x "$repo/node_modules/.bin/tsc" ] || (cd "$repo" && npm ci --no-audit --no-fund)
 ln -s "$repo/node_modules" "$src/node_modules"
-# Then bundle it as `npm run build` does: bin/ runs dist/bundle/ (scripts/bundle-dist.mjs says why).
-(cd "$src" && "$repo/node_modules/.bin/tsc" -p tsconfig.build.json && node scripts/bundle-dist.mjs dist)
+# `npm run build` compiles with tsc and bundles dist/bundle/, what bin/ runs (scripts/bundle-dist.mjs).
+(cd "$src" && npm run --silent build)
 rm "$src/node_modules"
 
 rm -rf "$out"

@@ -15,4 +15,4 @@ else
   git -C "$repo" archive "$ref" | tar -x -C "$out"
 fi
 ln -s "$(readlink -f "$repo/node_modules")" "$out/node_modules"
-(cd "$out" && "$repo/node_modules/.bin/tsc" -p tsconfig.build.json)
+(cd "$out" && npm run --silent build)

@@ -20,7 +20,7 @@ else
   git -C "$repo" archive "$ref" | tar -x -C "$tmp/src"
 fi
 ln -s "$repo/node_modules" "$tmp/src/node_modules"
-(cd "$tmp/src" && "$repo/node_modules/.bin/tsc" -p tsconfig.build.json)
+(cd "$tmp/src" && npm run --silent build)
 
 share=$tmp/share
 mkdir -p "$share/docs"
