@@ -74,6 +74,8 @@ describe('the bundle bin/ runs (scripts/bundle-dist.mjs)', () => {
       const startText = start.map(f => fs.readFileSync(path.join(out, f), 'utf8')).join('\n')
       expect(startText).toContain('// node_modules/express/')
       for (const native of ['sodium-native', 'rocksdb-native', 'sharp', 'hypercore']) expect(startText).not.toContain(`// node_modules/${native}/`)
+      // One character past Latin-1 would make V8 hold a whole file's source at two bytes per character.
+      for (const f of files) expect(fs.readFileSync(path.join(out, f), 'utf8'), f).toMatch(/^[\x00-\x7f]*$/)
       for (const later of ['admin-router', 'update-parts', 'release-watcher', 'release-publisher', 'audit-store', 'internet-swarm']) {
         const chunk = files.find(f => f.startsWith(`${later}-`))
         expect(chunk, `${later} is a chunk of its own`).toBeDefined()
