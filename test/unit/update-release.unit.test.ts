@@ -364,3 +364,35 @@ describe('ReleaseWatcher', () => {
     expect(s).toMatchObject({ available: '1.0.0', lastResult: { source: 'usb', version: '1.0.0' } })
   })
 })
+
+describe('a release made from a checkout (defaultAppTree)', () => {
+  it('carries what bin/ runs, the bundle of dist/, and the compiled folders, but not the images built into dist/', async () => {
+    const { defaultAppTree } = await import('../../services/update/release-publisher.js')
+    const checkout = await tempDir('p2p-checkout-')
+    const files: Record<string, string> = {
+      'package.json': '{"version":"1.2.3"}',
+      'package-lock.json': '{}',
+      'bin/p2p-portal.js': "import { main } from '../dist/bundle/cli.js'\n",
+      'dist/bundle/cli.js': 'export function main () {}\n',
+      'dist/bundle/chunk-ABC.js': 'export const x = 1\n',
+      'dist/app/cli.js': 'export function main () {}\n',
+      'dist/services/errors.js': 'export {}\n',
+      'dist/p2p-portal-1.2.3-arm64.img': 'a built image',
+      'web/styles/portal.css': 'body {}',
+      'web/visitor/page.ts': 'source'
+    }
+    for (const [name, text] of Object.entries(files)) {
+      await fs.mkdir(path.join(checkout, path.dirname(name)), { recursive: true })
+      await fs.writeFile(path.join(checkout, name), text)
+    }
+    const tree = await defaultAppTree(checkout)
+    try {
+      const found = (await fs.readdir(tree, { recursive: true, withFileTypes: true }))
+        .filter(e => e.isFile()).map(e => path.relative(tree, path.join(e.parentPath, e.name))).sort()
+      expect(found).toEqual(['bin/p2p-portal.js', 'dist/app/cli.js', 'dist/bundle/chunk-ABC.js', 'dist/bundle/cli.js',
+        'dist/services/errors.js', 'package-lock.json', 'package.json', 'web/styles/portal.css'])
+    } finally {
+      await fs.rm(tree, { recursive: true, force: true })
+    }
+  })
+})
