@@ -83,9 +83,25 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
     return this.helper
   }
 
-  /** Starts installing the offered release (the helper restarts this node on it). */
+  /**
+   * Starts installing the offered release (the helper restarts this node on it). The helper answers once the
+   * install is past its checks; on a slow card (or under emulation) that can outlast the node's wait while the
+   * install goes on, and the organiser was told the helper was unavailable as it staged the release. So a wait
+   * that ends without an answer asks the helper what it is doing: installing that release is a start.
+   */
   async install (version?: string): Promise<string> {
-    const v = await this.opts.client.install(version)
+    let v: string
+    try {
+      v = await this.opts.client.install(version)
+    } catch (err) {
+      if (!isUpdateError(err, 'UPDATER_UNAVAILABLE')) throw err
+      const step = (await this.refresh())?.step
+      if (step?.action === 'install' && (version === undefined || step.version === version)) {
+        log.warn(`install of ${step.version}: ${(err as Error).message}, but the helper is at it (${step.phase})`)
+        return step.version
+      }
+      throw err
+    }
     await this.refresh()
     return v
   }

@@ -90,3 +90,38 @@ describe('the node\'s hand-off to the helper', () => {
     await control.close()
   })
 })
+
+describe('Install now, when the helper answers later than the node waits', () => {
+  /** A helper still getting past its checks when the node's wait for the reply ends. */
+  class SlowClient extends FakeClient {
+    override async install (): Promise<string> {
+      throw new UpdateError('UPDATER_UNAVAILABLE', 'p2p-portal-updater did not answer within 120 s.')
+    }
+  }
+  const installing = (version: string, phase: 'checking' | 'staging') => idle({ step: { action: 'install', version, phase, since: new Date().toISOString() } })
+
+  it('is a start when the helper says it is installing that release, in its checks or staging', async () => {
+    for (const phase of ['checking', 'staging'] as const) {
+      const client = new SlowClient()
+      client.up = true
+      client.state = installing('1.1.0', phase)
+      const control = new UpdateControl({ client, spool: new ReleaseSpool(await tempDir('spool-')), pollMs: 3_600_000 })
+      await control.open()
+      await expect(control.install('1.1.0')).resolves.toBe('1.1.0')
+      await expect(control.install()).resolves.toBe('1.1.0')
+      await control.close()
+    }
+  })
+
+  it('is still the helper\'s unavailability when it is not installing, or installing another release', async () => {
+    for (const state of [idle(), installing('1.2.0', 'staging'), idle({ step: { action: 'go-back', version: '1.1.0', phase: 'staging', since: new Date().toISOString() } })]) {
+      const client = new SlowClient()
+      client.up = true
+      client.state = state
+      const control = new UpdateControl({ client, spool: new ReleaseSpool(await tempDir('spool-')), pollMs: 3_600_000 })
+      await control.open()
+      await expect(control.install('1.1.0')).rejects.toMatchObject({ code: 'UPDATER_UNAVAILABLE' })
+      await control.close()
+    }
+  })
+})
