@@ -56,7 +56,7 @@ const packagesPlugin = {
         return { path: args.path, external: true }
       }
       const i = resolved.path.lastIndexOf(nm)
-      const dir = path.join(resolved.path.slice(0, i), 'node_modules', packageName(resolved.path.slice(i + 14)))
+      const dir = path.join(resolved.path.slice(0, i), 'node_modules', packageName(resolved.path.slice(i + nm.length)))
       if (isNative(dir)) {
         return { errors: [{ text: `${packageName(args.path)} holds native code, so it cannot be bundled: take the package that requires it (imported from ${args.importer}) out of BUNDLED in scripts/bundle-dist.mjs` }] }
       }
