@@ -19,7 +19,7 @@ export class ReleaseSpool {
   /** Writes `release` as `p2p-portal-release-<version>.tar` (through a temp file) and returns its path. */
   async write (release: SignedRelease): Promise<string> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o755 })
-    const file = path.join(this.dir, bundleName(release.version))
+    const file = this.pathOf(release.version)
     const small = (p: string, b: Buffer): TarInput => ({ path: p, size: b.length, executable: false, open: () => b })
     const files: TarInput[] = [
       small('release-signer.pub', Buffer.from(release.signerPublicKey.toString('hex') + '\n')),
@@ -41,6 +41,9 @@ export class ReleaseSpool {
     await this.prune(release.version)
     return file
   }
+
+  /** Where the bundle of `version` is (or would be) written. */
+  pathOf (version: string): string { return path.join(this.dir, bundleName(version)) }
 
   /** Bundles in the spool, newest first. */
   async list (): Promise<Array<{ file: string, version: string }>> {

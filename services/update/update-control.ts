@@ -2,6 +2,7 @@
 // release written into the spool and offered to p2p-portal-updater), the helper's status kept fresh for the
 // admin page and /api/status, and the organiser's "Install now" and "Go back". Without an updater socket
 // (a laptop) none of this exists and the watcher only reports.
+import fs from 'node:fs/promises'
 import { Resource } from '../lifecycle/resource.js'
 import { logger } from '../log.js'
 import type { ReleaseInstallerSeam, UpdateResult, UpdateStatus, UpdateStateName } from './release-watcher.js'
@@ -16,7 +17,7 @@ const log = logger('update')
 
 export interface UpdateControlOptions {
   client: Pick<UpdaterClient, 'status' | 'offer' | 'install' | 'goBack' | 'path'>
-  spool: Pick<ReleaseSpool, 'write'>
+  spool: Pick<ReleaseSpool, 'write' | 'pathOf'>
   /** How often the helper's status is read again (its install steps, history). */
   pollMs?: number
 }
@@ -30,8 +31,10 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
   helperError: string | null = null
   private timer: NodeJS.Timeout | null = null
   private polling: Promise<unknown> = Promise.resolve()
-  /** A bundle written while the helper could not be reached (it starts after the node at boot): offered once it can. */
+  /** A bundle written but not yet taken by the helper (it starts after the node at boot): offered once it can be. */
   private pending: string | null = null
+  /** The offer waiting for the helper's reply, if one is. */
+  private offering: Promise<void> | null = null
 
   constructor (private readonly opts: UpdateControlOptions) {
     super()
@@ -39,7 +42,13 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
 
   protected override async _open (): Promise<void> {
     await this.refresh()
-    this.timer = setInterval(() => { this.polling = this.refresh() }, this.opts.pollMs ?? 5_000)
+    // A poll that outlasts the period (a busy helper) is not joined by another.
+    let busy = false
+    this.timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      this.polling = this.refresh().finally(() => { busy = false })
+    }, this.opts.pollMs ?? 5_000)
     this.timer.unref()
   }
 
@@ -52,28 +61,47 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
   async offer (release: SignedRelease): Promise<void> {
     // Rolled back before: the helper would refuse it, so the bundle is not written again at every restart.
     if (this.helper?.bad[release.version] !== undefined) return
+    // Already verified and waiting (this node restarted, the helper did not): writing 50 MB to the card again and
+    // having the helper hash it all again would change nothing. The helper checks it again when installing anyway.
+    const spooled = this.opts.spool.pathOf(release.version)
+    if (this.helper?.offered?.version === release.version && await isFile(spooled)) {
+      log.info(`update ${release.version} is already waiting in the update helper`)
+      return
+    }
     this.pending = await this.opts.spool.write(release)
     await this.offerPending()
   }
 
-  private async offerPending (): Promise<void> {
-    const file = this.pending
-    if (file === null) return
-    try {
-      this.setHelper(await this.opts.client.offer(file))
-      this.pending = null
-      log.info(`update ${file} handed to the update helper`)
-    } catch (err) {
-      if (!isUpdateError(err, 'UPDATER_UNAVAILABLE')) this.pending = null
-      // Refused (and recorded in the helper's history) or unreachable: the next status read shows which.
-      log.warn(`offering ${file} to the update helper: ${(err as Error).message}`)
+  /**
+   * One offer at a time. The helper hashes the whole release before it answers: seconds on a Pi, a quarter of an
+   * hour under slow emulation. The status polls of that time used to offer the same bundle again, and each repeat
+   * started the same hashing beside the first on the same two cores, so none of them finished.
+   */
+  private offerPending (): Promise<void> {
+    this.offering ??= this.handOver().finally(() => { this.offering = null })
+    return this.offering
+  }
+
+  private async handOver (): Promise<void> {
+    while (this.pending !== null) {
+      const file = this.pending
+      try {
+        this.setHelper(await this.opts.client.offer(file))
+        log.info(`update ${file} handed to the update helper`)
+      } catch (err) {
+        // Refused (and recorded in the helper's history) or unreachable: the next status read shows which.
+        log.warn(`offering ${file} to the update helper: ${(err as Error).message}`)
+        if (isUpdateError(err, 'UPDATER_UNAVAILABLE')) return
+      }
+      // A newer release spooled while this one was being offered is offered next.
+      if (this.pending === file) this.pending = null
     }
   }
 
   async refresh (): Promise<UpdaterStatus | null> {
     try {
       this.setHelper(await this.opts.client.status())
-      if (this.pending !== null) await this.offerPending()
+      if (this.pending !== null && this.offering === null) await this.offerPending()
     } catch (err) {
       if (this.helperError === null) log.warn(`update helper: ${(err as Error).message}`)
       this.helper = null
@@ -153,4 +181,8 @@ export function withHelper (base: UpdateStatus, helper: UpdaterStatus | null): U
   function result (when: string | undefined, version: string, outcome: UpdateResult['outcome'], reason: string): UpdateResult {
     return { at: at(when), version, outcome, reason }
   }
+}
+
+async function isFile (file: string): Promise<boolean> {
+  return await fs.stat(file).then(s => s.isFile(), () => false)
 }

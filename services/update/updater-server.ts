@@ -2,8 +2,8 @@
 // own code; it writes a release bundle into its spool folder and asks, over this socket, for exactly five
 // things: status, offer, install, go-back, forget. Everything the node says is checked again here: an offered
 // bundle is verified from scratch (signature against the release key this helper was given, version rules,
-// every file's hash) when offered and again when installed, and the installer hashes each byte once more as it
-// stages it. The helper runs in its own unit, so restarting the node's unit does not stop an install.
+// every file's hash) when offered (once per unchanged file) and again when installed, and the installer hashes
+// each byte once more as it stages it. The helper runs in its own unit, so restarting the node's unit does not stop an install.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { BAD_REQUEST, isPortalError } from '../errors.js'
@@ -37,7 +37,12 @@ export interface UpdaterServerOptions {
   requestTimeoutMs?: number
 }
 
-interface Offer { path: string, release: Omit<OfferedRelease, 'held'> }
+interface Offer {
+  path: string
+  release: Omit<OfferedRelease, 'held'>
+  /** The file and running version as they were when it was verified: an unchanged file offered again is not hashed again. */
+  stamp?: string
+}
 
 export class UpdaterServer extends Resource {
   readonly installer: ReleaseInstaller
@@ -47,6 +52,8 @@ export class UpdaterServer extends Resource {
   private busy: { action: InstallStep['action'], version: string, since: string } | null = null
   private step: InstallStep | null = null
   private firstStep: (() => void) | null = null
+  /** Offers being verified, by path: the same file offered again meanwhile gets the same answer. */
+  private readonly verifying = new Map<string, Promise<UpdaterStatus>>()
   /** The install or go-back running in the background, once its request was answered. */
   running: Promise<InstallResult | null> = Promise.resolve(null)
 
@@ -126,8 +133,22 @@ export class UpdaterServer extends Resource {
     }
   }
 
-  /** Checks the bundle completely; a refusal is recorded in the history the admin page shows. */
+  /**
+   * Checks the bundle completely; a refusal is recorded in the history the admin page shows. Hashing a release takes
+   * seconds on a Pi and minutes under emulation: an offer of a file whose check is under way waits for that check,
+   * and an offer of the file already verified, unchanged, is answered without hashing it again (install checks it
+   * again in any case).
+   */
   private async takeOffer (file: string): Promise<UpdaterStatus> {
+    let answer = this.verifying.get(file)
+    if (answer === undefined) {
+      answer = this.checkOffer(file).finally(() => this.verifying.delete(file))
+      this.verifying.set(file, answer)
+    }
+    return await answer
+  }
+
+  private async checkOffer (file: string): Promise<UpdaterStatus> {
     const spool = this.opts.spool ?? null
     if (spool !== null && path.dirname(file) !== path.resolve(spool)) {
       throw BAD_REQUEST(`Offered bundles must be in ${spool}, the node's spool folder.`, { reason: 'updaterBadRequest' })
@@ -135,13 +156,27 @@ export class UpdaterServer extends Resource {
     const state = await this.installer.readState()
     const version = bundleVersion(file)
     if (state.bad[version]) throw new UpdateError('RELEASE_MARKED_BAD', `Release ${version} failed before (${state.bad[version]}) and is not tried again.`)
+    // Taken before the hashing: a file changed while it is hashed no longer matches, and is checked again next time.
+    const stamp = await this.stampOf(file)
+    if (stamp !== null && this.offer?.path === file && this.offer.stamp === stamp) {
+      log.info(`release ${version} offered again, unchanged since it was verified (${file})`)
+      return await this.status()
+    }
     const release = await this.verify(file)
     await this.setOffer({
       path: file,
-      release: { version: release.version, minVersion: release.manifest.minVersion, notes: release.manifest.notes, size: release.manifest.size, at: new Date().toISOString() }
+      release: { version: release.version, minVersion: release.manifest.minVersion, notes: release.manifest.notes, size: release.manifest.size, at: new Date().toISOString() },
+      ...(stamp !== null ? { stamp } : {})
     })
     log.info(`release ${release.version} offered and verified (${file})`)
     return await this.status()
+  }
+
+  /** The file's identity and last change (ctime: the node can set a file's mtime, not its ctime), and the running version. */
+  private async stampOf (file: string): Promise<string | null> {
+    const st = await fs.lstat(file, { bigint: true }).catch(() => null)
+    if (st === null || !st.isFile()) return null
+    return `${st.dev}:${st.ino}:${st.size}:${st.ctimeNs}:${await this.installer.currentVersion() ?? ''}`
   }
 
   private async install (version: string | undefined): Promise<UpdaterReply> {
@@ -222,7 +257,11 @@ export class UpdaterServer extends Resource {
     const r = saved?.release
     if (typeof saved?.path !== 'string' || r === undefined || !isVersion(r.version)) return
     if (await fs.lstat(saved.path).then(s => s.isFile(), () => false)) {
-      this.offer = { path: saved.path, release: { version: r.version, minVersion: String(r.minVersion), notes: String(r.notes ?? ''), size: Number(r.size) || 0, at: String(r.at) } }
+      this.offer = {
+        path: saved.path,
+        release: { version: r.version, minVersion: String(r.minVersion), notes: String(r.notes ?? ''), size: Number(r.size) || 0, at: String(r.at) },
+        ...(typeof saved.stamp === 'string' ? { stamp: saved.stamp } : {})
+      }
     }
   }
 }

@@ -91,6 +91,79 @@ describe('the node\'s hand-off to the helper', () => {
   })
 })
 
+describe('the offer, while the helper hashes the release', () => {
+  /** A helper whose answer to an offer comes only when the test says: it is hashing the whole release meanwhile. */
+  class HashingClient extends FakeClient {
+    answer: (() => void) | null = null
+    override async offer (file: string): Promise<UpdaterStatus> {
+      this.offers.push(file)
+      await new Promise<void>(resolve => { this.answer = resolve })
+      this.state = idle({ offered: { version: path.basename(file).slice('p2p-portal-release-'.length, -'.tar'.length), minVersion: '0.1.0', notes: '', size: 1, at: new Date().toISOString(), held: false } })
+      return this.state
+    }
+  }
+
+  it('is made once: the status polls meanwhile do not offer the same bundle again', async () => {
+    const client = new HashingClient()
+    client.up = true
+    const control = new UpdateControl({ client, spool: new ReleaseSpool(await tempDir('spool-')), pollMs: 5 })
+    await control.open()
+    const offered = control.offer(await release('1.1.0'))
+    await until(() => client.offers.length === 1)
+    for (let i = 0; i < 5; i++) await control.refresh()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(client.offers).toHaveLength(1)
+    client.answer!()
+    await offered
+    expect(control.helper?.offered?.version).toBe('1.1.0')
+    await control.refresh()
+    expect(client.offers).toHaveLength(1)
+    await control.close()
+  })
+
+  it('offers a newer release spooled during the wait once the first answer is in', async () => {
+    const client = new HashingClient()
+    client.up = true
+    const control = new UpdateControl({ client, spool: new ReleaseSpool(await tempDir('spool-')), pollMs: 3_600_000 })
+    await control.open()
+    const first = control.offer(await release('1.1.0'))
+    await until(() => client.offers.length === 1)
+    const second = control.offer(await release('1.2.0'))
+    client.answer!()
+    await until(() => client.offers.length === 2)
+    expect(client.offers.map(f => path.basename(f))).toEqual(['p2p-portal-release-1.1.0.tar', 'p2p-portal-release-1.2.0.tar'])
+    client.answer!()
+    await Promise.all([first, second])
+    expect(control.helper?.offered?.version).toBe('1.2.0')
+    await control.close()
+  })
+
+  it('is not made again, nor the bundle rewritten, when this node restarts and the helper already holds that release', async () => {
+    const client = new FakeClient()
+    client.up = true
+    const spool = new ReleaseSpool(await tempDir('spool-'))
+    const r = await release('1.1.0')
+    const file = await spool.write(r)
+    const written = (await fs.stat(file)).mtimeMs
+    client.state = idle({ offered: { version: '1.1.0', minVersion: '0.1.0', notes: '', size: 1, at: new Date().toISOString(), held: false } })
+    const control = new UpdateControl({ client, spool, pollMs: 3_600_000 })
+    await control.open()
+    await new Promise(resolve => setTimeout(resolve, 5))
+    await control.offer(r)
+    expect(client.offers).toEqual([])
+    expect((await fs.stat(file)).mtimeMs).toBe(written)
+    // Gone from the spool (a full card cleared by hand): written and offered again.
+    await fs.rm(file)
+    await control.offer(r)
+    expect(client.offers).toEqual([file])
+    await control.close()
+  })
+})
+
+async function until (ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise(resolve => setTimeout(resolve, 2))
+}
+
 describe('Install now, when the helper answers later than the node waits', () => {
   /** A helper still getting past its checks when the node's wait for the reply ends. */
   class SlowClient extends FakeClient {

@@ -193,6 +193,27 @@ describe('p2p-portal-updater', () => {
     await refused(client.install(), 'RELEASE_BAD_SIGNATURE')
   })
 
+  it('hashes an offered bundle once: the same file offered again during its check or after it gets that check\'s answer, a changed one is checked again', async () => {
+    const { client } = await startServer()
+    const bundle = await signedBundle(spool, '1.1.0', tree('1.1.0'), RELEASE_PAIR)
+    // The node's status polls once offered the bundle again while the helper hashed it: each repeat started the
+    // same hashing beside the first. The time an offer was verified tells one check from several.
+    const [a, b, c] = await Promise.all([client.offer(bundle), client.offer(bundle), client.offer(bundle)])
+    expect(a.offered).toMatchObject({ version: '1.1.0' })
+    expect([b.offered?.at, c.offered?.at]).toEqual([a.offered!.at, a.offered!.at])
+    await new Promise(resolve => setTimeout(resolve, 5))
+    expect((await client.offer(bundle)).offered?.at).toBe(a.offered!.at)
+
+    // Changed in place (same size, same mtime set back): checked again, and refused.
+    const before = await fs.stat(bundle)
+    const bytes = await fs.readFile(bundle)
+    const big = (await indexTar(bundle, { maxEntries: 100 })).find(e => e.path === 'app/node_modules/some-dep/big.bin')!
+    bytes[big.offset + 5000] ^= 0xff
+    await fs.writeFile(bundle, bytes)
+    await fs.utimes(bundle, before.atime, before.mtime)
+    await refused(client.offer(bundle), 'RELEASE_TAMPERED')
+  })
+
   it('takes offers only from the spool folder, and never through a link', async () => {
     const { client } = await startServer()
     const elsewhere = await tempDir('updater-elsewhere-')
