@@ -10,7 +10,9 @@
 // a frame that arrives whole inside one read is kept as a view of that read, decrypted in place and pushed on to
 // protomux and hypercore, which hold it until it is verified and written. A view of a reused buffer would be
 // overwritten by the next read, so such frames are copied out before secret-stream looks at them (`_incoming`,
-// below); a 512 KiB block frame always spans reads and is assembled by secret-stream itself, as before.
+// below). A frame that spans reads (every 512 KiB block) is assembled in a buffer of its own: once secret-stream
+// has started one, the socket reads the rest of it straight into that buffer (`frameArea`), so a block's bytes are
+// not copied from the read buffer into the frame, and come in fewer, larger reads.
 //
 // net.Server has no `onread` for the sockets it accepts, and a node that joins is usually dialled by the nodes
 // already there, so a mirror mostly receives on an accepted socket: `adoptReused` moves an accepted socket's
@@ -21,8 +23,17 @@ import { NoiseSecretStream } from '../holepunch-modules.js'
 /** Bytes one read may take. Larger reads assemble a 512 KiB frame from fewer chunks; the buffer lives per connection. */
 export const READ_BYTES = 128 * 1024
 
+/** A frame with at least this much left to arrive is read straight into its own buffer. */
+export const DIRECT_READ_BYTES = 16 * 1024
+
 interface FrameState {
+  /** 0: reading the 3-byte length; 1: reading a frame of `_len` bytes, `_tmp` of them so far, into `_message`. */
+  _state: number
+  _len: number
+  _tmp: number
   _message: Buffer | null
+  _timeoutTimer: { refresh (): void } | null
+  destroying: boolean
   _onrawdata (data: Buffer): void
   _incoming (): void
 }
@@ -43,6 +54,27 @@ export class ReusedReadStream extends NoiseSecretStream {
     (this as unknown as FrameState)._onrawdata(chunk)
   }
 
+  /**
+   * Where the next read should go when a large frame is under way: the part of its buffer still to fill (nothing
+   * past the frame's end, so a read never takes bytes of the next frame). Null: read into the reused buffer.
+   */
+  frameArea (): Buffer | null {
+    const self = this as unknown as FrameState
+    if (self._state !== 1 || self.destroying || self._len - self._tmp < DIRECT_READ_BYTES) return null
+    // Its length is known and nothing of it has arrived: secret-stream would allocate this buffer with the next bytes.
+    if (self._message === null) self._message = Buffer.allocUnsafe(self._len)
+    if (self._message.buffer === this.area) return null
+    return self._message.subarray(self._tmp, self._len)
+  }
+
+  /** `n` bytes were read into the area `frameArea()` gave: what secret-stream's parser does with bytes it copies. */
+  frameRead (n: number): void {
+    const self = this as unknown as FrameState
+    self._timeoutTimer?.refresh()
+    self._tmp += n
+    if (self._tmp === self._len) this._incoming()
+  }
+
   _incoming (): void {
     const self = this as unknown as FrameState
     const m = self._message
@@ -52,16 +84,29 @@ export class ReusedReadStream extends NoiseSecretStream {
   }
 }
 
-type Reads = { socket: net.Socket, area: ArrayBuffer, attach (stream: ReusedReadStream): void }
+interface Reads {
+  socket: net.Socket
+  area: ArrayBuffer
+  /** Bytes read straight into frames' own buffers so far. */
+  readonly direct: number
+  attach (stream: ReusedReadStream): void
+}
 
 function readsInto (buffer: Buffer, socketOpts: net.SocketConstructorOpts & Record<string, unknown>, make: (o: net.SocketConstructorOpts & Record<string, unknown>) => net.Socket): Reads {
   let target: ReusedReadStream | null = null
   let early: Buffer[] = []
+  let direct = 0
   const socket = make({
     ...socketOpts,
     onread: {
-      buffer,
+      // Asked before each read: Node reads into what this returns.
+      buffer: () => target?.frameArea() ?? buffer,
       callback: (n: number, buf: Uint8Array) => {
+        if (buf.buffer !== buffer.buffer) {
+          direct += n
+          target!.frameRead(n)
+          return true
+        }
         const chunk = Buffer.from(buf.buffer, buf.byteOffset, n)
         if (target) target.received(chunk)
         else early.push(Buffer.from(chunk))
@@ -72,6 +117,7 @@ function readsInto (buffer: Buffer, socketOpts: net.SocketConstructorOpts & Reco
   return {
     socket,
     area: buffer.buffer as ArrayBuffer,
+    get direct () { return direct },
     attach (stream) {
       target = stream
       for (const c of early) stream.received(c)

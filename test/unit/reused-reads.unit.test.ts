@@ -63,6 +63,9 @@ describe('reads into a reused buffer (dialled peers)', () => {
       // None of them lives in the buffer the socket reads into.
       expect(r.received[i].buffer).not.toBe(r.reads.area)
     }
+    // Most bytes of the large frames were read straight into their own buffers, not copied there from the read buffer.
+    const large = messages.filter(m => m.byteLength >= 65536).reduce((n, m) => n + m.byteLength, 0)
+    expect(r.reads.direct).toBeGreaterThan(large / 2)
   })
 
   it('stops reading the socket while nobody reads the stream, and loses nothing when reading resumes', async () => {
@@ -113,6 +116,7 @@ describe('reads into a reused buffer (accepted peers)', () => {
       expect(received[i].equals(messages[i])).toBe(true)
       expect(received[i].buffer).not.toBe(state.reads!.area)
     }
+    expect(state.reads!.direct).toBeGreaterThan(0)
     // The server counted the connection when it accepted it: the adopted socket must count it down, or close() waits for ever.
     client.destroy()
     await until(() => state.reads!.socket.destroyed, { what: 'the adopted socket closed' })
