@@ -99,7 +99,7 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
   try {
     const connected = await node.line(/\[peers\] peer .* connected/)
     if (opts.perf) {
-      perf = spawn('perf', ['record', '-q', '-F', '997', '-g', '-p', String(node.pid), '-o', path.join(opts.perf, `perf-${node.pid}.data`)], { stdio: 'inherit' })
+      perf = spawn('perf', ['record', '-q', ...(process.env.P2P_BENCH_PERF_ARGS ? process.env.P2P_BENCH_PERF_ARGS.split(' ') : ['-F', '997', '-g']), '-p', String(node.pid), '-o', path.join(opts.perf, `perf-${node.pid}.data`)], { stdio: 'inherit' })
     }
     const atConnect = procStats(node.pid)
     const done = await Promise.race([node.line(/\[drive\] .* complete/), watched])

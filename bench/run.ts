@@ -22,7 +22,8 @@ const USAGE = `Usage: npm run bench -- [replication|memory|http|budget|region|re
   --node-arg ARG   extra Node/V8 flag for the measured node (repeatable), e.g. --node-arg=--max-semi-space-size=2
   --tight          region: disks total 3× the library with the publishers' own drives included
   --env KEY=VALUE  budget, replication: extra environment for the measured nodes (repeatable), e.g. --env MALLOC_ARENA_MAX=4
-  --perf DIR       replication: \`perf record -g\` the mirror from connect to complete into DIR (adds --perf-basic-prof)
+  --perf DIR       replication: \`perf record -g\` the mirror from connect to complete into DIR (adds --perf-basic-prof);
+                   P2P_BENCH_PERF_ARGS replaces '-F 997 -g', e.g. '-e page-faults -c 16 --call-graph dwarf,8192'
   --limit MIB      budget: the cgroup's memory limit (default 256)
   --after S        budget: read RSS again S seconds after each workload (default 60)
   --only a,b       budget: some of big,small,upload,phones,idle (default all)

@@ -10,6 +10,7 @@ import type CoreStorageClass from 'hypercore-storage'
 import type NoiseSecretStreamClass from '@hyperswarm/secret-stream'
 import type HypercoreModule from 'hypercore'
 import type compactEncoding from 'compact-encoding'
+import { patchBlockWrites } from './hypercore-block-writes.js'
 
 const require = createRequire(import.meta.url)
 
@@ -22,4 +23,5 @@ export const CoreStorage: typeof CoreStorageClass = require('hypercore-storage')
 export type NoiseSecretStream = NoiseSecretStreamClass
 export const NoiseSecretStream: typeof NoiseSecretStreamClass = require('@hyperswarm/secret-stream')
 export const Hypercore: typeof HypercoreModule = require('hypercore')
+patchBlockWrites(require.resolve('hypercore'))
 export const c: typeof compactEncoding = require('compact-encoding')
