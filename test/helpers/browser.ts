@@ -13,12 +13,16 @@ export interface LaunchOptions {
 }
 
 export async function launchBrowser (opts: LaunchOptions = {}): Promise<Browser> {
-  let executablePath = CHROMIUM
-  if (opts.netns) {
-    // playwright talks to the browser over inherited pipes (fds 3 and 4); `ip netns exec` keeps them open.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-chromium-'))
-    executablePath = path.join(dir, 'chromium-in-netns')
-    fs.writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.netns} ${CHROMIUM} "$@"\n`, { mode: 0o755 })
-  }
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true })
+  if (!opts.netns) return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+  // playwright talks to the browser over inherited pipes (fds 3 and 4); `ip netns exec` keeps them open.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-chromium-'))
+  const executablePath = path.join(dir, 'chromium-in-netns')
+  fs.writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.netns} ${CHROMIUM} "$@"\n`, { mode: 0o755 })
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true }).catch((err: Error) => {
+    fs.rmSync(dir, { recursive: true, force: true })
+    throw err
+  })
+  // The wrapper script's folder goes with the browser.
+  browser.on('disconnected', () => fs.rmSync(dir, { recursive: true, force: true }))
+  return browser
 }

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, afterAll } from 'vitest'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,6 +7,7 @@ import { parseConfigText } from '../../services/config/config-file.js'
 import { parseSize } from '../../services/config/size.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'))
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 const load = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig({ argv, env, cwd: tmp })
 
 describe('configuration', () => {
