@@ -38,4 +38,32 @@ describe('BlockCache', () => {
     expect(await c.read('k', async () => null)).toBeNull()
     expect(await c.read('k', async () => block(3))).toHaveLength(3)
   })
+
+  it('drops blocks nobody has read for idleMs, keeps the ones still read, says how much it let go, and stops checking once empty', async () => {
+    const released: number[] = []
+    const c = new BlockCache(1000, 200, { idleMs: 500, released: (n) => released.push(n) })
+    c.set('watched', block(100)); c.set('left', block(50))
+    expect(c.sweeping).toBe(true)
+    // The room keeps watching one block (every 10 ms, far inside idleMs even on a busy machine); nobody asks for the other.
+    const watching = setInterval(() => c.get('watched'), 10)
+    await until(() => released.length > 0)
+    expect(c.get('left')).toBeUndefined()
+    expect(c.get('watched')).toBeDefined()
+    expect(released).toEqual([50])
+    expect(c.size).toBe(100)
+    // The phones leave: the rest goes too, and nothing is scheduled any more.
+    clearInterval(watching)
+    await until(() => c.size === 0)
+    expect(released).toEqual([50, 100])
+    expect(c.sweeping).toBe(false)
+    c.close()
+  })
 })
+
+async function until (ok: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}

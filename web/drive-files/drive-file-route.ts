@@ -28,14 +28,17 @@ const MAX_HOT_URLS = 2000
 interface HotUrl { id: string, file: DriveFile, opts: ServeOptions }
 
 export class DriveFileRoute extends Resource {
-  readonly sender = new DriveFileSender()
+  readonly sender: DriveFileSender
   private readonly hotUrls = new Map<string, HotUrl>()
   // A removed drive's entries would otherwise keep its closed session in memory until pushed out.
   private readonly onDriveRemoved = (drive: LibraryDrive) => {
     for (const [url, h] of this.hotUrls) if (h.file.drive === drive) this.hotUrls.delete(url)
   }
 
-  constructor (private readonly ctx: NodeContext) { super() }
+  constructor (private readonly ctx: NodeContext) {
+    super()
+    this.sender = new DriveFileSender(ctx.library.garbage)
+  }
 
   protected override async _open (): Promise<void> {
     this.ctx.library.on('drive-removed', this.onDriveRemoved)
@@ -44,6 +47,7 @@ export class DriveFileRoute extends Resource {
   protected override async _close (): Promise<void> {
     this.ctx.library.off('drive-removed', this.onDriveRemoved)
     this.hotUrls.clear()
+    this.sender.close()
   }
 
   /**

@@ -4,6 +4,7 @@ import mime from 'mime-types'
 import parseRange from 'range-parser'
 import type { LibraryDrive, BlobRef } from '../../services/storage/library-drive.js'
 import { BlockCache } from '../../services/storage/block-cache.js'
+import type { GarbagePacer } from '../../services/storage/garbage-pacer.js'
 import { ByteBudget } from './byte-budget.js'
 import { NO_HOLDER } from '../../services/errors.js'
 import type { HeadWriter, HotRequest } from '../server/front-door.js'
@@ -53,11 +54,20 @@ export async function findDriveFile (d: LibraryDrive, name: string): Promise<Dri
  * hold at once. One per node, made by the composition root.
  */
 export class DriveFileSender {
-  // 12 MB of hot blocks: every thumbnail of a busy drive, or the stretch of a video a roomful of phones is watching.
-  private readonly blockCache = new BlockCache(12 * 1024 * 1024)
+  // 12 MB of hot blocks: every thumbnail of a busy drive, or the stretch of a video a roomful of phones is watching;
+  // a block nobody asked for in 30 s is dropped, and the pacer collects what it held once serving goes quiet.
+  private readonly blockCache: BlockCache
   // Bytes of blocks read from storage and held by connections at once. 200 phones each holding two 512 KiB
   // blocks would need 200 MB, more than a Pi Zero 2 W can spare; past this budget, readers wait their turn.
   private readonly inFlight = new ByteBudget(8 * 1024 * 1024)
+
+  constructor (garbage: Pick<GarbagePacer, 'noteQuietly'> | null = null) {
+    this.blockCache = new BlockCache(12 * 1024 * 1024, 1024 * 1024, { released: (bytes) => garbage?.noteQuietly(bytes) })
+  }
+
+  close (): void {
+    this.blockCache.close()
+  }
 
   /** Returns false when there is no such file (the caller answers 404). */
   async serve (req: IncomingMessage, res: ServerResponse, d: LibraryDrive, name: string, opts: ServeOptions = {}): Promise<boolean> {
