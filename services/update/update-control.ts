@@ -101,6 +101,7 @@ export class UpdateControl extends Resource implements ReleaseInstallerSeam {
   async refresh (): Promise<UpdaterStatus | null> {
     try {
       this.setHelper(await this.opts.client.status())
+      // An offer under way is not waited for here: it can take minutes, and the polls keep the status fresh meanwhile.
       if (this.pending !== null && this.offering === null) await this.offerPending()
     } catch (err) {
       if (this.helperError === null) log.warn(`update helper: ${(err as Error).message}`)
