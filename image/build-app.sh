@@ -27,6 +27,9 @@ ln -s "$repo/node_modules" "$src/node_modules"
 # `npm run build` compiles with tsc and bundles dist/bundle/, what bin/ runs (scripts/bundle-dist.mjs).
 (cd "$src" && npm run --silent build)
 rm "$src/node_modules"
+# The node's one addon (malloc_trim, native/malloc-trim.c), for the Pi; the host's own build of it stays behind.
+rm -rf "$src/dist/native"
+node "$src/scripts/build-native.mjs" --cc aarch64-linux-gnu-gcc --target linux-arm64 --dist "$src/dist" --required
 
 rm -rf "$out"
 mkdir -p "$out"

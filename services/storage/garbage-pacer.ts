@@ -12,6 +12,14 @@
 // back only from the arena's top, so ≈ 30 MiB stayed in RSS after it (malloc_trim(0), called from gdb, gave them
 // back: bench/README.md, "Upload residue"). Collected this often, they reuse the same few MiB of the arena.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
+//
+// Once a piece of work has ended and been collected, what its small Buffers and RocksDB's small allocations freed
+// is still malloc's: glibc gives back only an arena's top, and the rest stayed in RSS for good (5.7 MiB after a
+// 5,000-file mirror, bench/README.md, "What a 5,000-file mirror leaves"). malloc_trim(0) gives it back once the
+// node has been quiet for QUIET_MS after such a collection: not while work runs (the pages would only be faulted in
+// again), and not at the collection itself, which a mirror asks for as it completes, before its last memtable flush
+// and file count.
+import { mallocTrim } from './malloc-trim.js'
 
 const MiB = 1024 * 1024
 /** bin/p2p-portal.js's MALLOC_MMAP_THRESHOLD_: glibc maps allocations this large on their own and unmaps them when freed. */
@@ -25,14 +33,18 @@ const SETTLE_MIN_BYTES = 4 * MiB
 /** Blocks stopped moving this long ago: the work has ended (an upload, a mirror, a peer catching up). */
 const QUIET_MS = 5_000
 
-/** V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, 1-2 ms measured during an upload). */
-export interface Collectors { full: () => void, young: () => void }
+/**
+ * V8's two collections: `full` (the whole heap, ≈ 10-20 ms here) and `young` (new objects only, 1-2 ms measured during
+ * an upload); and `trim`, malloc_trim(0) where the addon is built (a few ms, services/storage/malloc-trim.ts).
+ */
+export interface Collectors { full: () => void, young: () => void, trim?: () => void }
 
 export class GarbagePacer {
   private moved = 0
   private young = 0
   private lastNote = 0
   private quietTimer: NodeJS.Timeout | null = null
+  private trimDue = false
 
   constructor (private readonly collect: Collectors | null = exposedGc(), private readonly quietMs = QUIET_MS) {}
 
@@ -67,15 +79,18 @@ export class GarbagePacer {
     this.moved += bytes
     this.lastNote = Date.now()
     // What the last blocks of a transfer left would otherwise stay until V8 next collects, minutes later on an idle node.
-    this.quietTimer ??= setTimeout(() => this.onQuiet(), this.quietMs).unref()
+    this.armQuietTimer()
   }
 
-  /** A large write ended: what it left is collected now, not whenever V8 next collects the heap. */
+  /** A large write ended: what it left is collected now, not whenever V8 next collects the heap, and given back. */
   settle (): void {
     if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return
     this.moved = 0
     this.young = 0
     this.collect.full()
+    if (this.collect.trim === undefined) return
+    this.trimDue = true
+    this.armQuietTimer()
   }
 
   close (): void {
@@ -83,15 +98,22 @@ export class GarbagePacer {
     this.quietTimer = null
   }
 
+  private armQuietTimer (): void {
+    this.quietTimer ??= setTimeout(() => this.onQuiet(), this.quietMs).unref()
+  }
+
   private onQuiet (): void {
     this.quietTimer = null
     const since = Date.now() - this.lastNote
     if (since < this.quietMs) { this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs - since).unref(); return }
     this.settle()
+    if (!this.trimDue) return
+    this.trimDue = false
+    this.collect?.trim?.()
   }
 }
 
 function exposedGc (): Collectors | null {
   const gc = (globalThis as { gc?: (opts?: { type: 'major' | 'minor' }) => void }).gc
-  return typeof gc === 'function' ? { full: () => gc(), young: () => gc({ type: 'minor' }) } : null
+  return typeof gc === 'function' ? { full: () => gc(), young: () => gc({ type: 'minor' }), trim: () => { mallocTrim()?.() } } : null
 }

@@ -93,6 +93,8 @@ check "the node's unit file comes with the release (linked into current/systemd)
   "$(vm_ssh pi 'readlink /etc/systemd/system/p2p-portal.service; readlink /etc/systemd/system/multi-user.target.wants/p2p-portal.service' | tr '\n' ' ')" \
   = "/opt/p2p-portal/current/systemd/p2p-portal.service /etc/systemd/system/p2p-portal.service "
 check "update recovery ran before the node" test "$(vm_ssh pi systemctl is-active p2p-portal-update-recover.service)" = active
+# The release's one addon, cross-compiled by build-app.sh: the node gives freed malloc memory back through it.
+check "the release's malloc_trim addon loads in the Pi's Node" test "$(vm_ssh pi "node -p \"typeof require('/opt/p2p-portal/current/dist/native/linux-arm64/malloc-trim.node').trim\"")" = function
 check "update helper socket for root and the node's group only" test "$(vm_ssh pi "stat -c '%a %U %G' /run/p2p-portal/updater.sock")" = "660 root p2p-portal"
 release_key=$(cat "${UPDATE_TEST_DIR:-/nonexistent}/release-test.pub" 2>/dev/null)
 check "node.conf has the release key baked into the image" has "^release-key = ${release_key:-missing}\$" "$nodeconf_early"

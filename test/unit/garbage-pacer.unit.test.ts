@@ -11,7 +11,8 @@ const MiB = 1024 * 1024
 /** Counts the collections a pacer asks for. */
 function counting () {
   const seen = { full: 0, young: 0 }
-  return { seen, collectors: { full: () => { seen.full++ }, young: () => { seen.young++ } } }
+  const trims: number[] = []
+  return { seen, trims, collectors: { full: () => { seen.full++ }, young: () => { seen.young++ }, trim: () => { trims.push(seen.full) } } }
 }
 
 describe('GarbagePacer', () => {
@@ -73,6 +74,42 @@ describe('GarbagePacer, once blocks stop moving', () => {
     for (let i = 0; i < 20; i++) pacer.note(512 * 1024)
     expect(seen.full).toBe(0)
     await until(() => seen.full === 1, { timeout: 5_000, what: 'a collection after the transfer went quiet' })
+    pacer.close()
+  })
+})
+
+describe('GarbagePacer, giving freed memory back to the kernel', () => {
+  it('does it once the node is quiet after the collection that ended a piece of work, never while work runs', async () => {
+    const { trims, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 50)
+    for (let i = 0; i < 200; i++) pacer.note(512 * 1024) // 6 paced collections while the work runs
+    for (let i = 0; i < 100; i++) pacer.noteSmallChunks(32 * 1024)
+    pacer.settle() // the work ended (a drive completed): collected now ...
+    expect(trims).toEqual([])
+    await until(() => trims.length === 1, { timeout: 5_000, what: 'a trim once quiet' })
+    expect(trims).toEqual([7]) // ... and given back after that 7th collection, once quiet
+    pacer.close()
+  })
+
+  it('waits while blocks still move after the work ended (a mirror\'s last count, another peer)', async () => {
+    const { trims, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 200)
+    pacer.note(8 * MiB)
+    pacer.settle()
+    const busyUntil = Date.now() + 500
+    while (Date.now() < busyUntil) { pacer.noteQuietly(1024); await new Promise(resolve => setTimeout(resolve, 20)) }
+    expect(trims).toEqual([])
+    await until(() => trims.length === 1, { timeout: 5_000, what: 'a trim once quiet' })
+    pacer.close()
+  })
+
+  it('does not, after a piece of work too small to collect for', async () => {
+    const { trims, collectors } = counting()
+    const pacer = new GarbagePacer(collectors, 20)
+    pacer.note(MiB)
+    pacer.settle()
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(trims).toEqual([])
     pacer.close()
   })
 })
