@@ -84,18 +84,22 @@ export class GarbagePacer {
 
   /** A large write ended: what it left is collected now, not whenever V8 next collects the heap, and given back. */
   settle (): void {
-    if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return
-    this.moved = 0
-    this.young = 0
-    this.collect.full()
-    if (this.collect.trim === undefined) return
-    this.trimDue = true
-    this.armQuietTimer()
+    if (this.collectWhatWorkLeft()) this.armQuietTimer()
   }
 
   close (): void {
     if (this.quietTimer) clearTimeout(this.quietTimer)
     this.quietTimer = null
+  }
+
+  /** The full collection after a piece of work; true if a trim is now due (once quiet). */
+  private collectWhatWorkLeft (): boolean {
+    if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return false
+    this.moved = 0
+    this.young = 0
+    this.collect.full()
+    if (this.collect.trim !== undefined) this.trimDue = true
+    return this.trimDue
   }
 
   private armQuietTimer (): void {
@@ -106,7 +110,8 @@ export class GarbagePacer {
     this.quietTimer = null
     const since = Date.now() - this.lastNote
     if (since < this.quietMs) { this.quietTimer = setTimeout(() => this.onQuiet(), this.quietMs - since).unref(); return }
-    this.settle()
+    // Already quiet: the trim follows this collection at once, with no timer of its own.
+    this.collectWhatWorkLeft()
     if (!this.trimDue) return
     this.trimDue = false
     this.collect?.trim?.()
