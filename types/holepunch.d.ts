@@ -31,6 +31,10 @@ declare module 'hyperdrive' {
     closed: boolean
     ready (): Promise<void>
     close (): Promise<void>
+    /** ready-resource's: what ready() runs, once. */
+    protected _open (): Promise<void>
+    /** Closes every session of both cores and deletes them from the store. */
+    purge (): Promise<void>
     update (opts?: Record<string, unknown>): Promise<boolean>
     getBlobs (): Promise<any>
     entry (path: string, opts?: Record<string, unknown>): Promise<any>

@@ -1,7 +1,8 @@
 // One drive in the library: its Hyperdrive session, what it holds, and how much of it is local.
 // Figures are cached per version: recounting a drive's files on every status request would be a
 // Hyperbee scan on a slow SD card.
-import { Hyperdrive } from '../holepunch-modules.js'
+import type { Hyperdrive } from '../holepunch-modules.js'
+import { DeferredBlobsDrive } from './deferred-blobs-drive.js'
 import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -75,7 +76,7 @@ export class LibraryDrive extends Resource {
   /** Bytes of blocks fetched from peers since this session opened (sparse drives: what the browse cache holds). */
   fetchedBytes = 0
   private readers = 0
-  drive: Hyperdrive
+  drive: DeferredBlobsDrive
   info: DriveInfo = { title: '', description: '' }
   /**
    * Set by the folder publisher while it writes files into this drive: for the status page, and so peers are
@@ -125,7 +126,9 @@ export class LibraryDrive extends Resource {
     this.remembered = opts.remembered ?? null
     this.garbage = opts.garbage ?? null
     const session = opts.namespace ? opts.store.namespace(opts.namespace) : opts.store.session()
-    this.drive = new Hyperdrive(session, opts.key ?? null)
+    // A mirror opened with its last count shows that count until the library counts it again, once the node is
+    // ready: its file bytes wait until then too (deferred-blobs-drive.ts, Library.finishOpening).
+    this.drive = new DeferredBlobsDrive(session, opts.key ?? null, { deferBlobs: !this.own && !this.sparse && this.remembered !== null })
   }
 
   get key (): Buffer { return this.drive.key }
@@ -134,7 +137,7 @@ export class LibraryDrive extends Resource {
   get discoveryKey (): Buffer { return this.drive.discoveryKey }
   /** Changes when the drive's history was truncated: the same name and offset may then hold other bytes. */
   get fork (): number { return this.drive.core.fork }
-  /** The file-bytes store if it is loaded yet (it is, once any file was read or counted). */
+  /** The file-bytes store if it is loaded yet (it is once the library has finished opening, or a file was read). */
   get loadedBlobs (): any { return this.drive.blobs }
   /** The file-bytes store, loaded on first use. */
   fileBlobs (): Promise<any> { return this.drive.getBlobs() }
@@ -166,15 +169,20 @@ export class LibraryDrive extends Resource {
         this.onAppend()
       }
     })
-    this.drive.on('blobs', (blobs: any) => { this.watchBlocks(blobs.core); this.scheduleLocalCount() })
-    if (this.drive.blobs) this.watchBlocks(this.drive.blobs.core)
-    if (this.wantDownload) this.startDownload()
-    if (this.sparse) this.startSparse()
+    this.drive.on('blobs', (blobs: any) => { this.fileDataOpened(blobs); this.scheduleLocalCount() })
+    if (this.drive.blobs) this.fileDataOpened(this.drive.blobs)
+    // The file tree live (end: -1: every future version too): it is small, and each version's tree builds on the
+    // blocks of the versions before. A mirror's file blocks are asked for once its blobs core is open (fetchKept).
+    if (this.wantDownload || this.sparse) this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
     const seen = this.remembered
-    if (seen === null || seen.version !== this.drive.version || seen.version <= 1) { await this.refresh(); return }
+    if (seen === null || seen.version !== this.drive.version || seen.version <= 1) {
+      await this.openFileData()
+      await this.refresh()
+      return
+    }
     // Counting a drive (its whole file listing, then a bitfield lookup per file) was most of what 100 drives add
     // to a start (bench/README.md, bench/memory): figures counted at this very version are shown meanwhile. The
-    // library counts the drive once the node is ready (Library.countRemembered), a change counts it at once, and
+    // library counts the drive once the node is ready (Library.finishOpening), a change counts it at once, and
     // refresh() still waits for a real count.
     this.figures = { version: seen.version, files: seen.files, bytes: seen.bytes, localBytes: seen.localBytes, known: true }
     if (!this.info.description) this.info.description = seen.description
@@ -184,6 +192,31 @@ export class LibraryDrive extends Resource {
 
   /** Not counted since it was opened: its figures are the ones remembered from the last run. */
   get countPending (): boolean { return this.countedVersion === -1 }
+
+  /**
+   * Opens the file bytes' core if it is not open yet, without waiting for a peer; if its key has not arrived, it
+   * opens when it does. What follows from it opening (downloads, counts) starts from the 'blobs' event.
+   */
+  async openFileData (): Promise<void> {
+    if (this.drive.blobs || this.isClosing) return
+    if (await this.drive.openBlobsHere() || this.isClosing) return
+    this.drive.getBlobs().catch((err: Error) => { if (!this.isClosing) log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`) })
+  }
+
+  /** Wires up the file bytes' core once it is open: the garbage pacer, and the mirror's or the browse cache's fetching. */
+  private fileDataOpened (blobs: any): void {
+    this.watchBlocks(blobs.core)
+    if (this.wantDownload) {
+      // File blocks: the ranges the latest version needs and everything after them (fetchKept), so a mirror never
+      // fetches what a newer version already replaced, and what it reclaims is not fetched again.
+      fitInflight(blobs.core)
+      this.fetchKept()
+      blobs.core.on('download', () => { this.blocksArrived = true; this.onBlobDownload(blobs.core) })
+      blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
+    }
+    // Browsed drives: file blocks come only when a visitor reads them (hyperblobs' read stream asks peers for them).
+    if (this.sparse) blobs.core.on('download', (_index: number, bytes: number) => this.fetched(bytes))
+  }
 
   protected override async _close (): Promise<void> {
     if (this.localTimer) clearTimeout(this.localTimer)
@@ -242,7 +275,9 @@ export class LibraryDrive extends Resource {
    */
   storeFigures (): { bytes: number, localBytes: number } {
     const core = this.drive.blobs?.core
-    if (!core?.length) return { bytes: 0, localBytes: 0 }
+    // Not opened yet (see openFileData): what the drive held when last counted.
+    if (!core) return { bytes: this.figures.localBytes, localBytes: this.figures.localBytes }
+    if (!core.length) return { bytes: 0, localBytes: 0 }
     const bitfield = core.core?.bitfield
     // hypercore 11's contiguousByteLength is always 0, and block sizes are not in memory: blocks not kept by the
     // latest version are charged the core's average block size (blocks are 512 KiB but for each file's last).
@@ -425,21 +460,6 @@ export class LibraryDrive extends Resource {
     core.on('upload', (_index: number, bytes: number) => garbage.note(bytes))
   }
 
-  private startDownload (): void {
-    // The metadata live (end: -1: every future version too): it is small, and each version's tree builds on the
-    // blocks of the versions before. File blocks: the ranges the latest version needs and everything after them
-    // (fetchKept), so a mirror never fetches what a newer version already replaced, and what it reclaims is not
-    // fetched again.
-    this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
-    this.drive.getBlobs().then((blobs: any) => {
-      if (this.isClosing || !blobs) return
-      fitInflight(blobs.core)
-      this.fetchKept()
-      blobs.core.on('download', () => { this.blocksArrived = true; this.onBlobDownload(blobs.core) })
-      blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
-    }).catch((err: Error) => log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`))
-  }
-
   /**
    * Mirrors: asks peers for the blocks of the latest counted version, and live for every block after them: a
    * publisher appends a file's blocks before its entry, so the next version's bytes are here by the time its
@@ -567,18 +587,6 @@ export class LibraryDrive extends Resource {
   private fetched (bytes: number): void {
     this.fetchedBytes += bytes
     this.emit('fetched', bytes)
-  }
-
-  /**
-   * The file tree is small next to the files and every page lists from it: keep it live, as a mirror does. File
-   * blocks come only when a visitor reads them (hyperblobs' read stream asks peers for them).
-   */
-  private startSparse (): void {
-    this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
-    this.drive.getBlobs().then((blobs: any) => {
-      if (this.isClosing || !blobs) return
-      blobs.core.on('download', (_index: number, bytes: number) => this.fetched(bytes))
-    }).catch((err: Error) => log.debug(`${this.id.slice(0, 8)}: cannot open file data yet: ${err.message}`))
   }
 
   /** Removes this drive from the disk (block, eviction). The drive must not be used after. */

@@ -159,7 +159,7 @@ export class Library extends Resource {
 
   protected override async _close (): Promise<void> {
     this.garbage.close()
-    // Stops at the drive being counted (see countRemembered).
+    // Stops at the drive being counted (see finishOpening).
     await this.counting
     await Promise.allSettled([...this.openingDrives.values(), ...this.deletions.values()])
     await Promise.allSettled([...this.drives.values()].map(d => d.close()))
@@ -174,14 +174,18 @@ export class Library extends Resource {
   }
 
   /**
-   * Counts the drives opened with the figures of their last run (see LibraryDrive), two at a time: called once the
-   * node is ready, so a start does not wait for 100 file listings and the first visitors share the CPU with them.
+   * Finishes what opening left for after the node is ready, two drives at a time: the file bytes' cores of mirrors
+   * (deferred-blobs-drive.ts), then a count of every drive opened with the figures of its last run (LibraryDrive).
+   * A start then waits neither for 100 blobs cores nor for 100 file listings, and the first visitors share the CPU
+   * with them.
    */
-  countRemembered (): Promise<void> {
-    const queue = this.list().filter(d => d.countPending)
+  finishOpening (): Promise<void> {
+    const queue = this.list()
     const next = async (): Promise<void> => {
       for (let d = queue.shift(); d !== undefined && !this.isClosing; d = queue.shift()) {
-        await d.refresh().catch((err: Error) => { if (!d!.isClosing) log.warn(`counting ${d!.id.slice(0, 8)}: ${err.message}`) })
+        const failed = (what: string) => (err: Error) => { if (!d!.isClosing) log.warn(`${what} ${d!.id.slice(0, 8)}: ${err.message}`) }
+        await d.openFileData().catch(failed('opening the file data of'))
+        if (d.countPending) await d.refresh().catch(failed('counting'))
       }
     }
     this.counting = Promise.all([next(), next()]).then(() => undefined)

@@ -70,7 +70,7 @@ describe('drive figures at start', () => {
     expect(d.snapshot()).toMatchObject({ files: 999, bytes: 30, known: true })
     expect(d.info.description).toBe('Remembered across starts')
     expect(d.countPending).toBe(true)
-    await library.countRemembered()
+    await library.finishOpening()
     expect(d.countPending).toBe(false)
     expect(d.snapshot()).toMatchObject({ files: 3, bytes: 30, localBytes: 30, known: true })
     await library.close()

@@ -1,0 +1,98 @@
+// A restarted node opens each mirrored drive's file tree at start and its file bytes' core once the node is ready
+// (deferred-blobs-drive.ts, Library.finishOpening): a start does not wait for 100 blobs cores, and nothing a
+// visitor, the mirror or the disk caps rely on changes meanwhile.
+import { describe, it, expect, afterEach } from 'vitest'
+import crypto from 'node:crypto'
+import { Library } from '../../services/storage/library.js'
+import type { LibraryDrive } from '../../services/storage/library-drive.js'
+import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { setLogLevel } from '../../services/log.js'
+import { replicateStores } from '../helpers/replicate-stores.js'
+
+setLogLevel('silent')
+const KiB = 1024
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c()
+  await removeTempDirs()
+})
+
+async function library (dataDir?: string): Promise<Library> {
+  const l = new Library({ dataDir: dataDir ?? await tempDir('deferred-') })
+  await l.open()
+  closers.push(() => l.close())
+  return l
+}
+
+/** A publisher's drive of two files, mirrored whole by a second node that is then stopped. */
+async function stoppedMirror (): Promise<{ publisher: Library, own: LibraryDrive, mirrorDir: string, files: Record<string, Buffer>, blobsDiscoveryKey: Buffer }> {
+  const publisher = await library()
+  const own = await publisher.createOwnDrive({ title: 'Posters', description: '' })
+  const files = { '/a.bin': crypto.randomBytes(700 * KiB), '/b.txt': Buffer.from('affiche — ملصق') }
+  for (const [name, body] of Object.entries(files)) await own.drive.put(name, body)
+  const mirror = await library()
+  const copy = await mirror.addMirror(own.id)
+  const stop = replicateStores(publisher, mirror)
+  const held = 700 * KiB + files['/b.txt'].length
+  await until(async () => (await copy.refresh()).localBytes === held, { what: 'the whole drive on the mirror' })
+  // What the next start shows at once: the count the library keeps in library.json.
+  await until(() => mirror.record(own.id)?.counted?.localBytes === held, { what: 'the whole drive\'s count remembered' })
+  const blobsDiscoveryKey = (await copy.fileBlobs()).core.discoveryKey
+  await stop()
+  await mirror.close()
+  return { publisher, own, mirrorDir: mirror.dataDir, files, blobsDiscoveryKey }
+}
+
+describe('a mirrored drive after a restart', () => {
+  it('opens without its file bytes and shows its last count, disk use included, until the node is ready', async () => {
+    const { own, mirrorDir, files } = await stoppedMirror()
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    expect(d.loadedBlobs).toBeNull()
+    const held = 700 * KiB + files['/b.txt'].length
+    expect(d.snapshot()).toMatchObject({ files: 2, bytes: held, localBytes: held, known: true })
+    // The caps charge it what it held, not nothing: a mirror must not take in more drives meanwhile.
+    expect(d.storeFigures().bytes).toBe(held)
+
+    await mirror.finishOpening()
+    expect(d.loadedBlobs).not.toBeNull()
+    expect(d.countPending).toBe(false)
+    expect(d.snapshot()).toMatchObject({ files: 2, bytes: held, localBytes: held, known: true })
+    expect(d.storeFigures().bytes).toBeGreaterThanOrEqual(held)
+  })
+
+  it('serves a file asked for before the node has finished opening, byte for byte', async () => {
+    const { own, mirrorDir, files } = await stoppedMirror()
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    expect(d.loadedBlobs).toBeNull()
+    expect((await d.drive.get('/b.txt', { wait: false }))?.equals(files['/b.txt'])).toBe(true)
+    const blobs = await d.fileBlobs()
+    expect(blobs.core.length).toBeGreaterThan(0)
+    expect(d.loadedBlobs).toBe(blobs)
+  })
+
+  it('fetches a version published while it was stopped once its file bytes open', async () => {
+    const { publisher, own, mirrorDir } = await stoppedMirror()
+    const later = crypto.randomBytes(600 * KiB)
+    await own.drive.put('/later.bin', later)
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    closers.push(replicateStores(publisher, mirror))
+    void mirror.finishOpening()
+    await until(async () => (await d.drive.get('/later.bin', { wait: false }).catch(() => null))?.equals(later) === true, { what: 'the new file on the mirror' })
+    await until(async () => (await d.refresh()).files === 3 && d.snapshot().localBytes === d.snapshot().bytes, { what: 'the new version counted complete' })
+  })
+
+  it('is deleted whole, file bytes too, when removed before its file bytes were ever opened', async () => {
+    const { own, mirrorDir, blobsDiscoveryKey } = await stoppedMirror()
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    expect(d.loadedBlobs).toBeNull()
+    const storage = mirror.store.storage as unknown as { hasCore (discoveryKey: Buffer): Promise<boolean> }
+    expect(await storage.hasCore(blobsDiscoveryKey)).toBe(true)
+    await mirror.remove(own.id)
+    expect(await storage.hasCore(blobsDiscoveryKey)).toBe(false)
+    expect(await storage.hasCore(own.discoveryKey)).toBe(false)
+  })
+})
