@@ -70,6 +70,8 @@ export class PortalNode extends Resource {
   context!: NodeContext
   private readonly parts = new PartList()
   private readonly notifier: SystemdNotifier
+  /** Joining the public DHT, begun once the node is ready (openInternet). */
+  private internet: Promise<void> | null = null
 
   constructor (private readonly opts: PortalNodeOptions) {
     super()
@@ -164,17 +166,11 @@ export class PortalNode extends Resource {
     this.listen(discovery, 'peer-gone', (key: string) => peers.forget(key))
     await parts.open('mdns', discovery)
 
-    if (config.internet) {
-      // Joining the DHT waits on the network; start-up does not.
-      // Loaded only here: hyperswarm and hyperdht cost ~12 MiB of RSS and start-up time a LAN-only node never needs.
-      const { InternetSwarm } = await import('../services/internet/internet-swarm.js')
-      await parts.open('internet', new InternetSwarm({ library, peers, keyPair: library.keyPair!, bootstrap: config.bootstrap }))
-    }
-
     log.info(`node ${library.nodeKey} "${config.name}" ready in ${Date.now() - startedAt} ms: ${library.list().length} drives, data in ${config.data}`)
     await this.notifier.ready()
     // Never rejects: a drive that cannot be counted is logged and keeps its remembered figures.
-    void library.countRemembered()
+    void library.finishOpening()
+    if (config.internet) this.internet = this.openInternet()
     this.notifier.status(statusLine(ctx))
     const statusTimer = setInterval(() => this.notifier.status(statusLine(ctx)), STATUS_EVERY_MS)
     statusTimer.unref()
@@ -184,7 +180,25 @@ export class PortalNode extends Resource {
   protected override async _close (): Promise<void> {
     // systemd shows "deactivating" while the parts close.
     await this.notifier.stopping()
+    // Listed in the parts once it has loaded: a close that comes first must not miss it.
+    await this.internet
     await this.parts.closeAll(log)
+  }
+
+  /**
+   * Joins the public DHT, after READY=1: joining waits on the network, and nothing the LAN serves waits on it.
+   * Loaded only here: hyperswarm and hyperdht cost ~12 MiB of RSS a LAN-only node never needs, and loading them
+   * was ~40 ms of a start here (bench/README.md, "Start, fifth pass"). A node that cannot join still serves the LAN.
+   */
+  private async openInternet (): Promise<void> {
+    const { config, library, peers } = this
+    try {
+      const { InternetSwarm } = await import('../services/internet/internet-swarm.js')
+      if (this.isClosing) return
+      await this.parts.open('internet', new InternetSwarm({ library, peers, keyPair: library.keyPair!, bootstrap: config.bootstrap }))
+    } catch (err) {
+      log.error(`cannot reach nodes over the Internet, serving the LAN only: ${(err as Error).message}`)
+    }
   }
 
   /** A listener between two parts, removed when the node closes. */
