@@ -188,7 +188,8 @@ export class PortalNode extends Resource {
   /**
    * Joins the public DHT, after READY=1: joining waits on the network, and nothing the LAN serves waits on it.
    * Loaded only here: hyperswarm and hyperdht cost ~12 MiB of RSS a LAN-only node never needs, and loading them
-   * was ~40 ms of a start here (bench/README.md, "Start, fifth pass"). A node that cannot join still serves the LAN.
+   * before READY=1 was ~100 ms of a start here (bench/README.md, "Start, fifth pass"). A node that cannot join
+   * still serves the LAN.
    */
   private async openInternet (): Promise<void> {
     const { config, library, peers } = this

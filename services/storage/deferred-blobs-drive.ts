@@ -3,7 +3,7 @@
 // Hyperdrive 13 opens both of a drive's cores in ready(): the file tree (a Hyperbee on the drive's own core) and
 // the file bytes (the blobs core, whose key is in the tree's header). Opening a core reads its header, tree roots
 // and bitfield pages from RocksDB and builds its bitfield in memory. On a node holding 100 mirrored drives the
-// blobs cores were ~150 ms of an ~800 ms start (bench/README.md, "Start, fifth pass"), and nothing before
+// blobs cores were ~100 ms of an ~820 ms start (bench/README.md, "Start, fifth pass"), and nothing before
 // READY=1 needs them: the library shows each drive's last count until it counts it again, and a peer that asks
 // for a blobs core this node holds gets it opened by corestore on the spot (Corestore._attachMaybe).
 // So a drive made with `deferBlobs` opens its blobs core on the first getBlobs() — a file read, a count, the
