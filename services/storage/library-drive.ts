@@ -96,6 +96,8 @@ export class LibraryDrive extends Resource {
   private recount: Promise<void> | null = null
   private localTimer: NodeJS.Timeout | null = null
   private localCounting = false
+  /** Counts of local blocks started so far: only the latest one started may write its result. */
+  private localCounts = 0
   /** null until the first count: a drive already complete when the node starts is not announced again. */
   private reportedComplete: boolean | null = null
   /** File blocks arrived from a peer since a version was last counted complete, and which version that was. */
@@ -396,14 +398,20 @@ export class LibraryDrive extends Resource {
     // Before the first count the files' blocks are not known: the remembered figures stand until it.
     if (!blobs || this.countPending) return
     const core = blobs.core
+    // A block's arrival and a new version's count each start a count: on a busy card the one of the version before
+    // can finish last, and its figure, written over the new version's, stayed until the next block came (a mirror
+    // "stuck" short of a version it held whole). The newest count started is the one that stands.
+    const mine = ++this.localCounts
+    const files = this.blobs
     let local = 0
-    for (const b of this.blobs) {
+    for (const b of files) {
       if (b.byteLength === 0) continue
       if (await core.has(b.blockOffset, b.blockOffset + b.blockLength)) { local += b.byteLength; continue }
       let held = 0
       for (let i = b.blockOffset; i < b.blockOffset + b.blockLength; i++) if (await core.has(i)) held++
       local += Math.floor(b.byteLength * held / b.blockLength)
     }
+    if (mine !== this.localCounts || this.isClosing) return
     this.figures.localBytes = local
     const f = this.figures
     const complete = f.known && local >= f.bytes

@@ -58,3 +58,46 @@ describe('a mirror copying a drive live', () => {
     expect((await copy.drive.get('/second.bin', { wait: false }))?.equals(body)).toBe(true)
   })
 })
+
+describe('a mirror counting what it holds', () => {
+  it('keeps the newest version\'s local bytes when a count of the version before it finishes last', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Live', description: '' })
+    const first = crypto.randomBytes(700 * KiB)
+    await new DriveWriter(a, a.dataDir).writeStream(d, '/first.bin', Readable.from([first]))
+    const copy = await b.addMirror(d.id)
+    connect(a, b)
+    await until(() => copy.snapshot().localBytes === first.length, { what: 'the first version on the mirror' })
+
+    // The next file's one block arrives before its entry, as an upload sends them.
+    const blobs = await d.fileBlobs()
+    const at = { blockOffset: blobs.core.length, byteOffset: blobs.core.byteLength }
+    const body = crypto.randomBytes(300 * KiB)
+    const mirrored = await copy.fileBlobs()
+    // A busy card: the count that this block's arrival starts (of the version before the entry) stalls on its first
+    // look at the bitfield until the new version has been counted.
+    const has = mirrored.core.has.bind(mirrored.core)
+    let stalled: (() => void) | null = null
+    const released = new Promise<void>((resolve) => { stalled = resolve })
+    let stalls = 0
+    mirrored.core.has = async (...args: any[]) => {
+      if (stalls++ === 0) await released
+      return await has(...args)
+    }
+    await blobs.core.append(body)
+    await until(() => stalls > 0, { what: 'the block to arrive and a count of the old version to start' })
+
+    await d.drive.putEntry('/second.bin', { blob: { ...at, blockLength: 1, byteLength: body.length } })
+    await until(() => copy.drive.version === d.drive.version, { what: 'the new entry on the mirror' })
+    const counted = await copy.refresh()
+    expect(counted).toMatchObject({ version: d.drive.version, files: 2, bytes: first.length + body.length })
+    await until(() => copy.snapshot().localBytes === first.length + body.length, { what: 'the new version counted whole' })
+
+    // The stalled count ends with the 'progress' it reports.
+    const ended = new Promise((resolve) => copy.once('progress', resolve))
+    stalled!()
+    await ended
+    expect(copy.snapshot()).toMatchObject({ version: d.drive.version, bytes: first.length + body.length, localBytes: first.length + body.length })
+  })
+})
