@@ -11,6 +11,9 @@
 // Everything else is Hyperdrive's own code: its reads and writes already ask getBlobs() first, and a drive whose
 // header had not arrived yet was already in this state (blobs null, opened when the header comes).
 import { Hyperdrive } from '../holepunch-modules.js'
+import { logger } from '../log.js'
+
+const log = logger('drive')
 
 /** The parts of Hyperdrive 13 this relies on (index.js: _open, _openBlobsFromHeader, getBlobs, purge). */
 interface HyperdriveInternals {
@@ -19,7 +22,8 @@ interface HyperdriveInternals {
 }
 
 /** Whether this Hyperdrive has what deferring needs; another version opens its blobs core as it always did. */
-export const BLOBS_CAN_WAIT = typeof (Hyperdrive.prototype as unknown as HyperdriveInternals)._openBlobsFromHeader === 'function'
+const BLOBS_CAN_WAIT = typeof (Hyperdrive.prototype as unknown as HyperdriveInternals)._openBlobsFromHeader === 'function'
+let toldCannotWait = false
 
 export class DeferredBlobsDrive extends Hyperdrive {
   private readonly deferBlobs: boolean
@@ -28,6 +32,10 @@ export class DeferredBlobsDrive extends Hyperdrive {
   constructor (store: unknown, key: Buffer | null, opts: { deferBlobs?: boolean } = {}) {
     super(store, key)
     this.deferBlobs = !!opts.deferBlobs && BLOBS_CAN_WAIT
+    if (opts.deferBlobs && !BLOBS_CAN_WAIT && !toldCannotWait) {
+      toldCannotWait = true
+      log.warn('this Hyperdrive has no _openBlobsFromHeader: mirrored drives open their file data during start (slower start, nothing lost)')
+    }
   }
 
   private get internals (): HyperdriveInternals { return this as unknown as HyperdriveInternals }
