@@ -537,10 +537,18 @@ export class LibraryDrive extends Resource {
     let blocks = 0
     let bytes = 0
     for (const gap of gaps) {
-      if (this.isClosing) break
+      // A mirror's newer version may need some of these blocks again (a stock publisher writing two files at once
+      // puts the first file's entry after the second's; a file put back): it reclaims once it is complete itself.
+      if (this.isClosing || (!this.own && this.countedVersion !== version)) break
       const cleared = await this.clearBlocks(core, gap.start, gap.end)
       blocks += cleared.blocks
       bytes += cleared.bytes
+    }
+    if (!this.own && this.countedVersion !== version && blocks) {
+      // Counted during a clear, the newer version asked for its blocks while they were still here, so hypercore
+      // took that request as done: ask again for what it needs.
+      this.wantedRanges = ''
+      this.fetchKept()
     }
     this.reclaimedVersion = version
     if (blocks) log.info(`${this.id.slice(0, 8)}: gave back ${(bytes / 1e6).toFixed(1)} MB of versions before ${version}`)

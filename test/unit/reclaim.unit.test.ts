@@ -72,6 +72,47 @@ describe('a mirror', () => {
     expect((await copy.drive.get('/film.bin', { wait: false }))?.equals(fresh)).toBe(true)
     await until(() => b.compactor.runs > 0, { what: 'the mirror\'s store to compact' })
   })
+  it('fetches again what a newer version puts back while it gives those blocks back', async () => {
+    const a = await library()
+    const b = await library()
+    const d = await a.createOwnDrive({ title: 'Notes', description: '' })
+    const keep = crypto.randomBytes(100_000)
+    await d.drive.put('/keep.bin', keep)
+    const copy = await b.addMirror(d.id)
+    connect(a, b)
+    await until(async () => { const f = await copy.refresh(); return f.known && f.localBytes === keep.length }, { what: 'the first version on the mirror' })
+
+    // A stock publisher writing two files at once: one file's blocks, then another file whole, then the first
+    // file's entry. The version in between does not need the first file's blocks, which the mirror already holds.
+    const blobs = await d.fileBlobs()
+    const late = crypto.randomBytes(MB)
+    const at = { blockOffset: blobs.core.length, byteOffset: blobs.core.byteLength, blockLength: 2, byteLength: late.length }
+    await blobs.core.append([late.subarray(0, MB / 2), late.subarray(MB / 2)])
+    const mirrored = await copy.fileBlobs()
+    await until(async () => await mirrored.core.has(at.blockOffset, at.blockOffset + 2), { what: 'the first file\'s blocks on the mirror' })
+    // A slow card: the reclaim of the version in between stalls at its first clear until the next version is counted.
+    const clear = mirrored.core.clear.bind(mirrored.core)
+    let clears = 0
+    let release: () => void = () => {}
+    const released = new Promise<void>((resolve) => { release = resolve })
+    mirrored.core.clear = async (...args: any[]) => {
+      if (clears++ === 0) await released
+      return await clear(...args)
+    }
+    const other = crypto.randomBytes(200_000)
+    await d.drive.put('/other.bin', other)
+    await until(() => clears > 0, { what: 'the mirror to give back the blocks its latest version does not need' })
+
+    await d.drive.putEntry('/late.bin', { blob: at })
+    await until(() => copy.drive.version === d.drive.version, { what: 'the first file\'s entry on the mirror' })
+    expect(await copy.refresh()).toMatchObject({ files: 3, bytes: keep.length + other.length + late.length })
+    const gaveBack = new Promise((resolve) => copy.once('reclaimed', resolve))
+    release()
+    await gaveBack
+    const whole = keep.length + other.length + late.length
+    await until(async () => copy.snapshot().localBytes === whole && await mirrored.core.has(at.blockOffset, at.blockOffset + 2), { what: 'the latest version whole on the mirror' })
+    expect((await copy.drive.get('/late.bin', { wait: false }))?.equals(late)).toBe(true)
+  })
 })
 
 describe('an own drive', () => {
