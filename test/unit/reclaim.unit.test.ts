@@ -93,7 +93,7 @@ describe('a mirror', () => {
     // A slow card: the reclaim of the version in between stalls at its first clear until the next version is counted.
     const clear = mirrored.core.clear.bind(mirrored.core)
     let clears = 0
-    let release: () => void = () => {}
+    let release: (() => void) | null = null
     const released = new Promise<void>((resolve) => { release = resolve })
     mirrored.core.clear = async (...args: any[]) => {
       if (clears++ === 0) await released
@@ -107,7 +107,7 @@ describe('a mirror', () => {
     await until(() => copy.drive.version === d.drive.version, { what: 'the first file\'s entry on the mirror' })
     expect(await copy.refresh()).toMatchObject({ files: 3, bytes: keep.length + other.length + late.length })
     const gaveBack = new Promise((resolve) => copy.once('reclaimed', resolve))
-    release()
+    release!()
     await gaveBack
     const whole = keep.length + other.length + late.length
     await until(async () => copy.snapshot().localBytes === whole && await mirrored.core.has(at.blockOffset, at.blockOffset + 2), { what: 'the latest version whole on the mirror' })
