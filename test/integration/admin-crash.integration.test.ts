@@ -4,11 +4,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { Readable } from 'node:stream'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AdminClient } from '../helpers/admin-client.js'
 import { removeTempDirs, tempDir, until } from '../helpers/temp-dir.js'
+import { freePort } from '../helpers/free-port.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI = path.join(ROOT, 'bin/p2p-portal.js')
@@ -19,13 +19,6 @@ let pwFile: string
 let port: number
 let proc: ChildProcess | null = null
 
-async function freePort (): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))
-  const p = (s.address() as net.AddressInfo).port
-  await new Promise(resolve => s.close(resolve))
-  return p
-}
 
 async function start (): Promise<AdminClient> {
   // Loopback only, and mDNS on lo: nothing reaches the machine's real network.

@@ -3,10 +3,10 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir, removeTempDirs } from '../../helpers/temp-dir.js'
+import { freePort } from '../../helpers/free-port.js'
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/p2p-portal.js')
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 })
@@ -18,14 +18,6 @@ afterAll(async () => {
 })
 
 /** A port nothing listens on right now (a node refuses port 0: phones need a known one). */
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    }).once('error', reject)
-  })
-}
 
 /** Starts a node on loopback and resolves with its output once it says where to go (or exits). */
 async function startNode (data: string, extra: string[] = []): Promise<{ proc: ChildProcess, out: string, code: number | null }> {

@@ -5,13 +5,13 @@ import { describe, it, expect, afterAll } from 'vitest'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir, removeTempDirs } from '../../helpers/temp-dir.js'
 import { until } from '../../helpers/until.js'
 import { startTestNode, type TestNode } from '../../helpers/test-node.js'
 import { setLogLevel } from '../../../services/log.js'
+import { freePort } from '../../helpers/free-port.js'
 
 setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
 
@@ -29,14 +29,6 @@ afterAll(async () => {
   await removeTempDirs()
 })
 
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    }).once('error', reject)
-  })
-}
 
 /** Bytes a folder takes on disk, as `du` counts them. */
 function du (dir: string): number {
