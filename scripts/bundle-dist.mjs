@@ -12,6 +12,7 @@ import { build } from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 
 export const PROGRAMS = ['cli', 'netd-main', 'updater-main']
 
@@ -24,6 +25,27 @@ const BUNDLED = new Set(['express', 'mime-types', 'range-parser', 'bonjour-servi
  * its text. mime-db is a 233 KB JSON table; iconv-lite requires its code pages (500 KB) only for a charset in use.
  */
 const LEFT_TO_NODE = new Set(['mime-db', 'iconv-lite'])
+
+/**
+ * Packages that do real work when loaded, which a start does not need: each is bundled behind a module that loads
+ * it on first use of any of its exports. mime-types reads mime-db (233 KB of JSON) and scores its ~2,500 types to
+ * build its maps, ~20 ms of a start here (bench/README.md, "Start, sixth pass"); express, type-is, accepts and send
+ * require it when they load, and only call it while answering a request.
+ */
+const LOADED_ON_FIRST_USE = new Set(['mime-types'])
+const LAZY = 'p2p-portal-loaded-on-first-use'
+
+/** A CommonJS module with every export of the module at `file` as a getter that loads it the first time. */
+function onFirstUse (file) {
+  const keys = Object.keys(createRequire(import.meta.url)(file))
+  return [
+    `let real = null`,
+    `const load = () => real ?? (real = require(${JSON.stringify(file)}))`,
+    `module.exports = {`,
+    ...keys.map((k) => `  get ${JSON.stringify(k)} () { return load()[${JSON.stringify(k)}] },`),
+    `}`
+  ].join('\n')
+}
 
 /** A package whose own folder holds native code: bundled, it would look for its prebuild in the wrong place. */
 function isNative (dir) {
@@ -55,6 +77,7 @@ const packagesPlugin = {
         }
         return { path: args.path, external: true }
       }
+      if (LOADED_ON_FIRST_USE.has(name) && args.path === name) return { path: name, namespace: LAZY, pluginData: { file: resolved.path } }
       const i = resolved.path.lastIndexOf(nm)
       const dir = path.join(resolved.path.slice(0, i), 'node_modules', packageName(resolved.path.slice(i + nm.length)))
       if (isNative(dir)) {
@@ -62,6 +85,7 @@ const packagesPlugin = {
       }
       return resolved
     })
+    b.onLoad({ filter: /.*/, namespace: LAZY }, (args) => ({ contents: onFirstUse(args.pluginData.file), loader: 'js', resolveDir: path.dirname(args.pluginData.file) }))
   }
 }
 
