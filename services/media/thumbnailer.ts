@@ -126,7 +126,7 @@ export class Thumbnailer {
     const video = fileKind(name) === 'video'
     if (video && !await this.frames.available()) return null
     if (!video && size !== 'large' && /\.jpe?g$/i.test(name)) {
-      const head = await readHead(d.drive, name, bytes, EXIF_HEAD)
+      const head = await readHead(await d.hyperdrive(), name, bytes, EXIF_HEAD)
       if (!head) throw NOT_HERE
       const exif = exifThumbnail(head)
       if (exif) return exif
@@ -140,7 +140,7 @@ export class Thumbnailer {
   }
 
   private async resize (d: LibraryDrive, name: string, bytes: number, size: ThumbSize): Promise<Buffer | null> {
-    const input = await readHead(d.drive, name, bytes, MAX_INPUT_BYTES, 10_000)
+    const input = await readHead(await d.hyperdrive(), name, bytes, MAX_INPUT_BYTES, 10_000)
     if (!input) throw NOT_HERE
     return this.scaled(input, size, true)
   }
@@ -161,7 +161,7 @@ export class Thumbnailer {
   private async poster (d: LibraryDrive, name: string, blob: { blockOffset: number, byteLength: number }, size: ThumbSize): Promise<Buffer | null> {
     const done = await fs.readFile(this.cacheFile(d, blob, size)).catch(() => null)
     if (done) return done
-    const head = await readHead(d.drive, name, blob.byteLength, VIDEO_HEAD, 10_000)
+    const head = await readHead(await d.hyperdrive(), name, blob.byteLength, VIDEO_HEAD, 10_000)
     if (!head) throw NOT_HERE
     const frame = await this.frames.grab(head, VIDEO_DEADLINE_MS)
     await this.store(this.cacheFile(d, blob, 'meta', 'json'), JSON.stringify({ duration: frame.duration }))

@@ -163,7 +163,8 @@ export class UsbSticks extends Resource {
       throw asDiskFull(err) ?? err
     }
     const entries: Array<{ key: string, bytes: number }> = []
-    for await (const e of d.drive.list('/', { recursive: true, wait: false })) {
+    const drive = await d.hyperdrive()
+    for await (const e of drive.list('/', { recursive: true, wait: false })) {
       if (isHidden(e.key) || !e.value.blob) continue
       entries.push({ key: e.key, bytes: e.value.blob.byteLength })
     }
@@ -177,7 +178,7 @@ export class UsbSticks extends Resource {
           // wx: never overwrite, and never write through a link someone placed on the stick.
           const handle = await fsp.open(out, 'wx')
           try {
-            await pipeline(d.drive.createReadStream(e.key, { timeout: READ_WAIT_MS }), handle.createWriteStream())
+            await pipeline(drive.createReadStream(e.key, { timeout: READ_WAIT_MS }), handle.createWriteStream())
           } catch (err) {
             await fsp.rm(out, { force: true })
             throw err

@@ -12,8 +12,10 @@ interface Core { length: number, peers?: readonly CorePeer[] }
  * Remote node key → whether it holds every block of both cores (metadata and file bytes) up to the longer of
  * its length and ours. With the file-bytes core not loaded yet nobody can be said to hold it whole.
  */
-export function corePeers (metadata: Core, blobs: Core | null): Map<string, boolean> {
+export function corePeers (metadata: Core | null, blobs: Core | null): Map<string, boolean> {
   const seen = new Map<string, boolean>()
+  // Its cores not open yet (a mirror right after a start): no peer is seen replicating it.
+  if (metadata === null) return seen
   // A drive with no file bytes yet has an empty blobs core on both sides: its metadata is the whole drive.
   const wholeOn = (core: Core, emptyIsWhole: boolean): Set<string> => {
     const whole = new Set<string>()

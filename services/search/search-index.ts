@@ -89,7 +89,7 @@ export class SearchIndex {
     }
     const byKey = new Map(drives.map(d => [d.id, d]))
     await Promise.all(hits.filter(h => h.inText).slice(0, SNIPPET_HITS).map(async (h) => {
-      const text = await this.text(byKey.get(h.key)!.drive, h.path).catch(() => null)
+      const text = await this.text(await byKey.get(h.key)!.hyperdrive(), h.path).catch(() => null)
       if (text) h.snippet = snippet(text, terms)
     }))
     return hits
@@ -124,7 +124,7 @@ export class SearchIndex {
     const local = d.snapshot().localBytes
     // A drive still arriving is reindexed when more of it is here (its text files may have come).
     if (index && index.version === version && index.local >= local) { this.indexes.set(d.id, index); return }
-    const snap = d.drive.checkout(version)
+    const snap = (await d.hyperdrive()).checkout(version)
     try {
       const changed: string[] = []
       const removed: string[] = []

@@ -10,6 +10,8 @@
 // mirror's download — and the library opens them all right after the node is ready (Library.finishOpening).
 // Everything else is Hyperdrive's own code: its reads and writes already ask getBlobs() first, and a drive whose
 // header had not arrived yet was already in this state (blobs null, opened when the header comes).
+// The library now leaves such a drive's file tree for after READY=1 too (LibraryDrive.hyperdrive): this class still
+// lets a drive opened early (a visitor listing it, a search) open its tree without its file bytes.
 import { Hyperdrive } from '../holepunch-modules.js'
 import { logger } from '../log.js'
 

@@ -3,6 +3,7 @@
 // Hyperbee scan on a slow SD card.
 import type { Hyperdrive } from '../holepunch-modules.js'
 import { DeferredBlobsDrive } from './deferred-blobs-drive.js'
+import { Hypercore } from '../holepunch-modules.js'
 import type Corestore from 'corestore'
 import { keyText } from './drive-key.js'
 import { Resource } from '../lifecycle/resource.js'
@@ -76,7 +77,14 @@ export class LibraryDrive extends Resource {
   /** Bytes of blocks fetched from peers since this session opened (sparse drives: what the browse cache holds). */
   fetchedBytes = 0
   private readers = 0
-  drive: DeferredBlobsDrive
+  /** Null until the drive's cores open (hyperdrive()): a remembered mirror's open after the node is ready. */
+  private madeDrive: DeferredBlobsDrive | null = null
+  private coresOpening: Promise<DeferredBlobsDrive> | null = null
+  private readonly makeDrive: () => DeferredBlobsDrive
+  private readonly givenKey: Buffer | null
+  private givenDiscoveryKey: Buffer | null = null
+  /** A mirror opened with a count of its last run: its cores open after the node is ready (Library.finishOpening). */
+  private readonly coresWait: boolean
   info: DriveInfo = { title: '', description: '' }
   /**
    * Set by the folder publisher while it writes files into this drive: for the status page, and so peers are
@@ -127,22 +135,50 @@ export class LibraryDrive extends Resource {
     this.sparse = !!opts.sparse && !opts.download
     this.remembered = opts.remembered ?? null
     this.garbage = opts.garbage ?? null
-    const session = opts.namespace ? opts.store.namespace(opts.namespace) : opts.store.session()
+    this.givenKey = opts.key ?? null
     // A mirror opened with its last count shows that count until the library counts it again, once the node is
-    // ready: its file bytes wait until then too (deferred-blobs-drive.ts, Library.finishOpening).
-    this.drive = new DeferredBlobsDrive(session, opts.key ?? null, { deferBlobs: !this.own && !this.sparse && this.remembered !== null })
+    // ready: its cores wait until then too, file tree and file bytes (deferred-blobs-drive.ts, Library.finishOpening).
+    const deferBlobs = !this.own && !this.sparse && this.remembered !== null
+    this.coresWait = deferBlobs && this.givenKey !== null && this.remembered!.version > 1
+    this.makeDrive = () => new DeferredBlobsDrive(opts.namespace ? opts.store.namespace(opts.namespace) : opts.store.session(), this.givenKey, { deferBlobs })
+    // Hypercore opens a core as soon as it is made (reads its header, tree roots and bitfield): made here, a
+    // drive's cores open with it.
+    if (!this.coresWait) this.madeDrive = this.makeDrive()
   }
 
-  get key (): Buffer { return this.drive.key }
-  get id (): string { return keyText(this.drive.key) }
-  get version (): number { return this.drive.version }
-  get discoveryKey (): Buffer { return this.drive.discoveryKey }
+  /**
+   * The drive's Hyperdrive. Own drives, browsed drives and mirrors without a remembered count have it from open();
+   * a remembered mirror only once its cores are open (hyperdrive()): code that may meet one awaits hyperdrive().
+   */
+  get drive (): DeferredBlobsDrive {
+    if (this.madeDrive === null) throw new Error(`drive ${this.id.slice(0, 8)}: its cores are not open yet (await hyperdrive() first)`)
+    return this.madeDrive
+  }
+
+  /** The drive's Hyperdrive, its cores opened first if they were left for after the start. */
+  hyperdrive (): Promise<DeferredBlobsDrive> {
+    this.coresOpening ??= this.openCores()
+    return this.coresOpening
+  }
+
+  /** Whether the drive's cores are open yet (see hyperdrive()). */
+  get coresOpen (): boolean { return this.madeDrive !== null && this.madeDrive.opened }
+
+  get key (): Buffer { return this.madeDrive?.key ?? this.givenKey! }
+  get id (): string { return keyText(this.key) }
+  /** The latest version here; a drive whose cores wait says the version of its last count. */
+  get version (): number { return this.madeDrive?.opened ? this.madeDrive.version : this.figures.version }
+  get discoveryKey (): Buffer {
+    if (this.madeDrive !== null) return this.madeDrive.discoveryKey
+    this.givenDiscoveryKey ??= Hypercore.discoveryKey(this.givenKey!) as Buffer
+    return this.givenDiscoveryKey
+  }
   /** Changes when the drive's history was truncated: the same name and offset may then hold other bytes. */
-  get fork (): number { return this.drive.core.fork }
+  get fork (): number { return this.madeDrive?.core.fork ?? 0 }
   /** The file-bytes store if it is loaded yet (it is once the library has finished opening, or a file was read). */
-  get loadedBlobs (): any { return this.drive.blobs }
+  get loadedBlobs (): any { return this.madeDrive?.blobs ?? null }
   /** The file-bytes store, loaded on first use. */
-  fileBlobs (): Promise<any> { return this.drive.getBlobs() }
+  async fileBlobs (): Promise<any> { return await (await this.hyperdrive()).getBlobs() }
 
   /**
    * The entry for a path if its metadata is here now, or null: never waits for a peer. Lookups of an entry
@@ -150,16 +186,51 @@ export class LibraryDrive extends Resource {
    * as "no such file here".
    */
   localEntry (name: string): Promise<any | null> {
-    return this.drive.entry(name, { wait: false }).catch(() => null)
+    return this.hyperdrive().then(d => d.entry(name, { wait: false })).catch(() => null)
   }
 
   /** The entries directly in `folder` (or every one under it), from what is here now: never waits for a peer. */
   localList (folder: string, opts: { recursive?: boolean } = {}): AsyncIterable<any> {
-    return this.drive.list(folder, { recursive: opts.recursive ?? false, wait: false })
+    const list = { recursive: opts.recursive ?? false, wait: false }
+    if (this.coresOpen) return this.drive.list(folder, list)
+    const hyperdrive = () => this.hyperdrive()
+    return (async function * () { yield * (await hyperdrive()).list(folder, list) })()
   }
 
   protected override async _open (): Promise<void> {
-    await this.drive.ready()
+    const seen = this.remembered
+    if (this.coresWait) { this.showRemembered(seen!); return }
+    const drive = await this.hyperdrive()
+    if (seen === null || seen.version !== drive.version || seen.version <= 1) {
+      await this.openFileData()
+      await this.refresh()
+      return
+    }
+    this.showRemembered(seen)
+  }
+
+  /**
+   * Counting a drive (its whole file listing, then a bitfield lookup per file) was most of what 100 drives add to
+   * a start, and opening their cores most of the rest (bench/README.md, "Start"): figures counted at this very
+   * version are shown meanwhile. The library counts the drive once the node is ready (Library.finishOpening), a
+   * change counts it at once, and refresh() still waits for a real count.
+   */
+  private showRemembered (seen: RememberedFigures): void {
+    this.figures = { version: seen.version, files: seen.files, bytes: seen.bytes, localBytes: seen.localBytes, known: true }
+    if (!this.info.description) this.info.description = seen.description
+    // A mirror that was incomplete when counted and completes before its first count here still says so.
+    this.reportedComplete = seen.localBytes >= seen.bytes
+  }
+
+  private async openCores (): Promise<DeferredBlobsDrive> {
+    if (this.isClosing && this.madeDrive === null) throw new Error(`drive ${this.id.slice(0, 8)} was closed before its cores opened`)
+    this.madeDrive ??= this.makeDrive()
+    await this.madeDrive.ready()
+    this.watchCores()
+    return this.madeDrive
+  }
+
+  private watchCores (): void {
     this.drive.core.on('append', () => this.onAppend())
     this.drive.core.on('truncate', () => this.onAppend())
     // Metadata still arriving: count once all of it is here (a partial Hyperbee lists a partial drive).
@@ -176,20 +247,6 @@ export class LibraryDrive extends Resource {
     // The file tree live (end: -1: every future version too): it is small, and each version's tree builds on the
     // blocks of the versions before. A mirror's file blocks are asked for once its blobs core is open (fetchKept).
     if (this.wantDownload || this.sparse) this.downloads.push(this.drive.core.download({ start: 0, end: -1 }))
-    const seen = this.remembered
-    if (seen === null || seen.version !== this.drive.version || seen.version <= 1) {
-      await this.openFileData()
-      await this.refresh()
-      return
-    }
-    // Counting a drive (its whole file listing, then a bitfield lookup per file) was most of what 100 drives add
-    // to a start (bench/README.md, bench/memory): figures counted at this very version are shown meanwhile. The
-    // library counts the drive once the node is ready (Library.finishOpening), a change counts it at once, and
-    // refresh() still waits for a real count.
-    this.figures = { version: seen.version, files: seen.files, bytes: seen.bytes, localBytes: seen.localBytes, known: true }
-    if (!this.info.description) this.info.description = seen.description
-    // A mirror that was incomplete when counted and completes before its first count here still says so.
-    this.reportedComplete = seen.localBytes >= seen.bytes
   }
 
   /** Not counted since it was opened: its figures are the ones remembered from the last run. */
@@ -200,7 +257,7 @@ export class LibraryDrive extends Resource {
    * opens when it does. What follows from it opening (downloads, counts) starts from the 'blobs' event.
    */
   async openFileData (): Promise<void> {
-    if (this.drive.blobs || this.isClosing) return
+    if (this.isClosing || (await this.hyperdrive()).blobs || this.isClosing) return
     if (await this.drive.openBlobsHere() || this.isClosing) return
     this.drive.getBlobs().catch((err: Error) => { if (!this.isClosing) log.warn(`${this.id.slice(0, 8)}: cannot open file data: ${err.message}`) })
   }
@@ -221,11 +278,14 @@ export class LibraryDrive extends Resource {
   }
 
   protected override async _close (): Promise<void> {
+    await this.coresOpening?.catch(() => null)
     if (this.localTimer) clearTimeout(this.localTimer)
     for (const d of [...this.downloads, ...this.blockDownloads]) d.destroy()
     // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
     await this.reclaiming?.catch(() => null)
-    if (!this.purging) { await this.drive.close(); return }
+    if (!this.purging) { await this.madeDrive?.close(); return }
+    // Deleted before its cores opened: opened now, only to be deleted.
+    this.madeDrive ??= this.makeDrive()
     // Closes every session of both cores, then deletes each from the store: blocks, tree and bitfield (hypercore
     // 11.39 with hypercore-storage 3.3.2; before, purge() called a method its core lacked, and the store's
     // deleteCore() left the tree and bitfield behind). The same drive must not be opened again before this ends:
@@ -241,11 +301,12 @@ export class LibraryDrive extends Resource {
    * request needs one, and a Hyperbee lookup is several storage reads.
    */
   async lookup (name: string, opts: { timeout?: number } = {}): Promise<any> {
-    const version = this.drive.version
+    const drive = await this.hyperdrive()
+    const version = drive.version
     if (this.entriesVersion !== version) { this.entries.clear(); this.entriesVersion = version }
     const hit = this.entries.get(name)
     if (hit !== undefined) return hit
-    const entry = await this.drive.entry(name, { follow: true, ...opts })
+    const entry = await drive.entry(name, { follow: true, ...opts })
     if (this.entriesVersion === version) {
       if (this.entries.size >= MAX_CACHED_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
       this.entries.set(name, entry)
@@ -267,7 +328,7 @@ export class LibraryDrive extends Resource {
    */
   snapshot (): DriveFigures {
     const f = this.figures
-    return { ...f, version: f.known ? f.version : this.drive.version }
+    return { ...f, version: f.known ? f.version : this.version }
   }
 
   /**
@@ -276,7 +337,7 @@ export class LibraryDrive extends Resource {
    * `bytes` and `localBytes` are the same figure: what the store really uses now.
    */
   storeFigures (): { bytes: number, localBytes: number } {
-    const core = this.drive.blobs?.core
+    const core = this.madeDrive?.blobs?.core
     // Not opened yet (see openFileData): what the drive held when last counted.
     if (!core) return { bytes: this.figures.localBytes, localBytes: this.figures.localBytes }
     if (!core.length) return { bytes: 0, localBytes: 0 }
@@ -295,13 +356,14 @@ export class LibraryDrive extends Resource {
     return { bytes: held, localBytes: held }
   }
 
-  /** The cores peers replicate this drive on: metadata, and the file bytes once loaded (see core-peers.ts). */
-  replicatedCores (): { metadata: any, blobs: any | null } {
-    return { metadata: this.drive.core, blobs: this.drive.blobs?.core ?? null }
+  /** The cores peers replicate this drive on: metadata once open, and the file bytes once loaded (see core-peers.ts). */
+  replicatedCores (): { metadata: any | null, blobs: any | null } {
+    return { metadata: this.madeDrive?.core ?? null, blobs: this.madeDrive?.blobs?.core ?? null }
   }
 
   /** Waits until the figures describe the current version. */
   async refresh (): Promise<DriveFigures> {
+    await this.hyperdrive()
     while (this.countedVersion !== this.drive.version && !this.isClosing) await this.recountToLatest()
     return this.snapshot()
   }
@@ -514,6 +576,8 @@ export class LibraryDrive extends Resource {
   }
 
   private async reclaimNow (): Promise<Reclaimed | null> {
+    // Nothing of it has been counted yet (its cores wait for the start to end): nothing is known to be superseded.
+    if (!this.coresOpen) return null
     const blobs = this.own ? await this.drive.getBlobs() : this.drive.blobs
     const version = this.drive.version
     if (!blobs || this.isClosing || version <= 1 || !this.metadataComplete()) return null

@@ -174,10 +174,10 @@ export class Library extends Resource {
   }
 
   /**
-   * Finishes what opening left for after the node is ready, two drives at a time: the file bytes' cores of mirrors
-   * (deferred-blobs-drive.ts), then a count of every drive opened with the figures of its last run (LibraryDrive).
-   * A start then waits neither for 100 blobs cores nor for 100 file listings, and the first visitors share the CPU
-   * with them.
+   * Finishes what opening left for after the node is ready, two drives at a time: the cores of mirrors opened with
+   * the figures of their last run, file tree then file bytes (LibraryDrive.hyperdrive, deferred-blobs-drive.ts),
+   * then a count of every drive opened with such figures. A start then waits neither for 200 cores nor for 100 file
+   * listings, and the first visitors share the CPU with them (a drive a visitor opens first opens at once).
    */
   finishOpening (): Promise<void> {
     const queue = this.list()

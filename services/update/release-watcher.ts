@@ -172,7 +172,8 @@ export class ReleaseWatcher extends Resource {
     if (d === null || d.isClosing) return { release: null, result: result('none', null, 'the release drive is not open') }
     const figures = d.snapshot()
     if (!figures.known) return { release: null, result: result('none', null, 'nothing received from the release drive yet') }
-    const snap = holder.current = d.drive.checkout(d.drive.version)
+    const hyperdrive = await d.hyperdrive()
+    const snap = holder.current = hyperdrive.checkout(hyperdrive.version)
     const drive = readOnly(snap)
     const version = await latestReleaseVersion(drive).catch((err) => { if (notDownloaded(err)) return null; throw err })
     if (version === null) return { release: null, result: result('none', null, 'the release drive holds no release') }
@@ -185,7 +186,7 @@ export class ReleaseWatcher extends Resource {
       const signature = await readBytes(snap, signaturePath(version), SIGNATURE_BYTES)
       if (manifestBytes === null) throw new UpdateError('RELEASE_TRUNCATED', `Release ${version} is incomplete: its manifest has not been downloaded yet.`)
       if (signature === null) throw new UpdateError('RELEASE_BAD_SIGNATURE', `Release ${version} has no manifest.sig: the root helper could not check it.`)
-      const signerPublicKey = driveSignerKey(d.drive.core)
+      const signerPublicKey = driveSignerKey(hyperdrive.core)
       if (signerPublicKey === null) throw new UpdateError('RELEASE_WRONG_KEY', 'The release drive is not signed by a single key.')
       verifyManifestSignature(manifestBytes, signature, signerPublicKey, this.releaseKey)
       const release: SignedRelease = { ...verified, manifestBytes, signature, signerPublicKey }

@@ -1,10 +1,13 @@
-// A restarted node opens each mirrored drive's file tree at start and its file bytes' core once the node is ready
-// (deferred-blobs-drive.ts, Library.finishOpening): a start does not wait for 100 blobs cores, and nothing a
-// visitor, the mirror or the disk caps rely on changes meanwhile.
+// A restarted node opens a mirrored drive it has counted before (its file tree's core, then its file bytes' core)
+// once the node is ready, not during the start (library-drive.ts, deferred-blobs-drive.ts, Library.finishOpening):
+// a start does not wait for 200 cores, and nothing a visitor, a peer, the mirror or the disk caps rely on changes
+// meanwhile.
 import { describe, it, expect, afterEach } from 'vitest'
 import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import { Library } from '../../services/storage/library.js'
-import type { LibraryDrive } from '../../services/storage/library-drive.js'
+import { isHidden, type LibraryDrive } from '../../services/storage/library-drive.js'
 import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { setLogLevel } from '../../services/log.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
@@ -44,17 +47,23 @@ async function stoppedMirror (): Promise<{ publisher: Library, own: LibraryDrive
 }
 
 describe('a mirrored drive after a restart', () => {
-  it('opens without its file bytes and shows its last count, disk use included, until the node is ready', async () => {
+  it('opens without its cores and shows its last count, disk use included, until the node is ready', async () => {
     const { own, mirrorDir, files } = await stoppedMirror()
     const mirror = await library(mirrorDir)
     const d = mirror.get(own.id)!
+    expect(d.coresOpen).toBe(false)
     expect(d.loadedBlobs).toBeNull()
+    // What peers are offered needs no core: the drive's key, its discovery key and the count.
+    expect(d.discoveryKey.equals(own.discoveryKey)).toBe(true)
+    expect(d.version).toBe(own.version)
+    expect(d.replicatedCores()).toEqual({ metadata: null, blobs: null })
     const held = 700 * KiB + files['/b.txt'].length
     expect(d.snapshot()).toMatchObject({ files: 2, bytes: held, localBytes: held, known: true })
     // The caps charge it what it held, not nothing: a mirror must not take in more drives meanwhile.
     expect(d.storeFigures().bytes).toBe(held)
 
     await mirror.finishOpening()
+    expect(d.coresOpen).toBe(true)
     expect(d.loadedBlobs).not.toBeNull()
     expect(d.countPending).toBe(false)
     expect(d.snapshot()).toMatchObject({ files: 2, bytes: held, localBytes: held, known: true })
@@ -65,11 +74,52 @@ describe('a mirrored drive after a restart', () => {
     const { own, mirrorDir, files } = await stoppedMirror()
     const mirror = await library(mirrorDir)
     const d = mirror.get(own.id)!
-    expect(d.loadedBlobs).toBeNull()
-    expect((await d.drive.get('/b.txt', { wait: false }))?.equals(files['/b.txt'])).toBe(true)
+    expect(d.coresOpen).toBe(false)
+    expect((await d.lookup('/b.txt'))?.value.blob.byteLength).toBe(files['/b.txt'].length)
+    expect((await (await d.hyperdrive()).get('/b.txt', { wait: false }))?.equals(files['/b.txt'])).toBe(true)
     const blobs = await d.fileBlobs()
     expect(blobs.core.length).toBeGreaterThan(0)
     expect(d.loadedBlobs).toBe(blobs)
+  })
+
+  it('lists its files before the node has finished opening', async () => {
+    const { own, mirrorDir } = await stoppedMirror()
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    expect(d.coresOpen).toBe(false)
+    const names: string[] = []
+    for await (const e of d.localList('/', { recursive: true })) if (!isHidden(e.key)) names.push(e.key)
+    expect(names.sort()).toEqual(['/a.bin', '/b.txt'])
+    expect((await d.localEntry('/a.bin'))?.value.blob.byteLength).toBe(700 * KiB)
+  })
+
+  it('gives a peer the whole drive before its own cores have opened', async () => {
+    const { publisher, own, mirrorDir, files } = await stoppedMirror()
+    await publisher.close()
+    const mirror = await library(mirrorDir)
+    expect(mirror.get(own.id)!.coresOpen).toBe(false)
+    const third = await library()
+    const copy = await third.addMirror(own.id)
+    closers.push(replicateStores(mirror, third))
+    const held = 700 * KiB + files['/b.txt'].length
+    await until(async () => (await copy.refresh()).localBytes === held, { what: 'the whole drive on the third node, from the mirror alone' })
+    expect((await copy.drive.get('/b.txt', { wait: false }))?.equals(files['/b.txt'])).toBe(true)
+  })
+
+  it('shows the count kept from its last run until it counts the version it holds, when that count is older', async () => {
+    const { own, mirrorDir, files } = await stoppedMirror()
+    // The library keeps counts lazily (library.json, at most once a minute): a power cut can leave an older one.
+    const file = path.join(mirrorDir, 'library.json')
+    const state = JSON.parse(await fs.readFile(file, 'utf8'))
+    const older = { version: own.version - 1, files: 1, bytes: 700 * KiB, localBytes: 700 * KiB, description: '' }
+    state.drives[own.id].counted = older
+    await fs.writeFile(file, JSON.stringify(state))
+    const mirror = await library(mirrorDir)
+    const d = mirror.get(own.id)!
+    expect(d.snapshot()).toMatchObject({ version: older.version, files: 1, bytes: older.bytes, known: true })
+    await mirror.finishOpening()
+    const held = 700 * KiB + files['/b.txt'].length
+    expect(d.snapshot()).toMatchObject({ version: own.version, files: 2, bytes: held, localBytes: held, known: true })
   })
 
   it('fetches a version published while it was stopped once its file bytes open', async () => {
@@ -80,15 +130,16 @@ describe('a mirrored drive after a restart', () => {
     const d = mirror.get(own.id)!
     closers.push(replicateStores(publisher, mirror))
     void mirror.finishOpening()
-    await until(async () => (await d.drive.get('/later.bin', { wait: false }).catch(() => null))?.equals(later) === true, { what: 'the new file on the mirror' })
+    const hyperdrive = await d.hyperdrive()
+    await until(async () => (await hyperdrive.get('/later.bin', { wait: false }).catch(() => null))?.equals(later) === true, { what: 'the new file on the mirror' })
     await until(async () => (await d.refresh()).files === 3 && d.snapshot().localBytes === d.snapshot().bytes, { what: 'the new version counted complete' })
   })
 
-  it('is deleted whole, file bytes too, when removed before its file bytes were ever opened', async () => {
+  it('is deleted whole, file tree and file bytes, when removed before its cores were ever opened', async () => {
     const { own, mirrorDir, blobsDiscoveryKey } = await stoppedMirror()
     const mirror = await library(mirrorDir)
     const d = mirror.get(own.id)!
-    expect(d.loadedBlobs).toBeNull()
+    expect(d.coresOpen).toBe(false)
     const storage = mirror.store.storage as unknown as { hasCore (discoveryKey: Buffer): Promise<boolean> }
     expect(await storage.hasCore(blobsDiscoveryKey)).toBe(true)
     await mirror.remove(own.id)

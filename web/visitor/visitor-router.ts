@@ -138,7 +138,7 @@ export function visitorPages (ctx: NodeContext, opts: VisitorOptions = {}): Visi
         const preview: FilePreview = {}
         if (kind === 'text' || kind === 'markdown') {
           // A browsed drive's text comes from its holders: as long as a first block may take (browse-cache.ts).
-          const head = await readHead(d.drive, name, size, PREVIEW_BYTES, d.sparse ? FIRST_BLOCK_WAIT_MS : undefined)
+          const head = await readHead(await d.hyperdrive(), name, size, PREVIEW_BYTES, d.sparse ? FIRST_BLOCK_WAIT_MS : undefined)
           if (!head) preview.missing = true
           else { preview.html = await renderText(head, kind === 'markdown', `/d/${key}${pathUrl(name.slice(0, name.lastIndexOf('/') + 1))}`); preview.truncated = size > PREVIEW_BYTES }
         }
