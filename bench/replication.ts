@@ -129,10 +129,15 @@ async function mirrorCopy (mirrorNs: LanNode, title: string, opts: ReplicationOp
   }
 }
 
-async function publish (ns: LanNode, folder: string, data: string): Promise<BenchNode> {
+/**
+ * Starts the publisher. A node imports a shared folder in the background (it listens meanwhile), so the first start
+ * waits for the import to end (`imported`): stopped at its first log line, the publisher was cut off mid-import and
+ * finished it during the first measured run, which then timed a mirror keeping up with a publisher still writing.
+ */
+async function publish (ns: LanNode, folder: string, data: string, opts: { imported?: boolean } = {}): Promise<BenchNode> {
   const node = new BenchNode(ns, { data, args: ['--share', folder] })
   node.start()
-  await node.line(/\[publish\] publishing /, 900_000)
+  await node.line(opts.imported ? /\[publish\] .* change\(s\) published, version / : /\[publish\] publishing /, 900_000)
   return node
 }
 
@@ -175,7 +180,7 @@ export async function benchReplication (opts: ReplicationOptions): Promise<void>
       // Published once per data set; later starts only rescan the folder.
       const pubData = await tempDir('p2p-bench-pub-')
       const published = Date.now()
-      await (await publish(pubNs, set.dir, pubData)).stop()
+      await (await publish(pubNs, set.dir, pubData, { imported: true })).stop()
       process.stderr.write(`  published ${set.name} in ${((Date.now() - published) / 1000).toFixed(1)} s\n`)
       try {
         for (const link of links) {
