@@ -25,7 +25,7 @@ const CHECK_EVERY_BLOCKS = 8
 export class Rechunker extends Transform {
   private parts: Buffer[] = []
   private length = 0
-  /** Bytes in `parts` that came in chunks small enough to be in malloc's arena (garbage-pacer.ts). */
+  /** Bytes in `parts` that came in an upload body's small chunks (garbage-pacer.ts, SMALL_CHUNK_BYTES). */
   private small = 0
   bytes = 0
 

@@ -138,6 +138,9 @@ export class FolderPublisher extends Resource {
       this.drive!.importing = null
     }
     if (changes) log.info(`${this.opts.folder}: ${changes} change(s) published, version ${drive.version}`)
+    // As after an upload: the last blocks leave RocksDB's write buffer for the disk, and what the import left is
+    // collected now rather than whenever V8 next collects (never rejects).
+    if (changes) await this.opts.library.flushWrites()
     // Once the folder is in: superseded files were cleared as they were replaced, but deleted files and the
     // blocks of a file whose import was cut off (the node killed mid-file) are only found by comparing the blobs
     // core with the latest version. The first sync after a start does it even with no change, for that last case.

@@ -1,8 +1,8 @@
 // Peer connections, dialled or accepted, whose socket reads land in one buffer reused for the connection's life.
 //
 // Node allocates a fresh 64 KiB Buffer for every socket read. A mirror receives its blocks as 512 KiB Noise frames,
-// so each received MiB cost 16 such reads (each a new mmap, its page faults and a munmap under the shipped
-// MALLOC_MMAP_THRESHOLD_) on top of the frames themselves, and V8 counts both towards its next full collection:
+// so each received MiB cost 16 such reads (each, under the 64 KiB MALLOC_MMAP_THRESHOLD_ shipped then, a new mmap,
+// its page faults and a munmap) on top of the frames themselves, and V8 counts both towards its next full collection:
 // a major GC every ~10 MiB received (bench/README.md, "CPU per mirrored MiB"). Reading into one reused buffer
 // halves the Buffer bytes per received byte.
 //

@@ -7,8 +7,8 @@
 //
 // Between those, a young-generation collection after every 512 KiB of small chunks copied into blocks. node:http
 // copies each socket read of an upload's body into a Buffer of its own (20-44 KiB seen on loopback), garbage once
-// copied into a block but freed only when V8 next collects. Below glibc's mmap threshold (SMALL_CHUNK_BYTES) such
-// Buffers come from malloc's main arena, which grew to 35-42 MiB during a 300 MB upload; glibc gives freed memory
+// copied into a block but freed only when V8 next collects. Such Buffers (below SMALL_CHUNK_BYTES) come from
+// malloc's main arena, which grew to 35-42 MiB during a 300 MB upload; glibc gives freed memory
 // back only from the arena's top, so ≈ 30 MiB stayed in RSS after it (malloc_trim(0), called from gdb, gave them
 // back: bench/README.md, "Upload residue"). Collected this often, they reuse the same few MiB of the arena.
 // Works only where Node runs with --expose-gc (bin/p2p-portal.js's #! line); elsewhere (in-process tests) it is idle.
@@ -22,7 +22,12 @@
 import { mallocTrim } from './malloc-trim.js'
 
 const MiB = 1024 * 1024
-/** bin/p2p-portal.js's MALLOC_MMAP_THRESHOLD_: glibc maps allocations this large on their own and unmaps them when freed. */
+/**
+ * A socket read of a request body is at most 64 KiB (node:http): chunks below this are an upload's body as read,
+ * many per block and dead once copied into it. Larger chunks (a --share or USB file read 512 KiB at a time) are
+ * about one per block, and the full collection after every COLLECT_EVERY_BYTES of blocks bounds them. Both are in
+ * malloc's arena under bin/p2p-portal.js's 1 MiB MALLOC_MMAP_THRESHOLD_.
+ */
 export const SMALL_CHUNK_BYTES = 64 * 1024
 /** A full collection after this many bytes of blocks: at most this much dead block memory waits for V8. */
 const COLLECT_EVERY_BYTES = 16 * MiB
@@ -55,12 +60,15 @@ export class GarbagePacer {
     this.moved = 0
     this.young = 0
     this.collect.full()
+    // A write that ends on one of these collections (a --share import of 256 MiB is 16 of them) leaves too little
+    // for the settling collection, but the collection it ended on freed as much: given back once quiet all the same.
+    if (this.collect.trim !== undefined) this.trimDue = true
   }
 
   /**
-   * `bytes` of a stream's chunks smaller than glibc's mmap threshold were copied into blocks (an upload's body as
-   * node:http reads it): they are garbage now, and in malloc's arena until V8 collects them. The 512 KiB chunks of
-   * --share and USB files, and the blocks sent to peers, are mapped and unmapped by glibc on their own.
+   * `bytes` of a stream's small chunks (SMALL_CHUNK_BYTES) were copied into blocks (an upload's body as node:http
+   * reads it): they are garbage now, and in malloc's arena until V8 collects them. The 512 KiB chunks of --share and
+   * USB files, and the blocks sent to peers, are counted by note() instead.
    */
   noteSmallChunks (bytes: number): void {
     if (this.collect === null) return
