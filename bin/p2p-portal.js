@@ -8,7 +8,7 @@
 // more are mmap'd on their own, and what is freed below that goes back to the kernel once the node is quiet
 // (malloc_trim, services/storage/garbage-pacer.ts): the same upload peaks ~70 MiB lower and RSS returns to idle
 // (bench/README.md, "What holds memory"). 1 MiB rather than the 64 KiB of before: blocks then reuse the arena's
-// pages instead of a fresh mapping each (page faults, mmap/munmap), a mirror's CPU per MiB 0.67x
+// pages instead of a fresh mapping each (page faults, mmap/munmap), a mirror's CPU per MiB 0.66x
 // (bench/README.md, "CPU per mirrored MiB, fifth pass"). Read by glibc at start, so set here rather than in the code.
 // --expose-gc: the node asks for a full collection after every 16 MiB of file blocks it writes or sends, so dead
 // Buffers of blocks do not pile up outside V8's heap (services/storage/garbage-pacer.ts).

@@ -5,9 +5,9 @@
 // next one; during a 256 MiB mirror that was ~16 blocks of 512 KiB per batch (8.5 MiB). rocksdb-native builds
 // each batch as a rocksdb::WriteBatch, a std::string appended to and grown by doubling, with no room reserved: an
 // 8.5 MiB batch passes through buffers of 0.5, 1, 2, 4, 8 and 16 MiB, each a fresh mapping (glibc's mmap threshold
-// was 64 KiB on a node then; 1 MiB now, bin/p2p-portal.js) whose pages fault in as the last one is copied into it. Page-fault
-// profiles of a mirror put half of all its page faults there (bench/README.md, "CPU per mirrored MiB, fourth
-// pass"), and page faults were the largest single cost in the CPU profile.
+// was 64 KiB on a node then; 1 MiB now, bin/p2p-portal.js) whose pages fault in as the last one is copied into it.
+// Page-fault profiles of a mirror put half of all its page faults there (bench/README.md, "CPU per mirrored MiB,
+// fourth pass"), and page faults were the largest single cost in the CPU profile.
 //
 // So, with everything else as hypercore 11.39.5 does it:
 // - a batch takes blocks only until it holds GROUP_BYTES; blocks verified after that wait for the next batch

@@ -57,12 +57,9 @@ export class GarbagePacer {
   note (bytes: number): void {
     this.noteQuietly(bytes)
     if (this.collect === null || this.moved < COLLECT_EVERY_BYTES) return
-    this.moved = 0
-    this.young = 0
-    this.collect.full()
     // A write that ends on one of these collections (a --share import of 256 MiB is 16 of them) leaves too little
     // for the settling collection, but the collection it ended on freed as much: given back once quiet all the same.
-    if (this.collect.trim !== undefined) this.trimDue = true
+    this.collectFull()
   }
 
   /**
@@ -103,11 +100,16 @@ export class GarbagePacer {
   /** The full collection after a piece of work; true if a trim is now due (once quiet). */
   private collectWhatWorkLeft (): boolean {
     if (this.collect === null || this.moved < SETTLE_MIN_BYTES) return false
+    this.collectFull()
+    return this.trimDue
+  }
+
+  /** A full collection; what it freed is given back (a trim) once the node is quiet. */
+  private collectFull (): void {
     this.moved = 0
     this.young = 0
-    this.collect.full()
-    if (this.collect.trim !== undefined) this.trimDue = true
-    return this.trimDue
+    this.collect?.full()
+    if (this.collect?.trim !== undefined) this.trimDue = true
   }
 
   private armQuietTimer (): void {
