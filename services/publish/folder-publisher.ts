@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Library } from '../storage/library.js'
 import type { LibraryDrive, ImportProgress } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
+import { listCheckout } from '../storage/metadata-read-ahead.js'
 import { asDiskFull } from '../errors.js'
 import type { DriveWriter } from './drive-writer.js'
 import { walkFiles } from './walk-files.js'
@@ -117,12 +118,18 @@ export class FolderPublisher extends Resource {
     let finalBytes = 0
     for (const st of onDisk.values()) finalBytes += st.size
     let changes = 0
-    for await (const entry of drive.list('/', { recursive: true })) {
-      if (isHidden(entry.key)) continue
-      const st = onDisk.get(entry.key)
-      if (!st) { await drive.del(entry.key); changes++; continue }
-      const meta = entry.value.metadata
-      if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
+    // The drive as it stands now, listed from a checkout (its blocks read ahead): deletes go to the drive itself.
+    const listed = drive.checkout(drive.version)
+    try {
+      for await (const entry of listCheckout(listed)) {
+        if (isHidden(entry.key)) continue
+        const st = onDisk.get(entry.key)
+        if (!st) { await drive.del(entry.key); changes++; continue }
+        const meta = entry.value.metadata
+        if (meta && meta.size === st.size && meta.mtime === Math.floor(st.mtimeMs)) onDisk.delete(entry.key)
+      }
+    } finally {
+      await listed.close().catch(() => { /* a read-only checkout holds nothing to lose */ })
     }
     const progress: ImportProgress = { files: onDisk.size, done: 0, finalBytes }
     if (onDisk.size) this.drive!.importing = progress

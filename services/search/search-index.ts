@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../storage/atomic-file.js'
 import { fileKind } from '../media/file-kind.js'
 import { isHidden } from '../storage/library-drive.js'
 import { readHead } from '../storage/read-head.js'
+import { listCheckout } from '../storage/metadata-read-ahead.js'
 import { logger } from '../log.js'
 import { snippet, type Snippet } from './snippet.js'
 
@@ -134,7 +135,7 @@ export class SearchIndex {
         }
       } else {
         index = { version: 0, local: 0, files: new Map() }
-        for await (const node of snap.list('/', { recursive: true, wait: false }) as AsyncIterable<{ key: string }>) {
+        for await (const node of listCheckout(snap) as AsyncIterable<{ key: string }>) {
           if (index.files.size + changed.length >= FILES_PER_DRIVE) break
           changed.push(node.key)
         }

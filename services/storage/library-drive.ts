@@ -10,6 +10,7 @@ import { Resource } from '../lifecycle/resource.js'
 import type { GarbagePacer } from './garbage-pacer.js'
 import { logger } from '../log.js'
 import { gapRanges, keptEnd, keptRanges, type BlockRange } from './blob-ranges.js'
+import { listCheckout } from './metadata-read-ahead.js'
 
 const log = logger('drive')
 
@@ -30,6 +31,21 @@ const MAX_INFLIGHT_MIN = 16
 const MIN_INFLIGHT_MIN = 2
 const MAX_INFLIGHT_BLOCKS = 512
 const BLOCK_SIZE_GUESS = 512 * 1024
+// A count lists the whole drive, and what follows it ('counted': library.json, the catalogue, the search index)
+// runs each time; an import or a live upload makes a version per file. Counted back to back, a 5,000-file import
+// was counted 655 times once a listing got cheap (metadata-read-ahead.ts), and took twice as long. So a count
+// starts no sooner than COUNT_PACE times as long as the last one took after it ended, and at least
+// COUNT_PAUSE_MIN_MS, at most COUNT_PAUSE_MAX_MS after: figures still follow within a second or two, counting
+// takes at most a quarter of the node's time, and a change after a quiet spell is counted at once.
+const COUNT_PACE = 3
+const COUNT_PAUSE_MIN_MS = 500
+const COUNT_PAUSE_MAX_MS = 2000
+// A mirror short of its latest version, with a peer attached, that has received no file block for this long asks
+// its peers again: for their length (an upgrade) and for every block it still needs. Once, in a fresh-clone CI run
+// under load, a mirror stayed short for 120 s with its publisher connected and complete: the file tree at the new
+// version, the file bytes' core still at its old length (the publisher's new length never reached it) and nothing
+// asked for. Whatever loses a request or a length in the replicator, asking again repairs it.
+export const MIRROR_STALL_MS = 20_000
 
 export interface DriveInfo { title: string, description: string }
 
@@ -64,6 +80,8 @@ export interface LibraryDriveOptions {
   remembered?: RememberedFigures
   /** Told of every file block received or sent (garbage-pacer.ts). */
   garbage?: GarbagePacer
+  /** Mirrors: how long without a file block, while short of the latest version and with a peer, before asking again. */
+  stallMs?: number
 }
 
 /** What a reclaim gave back: blocks of superseded versions cleared, and about how many bytes they held. */
@@ -114,6 +132,10 @@ export class LibraryDrive extends Resource {
   private downloads: Array<{ destroy (): void }> = []
   /** Range downloads of the blocks the latest counted version needs (mirrors); replaced at each new version. */
   private blockDownloads: Array<{ destroy (): void }> = []
+  private readonly stallMs: number
+  private stallTimer: NodeJS.Timeout | null = null
+  private lastBlockAt = 0
+  private askingLength: Promise<unknown> | null = null
   private wantedRanges = ''
   /** The blocks the latest counted version needs, file data and the node's own files alike. */
   private kept: BlockRange[] = []
@@ -135,6 +157,7 @@ export class LibraryDrive extends Resource {
     this.sparse = !!opts.sparse && !opts.download
     this.remembered = opts.remembered ?? null
     this.garbage = opts.garbage ?? null
+    this.stallMs = opts.stallMs ?? MIRROR_STALL_MS
     this.givenKey = opts.key ?? null
     // A mirror opened with its last count shows that count until the library counts it again, once the node is
     // ready: its cores wait until then too, file tree and file bytes (deferred-blobs-drive.ts, Library.finishOpening).
@@ -270,7 +293,7 @@ export class LibraryDrive extends Resource {
       // fetches what a newer version already replaced, and what it reclaims is not fetched again.
       fitInflight(blobs.core)
       this.fetchKept()
-      blobs.core.on('download', () => { this.blocksArrived = true; this.onBlobDownload(blobs.core) })
+      blobs.core.on('download', () => { this.blocksArrived = true; this.lastBlockAt = Date.now(); this.onBlobDownload(blobs.core) })
       blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
     }
     // Browsed drives: file blocks come only when a visitor reads them (hyperblobs' read stream asks peers for them).
@@ -280,6 +303,7 @@ export class LibraryDrive extends Resource {
   protected override async _close (): Promise<void> {
     await this.coresOpening?.catch(() => null)
     if (this.localTimer) clearTimeout(this.localTimer)
+    if (this.stallTimer) clearTimeout(this.stallTimer)
     for (const d of [...this.downloads, ...this.blockDownloads]) d.destroy()
     // A reclaim in progress ends at its next range (isClosing); its cleared ranges are whole RocksDB batches.
     await this.reclaiming?.catch(() => null)
@@ -379,7 +403,16 @@ export class LibraryDrive extends Resource {
    */
   private recountToLatest (): Promise<void> {
     this.recount ??= (async () => {
-      while (this.countedVersion !== this.drive.version && !this.isClosing) await this.count()
+      while (this.countedVersion !== this.drive.version && !this.isClosing) {
+        // Versions coming one after another (an import, a live upload): the count waits its turn (see COUNT_PACE).
+        const wait = this.nextCountAt - performance.now()
+        if (wait > 0) await pauseFor(wait)
+        if (this.isClosing) break
+        const started = performance.now()
+        await this.count()
+        const took = performance.now() - started
+        this.nextCountAt = performance.now() + Math.min(COUNT_PAUSE_MAX_MS, Math.max(COUNT_PAUSE_MIN_MS, COUNT_PACE * took))
+      }
     })().finally(() => { this.recount = null })
     return this.recount
   }
@@ -387,6 +420,9 @@ export class LibraryDrive extends Resource {
   private metadataComplete (): boolean {
     return this.drive.core.contiguousLength >= this.drive.core.length
   }
+
+  /** When the next count may start (performance.now()): see COUNT_PACE. */
+  private nextCountAt = 0
 
   private async count (): Promise<void> {
     const version = this.drive.version
@@ -409,7 +445,7 @@ export class LibraryDrive extends Resource {
       const kept: BlobRef[] = []
       let bytes = 0
       let info: DriveInfo | null = null
-      for await (const entry of snap.list('/', { recursive: true, wait: false })) {
+      for await (const entry of listCheckout(snap)) {
         const blob = entry.value.blob as BlobRef | null
         if (blob) kept.push(blob)
         if (entry.key === DRIVE_INFO_PATH) {
@@ -488,6 +524,7 @@ export class LibraryDrive extends Resource {
       this.emit('complete')
     }
     this.reportedComplete = complete
+    if (!this.own && this.wantDownload) this.watchForStall(complete)
     // A mirror holding all of the latest version gives back what superseded versions left (own drives reclaim
     // when their publisher has finished writing: reclaim()).
     if (complete && !this.own && this.wantDownload && this.reclaimedVersion !== f.version) {
@@ -521,6 +558,32 @@ export class LibraryDrive extends Resource {
     // The first block and the last missing one are counted at once: "serving" and "complete" show when they happen.
     if (core.contiguousLength >= core.length || this.figures.localBytes === 0) this.countLocalNow()
     else this.scheduleLocalCount()
+  }
+
+  /** Mirrors short of the latest version: checks every so often that file blocks still arrive (MIRROR_STALL_MS). */
+  private watchForStall (complete: boolean): void {
+    if (complete || this.isClosing) {
+      if (this.stallTimer) { clearTimeout(this.stallTimer); this.stallTimer = null }
+      return
+    }
+    if (this.stallTimer) return
+    this.lastBlockAt = Math.max(this.lastBlockAt, Date.now() - this.stallMs / 2)
+    this.stallTimer = setTimeout(() => { this.stallTimer = null; this.checkStall() }, this.stallMs / 2).unref()
+  }
+
+  private checkStall (): void {
+    const blobs = this.drive.blobs
+    if (this.isClosing || this.reportedComplete !== false || !blobs) return
+    const quiet = Date.now() - this.lastBlockAt
+    const peers: number = blobs.core.peers?.length ?? 0
+    if (quiet >= this.stallMs && peers > 0) {
+      log.info(`${this.id.slice(0, 8)}: no file block for ${Math.round(quiet / 1000)} s from ${peers} peer(s) while short of version ${this.figures.version}: asking again`)
+      this.lastBlockAt = Date.now()
+      this.askingLength ??= blobs.core.update({ wait: true }).catch(() => false).finally(() => { this.askingLength = null })
+      this.wantedRanges = ''
+      this.fetchKept()
+    }
+    this.watchForStall(false)
   }
 
   private watchBlocks (core: any): void {
@@ -600,10 +663,12 @@ export class LibraryDrive extends Resource {
     if (gaps.length) log.info(`${this.id.slice(0, 8)}: giving back ${gaps.length} range(s) of blocks that versions before ${version} needed`)
     let blocks = 0
     let bytes = 0
+    let cut = false
     for (const gap of gaps) {
       // A mirror's newer version may need some of these blocks again (a stock publisher writing two files at once
       // puts the first file's entry after the second's; a file put back): it reclaims once it is complete itself.
-      if (this.isClosing || (!this.own && this.countedVersion !== version)) break
+      // So may a version counted later than it arrived (counts are paced): that count's reclaim does the rest.
+      if (this.isClosing || (!this.own && this.countedVersion !== version)) { cut = true; break }
       const cleared = await this.clearBlocks(core, gap.start, gap.end)
       blocks += cleared.blocks
       bytes += cleared.bytes
@@ -614,7 +679,7 @@ export class LibraryDrive extends Resource {
       this.wantedRanges = ''
       this.fetchKept()
     }
-    this.reclaimedVersion = version
+    if (!cut) this.reclaimedVersion = version
     if (blocks) log.info(`${this.id.slice(0, 8)}: gave back ${(bytes / 1e6).toFixed(1)} MB of versions before ${version}`)
     return { version, blocks, bytes }
   }
@@ -624,7 +689,7 @@ export class LibraryDrive extends Resource {
     const snap = this.drive.checkout(version)
     const refs: BlobRef[] = []
     try {
-      for await (const entry of snap.list('/', { recursive: true, wait: false })) if (entry.value.blob) refs.push(entry.value.blob)
+      for await (const entry of listCheckout(snap)) if (entry.value.blob) refs.push(entry.value.blob)
     } finally {
       await snap.close().catch(() => { /* a read-only snapshot holds nothing to lose */ })
     }
@@ -683,6 +748,10 @@ export class LibraryDrive extends Resource {
  * 10 KiB files, where a shorter window would leave the link idle between requests. Before the size is known
  * (nothing heard from a peer yet) the window is sized for the largest blocks this node writes.
  */
+function pauseFor (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms).unref())
+}
+
 export function fitInflight (core: any): void {
   const blockBytes = core.length > 0 ? core.byteLength / core.length : BLOCK_SIZE_GUESS
   const min = Math.max(MIN_INFLIGHT_MIN, Math.min(MAX_INFLIGHT_MIN, Math.floor(INFLIGHT_BYTES / 3 / blockBytes)))

@@ -78,6 +78,8 @@ export interface LibraryOptions {
   /** How soon after a reclaim the store compacts, and how rarely (store-compactor.ts); tests shorten them. */
   compactDelayMs?: number
   compactGapMs?: number
+  /** How long a mirror short of its latest version waits for a file block before asking again (library-drive.ts). */
+  mirrorStallMs?: number
 }
 
 export class Library extends Resource {
@@ -107,10 +109,12 @@ export class Library extends Resource {
    */
   beforeOpen: ((key: string) => Promise<void>) | null = null
   private counting: Promise<void> = Promise.resolve()
+  private readonly mirrorStallMs: number | undefined
 
   constructor (opts: LibraryOptions) {
     super()
     this.dataDir = opts.dataDir
+    this.mirrorStallMs = opts.mirrorStallMs
     this.ownStore = !opts.store
     if (opts.store) this.store = opts.store
     this.ballast = new Ballast(path.join(opts.dataDir, 'ballast'))
@@ -434,7 +438,7 @@ export class Library extends Resource {
       const remembered = r.counted
       const drive = r.own
         ? new LibraryDrive({ store: this.store, namespace: r.namespace, key: r.namespace ? null : parseKey(r.key), own: true, remembered, garbage: this.garbage })
-        : new LibraryDrive({ store: this.store, key: parseKey(r.key), own: false, download: true, remembered, garbage: this.garbage })
+        : new LibraryDrive({ store: this.store, key: parseKey(r.key), own: false, download: true, remembered, garbage: this.garbage, stallMs: this.mirrorStallMs })
       await drive.open()
       if (drive.id !== r.key) throw new Error(`drive key mismatch: ${drive.id} vs ${r.key}`)
       this.rememberCounts(drive)
