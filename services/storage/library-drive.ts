@@ -136,6 +136,8 @@ export class LibraryDrive extends Resource {
   private stallTimer: NodeJS.Timeout | null = null
   private lastBlockAt = 0
   private askingLength: Promise<unknown> | null = null
+  /** Times the mirror asked again since its last file block (logged once per stall: see checkStall). */
+  private stallAsks = 0
   private wantedRanges = ''
   /** The blocks the latest counted version needs, file data and the node's own files alike. */
   private kept: BlockRange[] = []
@@ -293,7 +295,7 @@ export class LibraryDrive extends Resource {
       // fetches what a newer version already replaced, and what it reclaims is not fetched again.
       fitInflight(blobs.core)
       this.fetchKept()
-      blobs.core.on('download', () => { this.blocksArrived = true; this.lastBlockAt = Date.now(); this.onBlobDownload(blobs.core) })
+      blobs.core.on('download', () => { this.blocksArrived = true; this.lastBlockAt = Date.now(); this.stallAsks = 0; this.onBlobDownload(blobs.core) })
       blobs.core.on('append', () => { fitInflight(blobs.core); this.scheduleLocalCount() })
     }
     // Browsed drives: file blocks come only when a visitor reads them (hyperblobs' read stream asks peers for them).
@@ -585,7 +587,10 @@ export class LibraryDrive extends Resource {
     const quiet = Date.now() - this.lastBlockAt
     const peers: number = blobs.core.peers?.length ?? 0
     if (quiet >= this.stallMs && peers > 0) {
-      log.info(`${this.id.slice(0, 8)}: no file block for ${Math.round(quiet / 1000)} s from ${peers} peer(s) while short of version ${this.figures.version}: asking again`)
+      // Said once per stall: peers that hold none of what is missing are asked every MIRROR_STALL_MS, and the
+      // journal is on the SD card.
+      const say = this.stallAsks++ === 0 ? log.info : log.debug
+      say(`${this.id.slice(0, 8)}: no file block for ${Math.round(quiet / 1000)} s from ${peers} peer(s) while short of version ${this.figures.version}: asking again`)
       this.lastBlockAt = Date.now()
       this.askingLength ??= blobs.core.update({ wait: true }).catch(() => false).finally(() => { this.askingLength = null })
       this.wantedRanges = ''
