@@ -754,6 +754,10 @@ export class LibraryDrive extends Resource {
   }
 }
 
+function pauseFor (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms).unref())
+}
+
 /**
  * Sizes hypercore's request window for a mirror's file blocks by their size: hypercore counts requests, not
  * bytes, and over TCP keeps 3 × its minimum in flight per peer. Its default (48 requests) is 24 MiB of 512 KiB
@@ -761,10 +765,6 @@ export class LibraryDrive extends Resource {
  * 10 KiB files, where a shorter window would leave the link idle between requests. Before the size is known
  * (nothing heard from a peer yet) the window is sized for the largest blocks this node writes.
  */
-function pauseFor (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms).unref())
-}
-
 export function fitInflight (core: any): void {
   const blockBytes = core.length > 0 ? core.byteLength / core.length : BLOCK_SIZE_GUESS
   const min = Math.max(MIN_INFLIGHT_MIN, Math.min(MAX_INFLIGHT_MIN, Math.floor(INFLIGHT_BYTES / 3 / blockBytes)))
