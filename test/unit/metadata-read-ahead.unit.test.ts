@@ -32,16 +32,21 @@ async function untidyDrive (files: number): Promise<Hyperdrive> {
   return drive
 }
 
-/** Key and value of every entry, as Hyperdrive itself lists them, block by block. */
-async function plainListing (drive: Hyperdrive): Promise<string[]> {
-  const snap = drive.checkout(drive.version)
+/** Key and value of every entry of a checkout, as Hyperdrive itself lists them; then `stop()` and the checkout closed. */
+async function listAndClose (snap: Hyperdrive, stop = (): void => { /* nothing read ahead */ }): Promise<string[]> {
+  const entries: string[] = []
   try {
-    const out: string[] = []
-    for await (const e of snap.list('/', { recursive: true, wait: false })) out.push(JSON.stringify([e.seq, e.key, e.value]))
-    return out
+    for await (const e of snap.list('/', { recursive: true, wait: false })) entries.push(JSON.stringify([e.seq, e.key, e.value]))
   } finally {
+    stop()
     await snap.close()
   }
+  return entries
+}
+
+/** The listing of the drive's latest version, block by block. */
+async function plainListing (drive: Hyperdrive): Promise<string[]> {
+  return await listAndClose(drive.checkout(drive.version))
 }
 
 /** The same listing through listCheckout, with the storage read batches it made. */
@@ -91,13 +96,7 @@ describe('listing a whole drive checkout', () => {
     const figures: ReadAheadFigures = { batches: 0, readAhead: 0, served: 0 }
     // Room for about 50 blocks: a window of small batches that moves across the whole core as the listing reads.
     const stop = readAhead(core, Math.ceil(50 * blockBytes), figures)
-    const entries: string[] = []
-    try {
-      for await (const e of snap.list('/', { recursive: true, wait: false })) entries.push(JSON.stringify([e.seq, e.key, e.value]))
-    } finally {
-      stop()
-      await snap.close()
-    }
+    const entries = await listAndClose(snap, stop)
     expect(entries).toEqual(plain)
     // It moved on one batch (12 blocks) per 12 reads: through most of the core.
     expect(figures.batches).toBeGreaterThan(40)
@@ -138,13 +137,7 @@ describe('listing a whole drive checkout', () => {
     const stop = readAhead(core, undefined, figures)
     // The blocks read ahead of the second half were not here; they are, by the time the listing asks for them.
     await mirror.core.download({ start: 0, end: length }).done()
-    const entries: string[] = []
-    try {
-      for await (const e of snap.list('/', { recursive: true, wait: false })) entries.push(JSON.stringify([e.seq, e.key, e.value]))
-    } finally {
-      stop()
-      await snap.close()
-    }
+    const entries = await listAndClose(snap, stop)
     expect(figures.readAhead).toBe(length - 1)
     expect(entries).toEqual(plain)
   })
