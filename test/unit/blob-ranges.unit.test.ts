@@ -1,8 +1,9 @@
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import path from 'node:path'
 import Corestore from 'corestore'
 import { keptRanges, gapRanges, keptEnd } from '../../services/storage/blob-ranges.js'
-import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
+import { tempDir } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
 const blob = (blockOffset: number, blockLength: number) => ({ blockOffset, blockLength })
 
@@ -59,11 +60,7 @@ describe('the blocks a reclaim clears', () => {
   })
 })
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function store (name: string): Promise<any> {
   const s = new Corestore(path.join(await tempDir(`clear-${name}-`), 'store'))

@@ -2,23 +2,20 @@
 // once the node is ready, not during the start (library-drive.ts, deferred-blobs-drive.ts, Library.finishOpening):
 // a start does not wait for 200 cores, and nothing a visitor, a peer, the mirror or the disk caps rely on changes
 // meanwhile.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { Library } from '../../services/storage/library.js'
 import { isHidden, type LibraryDrive } from '../../services/storage/library-drive.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { setLogLevel } from '../../services/log.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const KiB = 1024
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function library (dataDir?: string): Promise<Library> {
   const l = new Library({ dataDir: dataDir ?? await tempDir('deferred-') })

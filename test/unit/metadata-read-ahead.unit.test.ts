@@ -1,16 +1,13 @@
 // A whole listing of a drive checkout reads the file tree's blocks ahead, in batches (services/storage/
 // metadata-read-ahead.ts): a mirror's count, a reclaim's, the search index and a shared folder's sync list every
 // entry, and one storage read per entry was most of a 5,000-file mirror's count.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import { Corestore, Hyperdrive } from '../../services/holepunch-modules.js'
 import { listCheckout, readAhead, READ_AHEAD_BATCH, type ReadAheadFigures } from '../../services/storage/metadata-read-ahead.js'
-import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
+import { tempDir } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function openDrive (store?: Corestore, key?: Buffer): Promise<{ store: Corestore, drive: Hyperdrive }> {
   store ??= new Corestore(await tempDir('read-ahead-'))

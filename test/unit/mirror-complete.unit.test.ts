@@ -1,22 +1,19 @@
 // A mirror says when it holds a whole new version ("[drive] … complete", and its 'complete', on which the library
 // flushes RocksDB's memtable of the blocks just written): also when it kept up with the publisher live, so that
 // every block was already here when the version's entry arrived.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import crypto from 'node:crypto'
 import { Readable } from 'node:stream'
 import { Library } from '../../services/storage/library.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { setLogLevel } from '../../services/log.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const KiB = 1024
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function library (): Promise<Library> {
   const l = new Library({ dataDir: await tempDir('complete-') })

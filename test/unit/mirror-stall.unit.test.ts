@@ -1,19 +1,16 @@
 // A mirror short of its latest version that hears nothing for a while from a connected peer asks again
 // (library-drive.ts, MIRROR_STALL_MS): a request the replicator lost must not leave a drive half-mirrored for good.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import crypto from 'node:crypto'
 import { Library } from '../../services/storage/library.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { setLogLevel } from '../../services/log.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const KiB = 1024
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function library (opts: { mirrorStallMs?: number } = {}): Promise<Library> {
   const l = new Library({ dataDir: await tempDir('stall-'), ...opts })

@@ -1,21 +1,18 @@
 // Giving back what superseded versions hold (issue 14 item 6), drive by drive, in memory: two libraries joined by
 // piped replication streams.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import crypto from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import { Library } from '../../services/storage/library.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { setLogLevel } from '../../services/log.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
 
 setLogLevel('silent')
 const MB = 1024 * 1024
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 async function library (): Promise<Library> {
   const l = new Library({ dataDir: await tempDir('reclaim-'), compactDelayMs: 10, compactGapMs: 0 })

@@ -1,7 +1,7 @@
 // A Pi's library must survive a software update that brings newer Hypercore: a data folder written by hypercore
 // 11.37.1 with hypercore-storage 3.3.1 (test/fixtures/library-hc11.37, made by its make.ts) is opened by this
 // checkout's versions, read, written, reclaimed and served to a fresh mirror.
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import crypto from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -12,16 +12,13 @@ import { PassThrough } from 'node:stream'
 import { Library } from '../../services/storage/library.js'
 import { DriveWriter } from '../../services/publish/drive-writer.js'
 import { auditStore } from '../../services/storage/audit-store.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { setLogLevel } from '../../services/log.js'
 
 setLogLevel('silent')
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/library-hc11.37')
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 type Expected = Record<string, { title: string, files: Record<string, string> }>
 

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { once } from 'node:events'
@@ -18,15 +18,12 @@ import { Library } from '../../services/storage/library.js'
 import { libraryCatalogue } from '../../services/replication/library-catalogue.js'
 import { decide } from '../../services/mirror/mirror-policy.js'
 import { buildConfig } from '../../services/config/config.js'
-import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
+import { tempDir, until } from '../helpers/temp-dir.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 import { appTree, type Tree } from './update-fixtures.js'
 import { replicateStores } from '../helpers/replicate-stores.js'
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-  await removeTempDirs()
-})
+const closers = closeAfterEach()
 
 function refused (fn: () => unknown, code: UpdateErrorCode): UpdateError {
   let err: unknown
