@@ -426,7 +426,7 @@ export class LibraryDrive extends Resource {
   /** When the next count may start (performance.now()): see COUNT_PACE. */
   private nextCountAt = 0
 
-  /** Counts the latest version; true if it listed the drive (and so paces the next count). */
+  /** Counts the latest version; true if it read the file tree, whole or until a block was missing (and so paces the next count). */
   private async count (): Promise<boolean> {
     const version = this.drive.version
     if (!this.metadataComplete()) {
