@@ -72,9 +72,11 @@ export class UpdaterServer extends Resource {
     })
     this.installer = new ReleaseInstaller({
       ...opts.installer,
+      // The end of the work is start()'s to say, once its bookkeeping is done too.
       onStep: (step) => {
+        if (step === null) return
         this.step = step
-        if (step !== null) this.firstStep?.()
+        this.firstStep?.()
       }
     })
   }
@@ -197,7 +199,8 @@ export class UpdaterServer extends Resource {
   /**
    * One install or go-back at a time. The request is answered once the work has got past its checks (its first
    * step) or has ended before one: so a refusal comes back as the reply, and the node, which the work will
-   * restart, is not left waiting for the end.
+   * restart, is not left waiting for the end. `step` stays set until the work's bookkeeping (the offer it used)
+   * is done too: a status with `step` null is a settled one, whose history's newest entry is the outcome.
    */
   private async start (action: InstallStep['action'], version: string, run: () => Promise<InstallResult>): Promise<UpdaterReply> {
     if (this.busy !== null) {
@@ -205,20 +208,32 @@ export class UpdaterServer extends Resource {
     }
     this.busy = { action, version, since: new Date().toISOString() }
     const stepped = new Promise<null>((resolve) => { this.firstStep = () => resolve(null) })
-    const done = run().finally(() => {
+    const done = run()
+    let answered = false
+    this.running = done.then(async (res) => {
+      await this.finished(res).catch((err: Error) => log.error(`after ${action} of ${version}: ${err.message}`))
+      return res
+    }, (err: Error) => {
+      // Before the reply, the failure is the reply (handle() logs it); after it, only the journal can tell.
+      if (answered) log.error(`${action} of ${version} failed: ${err.stack ?? err.message}`)
+      return null
+    }).finally(() => {
       this.busy = null
       this.step = null
       this.firstStep = null
     })
-    let answered = false
-    this.running = done.then(async (res) => { await this.finished(res); return res }, (err: Error) => {
-      // Before the reply, the failure is the reply (handle() logs it); after it, only the journal can tell.
-      if (answered) log.error(`${action} of ${version} failed: ${err.stack ?? err.message}`)
-      return null
-    })
-    const first = await Promise.race([stepped, done])
-    answered = true
+    let first: InstallResult | null
+    try {
+      first = await Promise.race([stepped, done])
+    } catch (err) {
+      await this.running
+      throw err
+    } finally {
+      answered = true
+    }
     if (first === null) return { ok: true, version }
+    // Over before its first step (refused): answered once settled, so the next request does not find it busy.
+    await this.running
     if (first.outcome === 'refused') return { ok: false, code: first.code, message: first.reason }
     return { ok: true, version: first.version }
   }

@@ -13,7 +13,8 @@ import { UpdateError, type UpdateErrorCode } from '../../services/update/update-
 import type { Clock, ServiceManager } from '../../services/update/service-manager.js'
 import { isPortalError, type PortalError } from '../../services/errors.js'
 import { setLogLevel } from '../../services/log.js'
-import { tempDir, removeTempDirs } from '../helpers/temp-dir.js'
+import { nodeInstallerFs, type InstallerFs } from '../../services/update/installer-fs.js'
+import { tempDir, removeTempDirs, until } from '../helpers/temp-dir.js'
 import { appTree, seedRelease, signedBundle, treeVersion, type Tree } from './update-fixtures.js'
 
 setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
@@ -55,9 +56,9 @@ let spool: string
 let services: FakeServices
 const servers: UpdaterServer[] = []
 
-async function startServer (): Promise<{ server: UpdaterServer, client: UpdaterClient }> {
+async function startServer (installerFs?: InstallerFs): Promise<{ server: UpdaterServer, client: UpdaterClient }> {
   const server = new UpdaterServer({
-    installer: { root, services, clock: new FakeClock(), probationMs: 120_000 },
+    installer: { root, services, clock: new FakeClock(), probationMs: 120_000, ...(installerFs ? { fs: installerFs } : {}) },
     releaseKey: RELEASE_KEY,
     spool,
     path: path.join(root, `updater-${servers.length}.sock`)
@@ -241,6 +242,27 @@ describe('p2p-portal-updater', () => {
     open()
     expect((await server.running)?.outcome).toBe('installed')
     expect((await client.status()).step).toBeNull()
+  })
+
+  it('says an install is over (step null) only once it has settled: the newest history entry is its outcome and the offer is gone', async () => {
+    // The tidying after a passed probation (old trees pruned) waits on `tidied`: the window a busy machine stretches.
+    let tidied: Promise<void> | null = null
+    let tidy!: () => void
+    const { server, client } = await startServer({ ...nodeInstallerFs, readdir: async (dir) => { await tidied; return await nodeInstallerFs.readdir(dir) } })
+    let started!: () => void
+    services.gate = new Promise<void>((resolve) => { started = resolve })
+    await client.offer(await signedBundle(spool, '1.1.0', tree('1.1.0'), RELEASE_PAIR))
+    expect(await client.install()).toBe('1.1.0')
+    await until(async () => (await client.status()).step?.phase === 'probation', { what: 'the probation' })
+    tidied = new Promise<void>((resolve) => { tidy = resolve })
+    started()
+    const tidying = await until(async () => { const s = await client.status(); return s.history.at(-1)?.event === 'installed' && s }, { what: 'the outcome in the history' })
+    expect(tidying.step).toMatchObject({ action: 'install', version: '1.1.0', phase: 'probation' })
+    tidy()
+    const settled = await until(async () => { const s = await client.status(); return s.step === null && s }, { every: 1, what: 'step null' })
+    expect(settled).toMatchObject({ current: '1.1.0', previous: '1.0.0', offered: null })
+    expect(settled.history.at(-1)).toMatchObject({ event: 'installed', version: '1.1.0' })
+    expect((await server.running)?.outcome).toBe('installed')
   })
 
   it('goes back to the previous version with a restart and a probation, and holds the newer one from the quiet window', async () => {

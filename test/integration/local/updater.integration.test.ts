@@ -141,7 +141,8 @@ describe('installing updates through p2p-portal-updater', () => {
     expect((await organiser.get('/admin/updates')).text).toContain(`Installing ${NEXT}. The portal restarts in a moment.`)
     const during = await until(async () => { await b.node.updater!.refresh(); const s = await status(b); return s.update.state === 'probation' && s }, { timeout: 20_000, every: 100, what: '/api/status to say probation' })
     expect(during.update).toMatchObject({ available: NEXT, state: 'probation' })
-    const done = await until(async () => { const h = await helperStatus(); return h.history.at(-1)?.event === 'installed' ? h : null }, { timeout: 30_000, what: 'the install to pass its probation' })
+    // Settled: `step` goes back to null only once the helper has also done with the offer it installed.
+    const done = await until(async () => { const h = await helperStatus(); return h.step === null && h.history.at(-1)?.event === 'installed' ? h : null }, { timeout: 30_000, what: 'the install to pass its probation' })
     expect(done).toMatchObject({ current: NEXT, previous: APP_VERSION, offered: null, step: null })
     expect(await currentLink()).toBe(`releases/${NEXT}`)
     expect((await fs.readFile(path.join(helperRoot, 'current', 'bin', 'p2p-portal.js'))).equals(await fs.readFile(CLI))).toBe(true)
@@ -154,7 +155,7 @@ describe('installing updates through p2p-portal-updater', () => {
     const res = await organiser.post('/admin/updates/go-back')
     expect(res.status).toBe(303)
     expect((await organiser.get('/admin/updates')).text).toContain(`Going back to ${APP_VERSION}.`)
-    const h = await until(async () => { const s = await helperStatus(); return s.history.at(-1)?.event === 'went-back' ? s : null }, { timeout: 30_000, what: 'the go-back to pass its probation' })
+    const h = await until(async () => { const s = await helperStatus(); return s.step === null && s.history.at(-1)?.event === 'went-back' ? s : null }, { timeout: 30_000, what: 'the go-back to pass its probation' })
     expect(h).toMatchObject({ current: APP_VERSION, previous: NEXT })
     expect(await currentLink()).toBe(`releases/${APP_VERSION}`)
     const again = await organiser.post('/admin/updates/install', { version: NEXT })
