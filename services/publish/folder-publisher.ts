@@ -56,10 +56,9 @@ export class FolderPublisher extends Resource {
       ? library.get(existing.key) ?? null
       : await library.createOwnDrive(
         { title: this.opts.title ?? path.basename(folder), description: this.opts.description ?? '' },
-        { share: folder, namespace: `share/${folder}` })
+        // Until the first walk a new drive's size is unknown: peers are not offered it at 0 bytes, growing.
+        { share: folder, namespace: `share/${folder}`, unsized: true })
     if (!this.drive) throw new Error(`the drive for ${folder} could not be opened`)
-    // Until the first walk a new drive's size is unknown: peers are not offered it at 0 bytes, growing.
-    if (!existing) this.drive.unsized = true
     if (existing && this.opts.title && this.drive.info.title !== this.opts.title) {
       await library.writeInfo(this.drive, { ...this.drive.info, title: this.opts.title })
     }
@@ -141,6 +140,8 @@ export class FolderPublisher extends Resource {
         changes++
         progress.done++
       }
+      // Offered at `finalBytes` until the count has caught up with the writes, not at the count of before them.
+      if (progress.done > 0) await this.drive!.refresh()
     } finally {
       this.drive!.importing = null
     }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { Library } from '../storage/library.js'
-import type { LibraryDrive } from '../storage/library-drive.js'
+import type { LibraryDrive, ImportProgress } from '../storage/library-drive.js'
 import { isHidden } from '../storage/library-drive.js'
 import { BLOCK_SIZE } from './folder-publisher.js'
 import { BAD_PATH, BAD_REQUEST, CodedError, NOT_FOUND, asDiskFull, type ErrorDetails } from '../errors.js'
@@ -125,27 +125,37 @@ export class UsbSticks extends Resource {
         log.warn(`import from ${s.name}: skipped ${JSON.stringify(name)}: its name has ${UNSTORABLE_WHY[reason]}`)
       }
     })
-    for (const [name, st] of found) files.set(name, st.size)
-    const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description })
+    let finalBytes = 0
+    for (const [name, st] of found) { files.set(name, st.size); finalBytes += st.size }
+    // Offered to peers at the size it will have, as a shared folder is: not empty and growing under their caps.
+    const progress: ImportProgress = { files: files.size, done: 0, finalBytes }
+    const d = await this.opts.library.createOwnDrive({ title: info.title || path.basename(source) || s.name, description: info.description }, { importing: progress })
     // Skipped names count as done and failed, so the job's figures add up and the USB page lists them.
     const job = this.job('import', `${s.name}${folder === '/' ? '' : folder} → "${d.info.title}"`, files.size + skipped.length)
     job.driveKey = d.id
     job.failed.push(...skipped)
     job.done = skipped.length
     this.run(job, async () => {
-      for (const [name, size] of files) {
-        this.stopIfClosing()
-        const file = path.join(source, ...name.split('/'))
-        try {
-          // O_NOFOLLOW: a link swapped in after the walk is refused rather than followed.
-          const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
-          await this.opts.writer.writeStream(d, name, handle.createReadStream({ highWaterMark: BLOCK_SIZE }), { size })
-          job.bytes += size
-        } catch (err) {
-          if (asDiskFull(err)) throw asDiskFull(err)
-          job.failed.push(failedLine(name, err))
+      try {
+        for (const [name, size] of files) {
+          this.stopIfClosing()
+          const file = path.join(source, ...name.split('/'))
+          try {
+            // O_NOFOLLOW: a link swapped in after the walk is refused rather than followed.
+            const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+            await this.opts.writer.writeStream(d, name, handle.createReadStream({ highWaterMark: BLOCK_SIZE }), { size })
+            job.bytes += size
+          } catch (err) {
+            if (asDiskFull(err)) throw asDiskFull(err)
+            job.failed.push(failedLine(name, err))
+          }
+          job.done++
+          progress.done++
         }
-        job.done++
+        // Offered at `finalBytes` until the count has caught up with the writes, not at the count of before them.
+        await d.refresh()
+      } finally {
+        d.importing = null
       }
     })
     return job

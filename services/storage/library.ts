@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { Corestore, CoreStorage } from '../holepunch-modules.js'
-import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type Reclaimed, type RememberedFigures } from './library-drive.js'
+import { LibraryDrive, DRIVE_INFO_PATH, type DriveInfo, type ImportProgress, type Reclaimed, type RememberedFigures } from './library-drive.js'
 import { Resource } from '../lifecycle/resource.js'
 import { StateFile } from './state-file.js'
 import { GarbagePacer } from './garbage-pacer.js'
@@ -263,11 +263,17 @@ export class Library extends Resource {
     this.state.changed({ lazy: true })
   }
 
-  /** Creates a new drive written by this node. */
-  async createOwnDrive (info: DriveInfo, opts: { share?: string, namespace?: string } = {}): Promise<LibraryDrive> {
+  /**
+   * Creates a new drive written by this node. `unsized` (a folder not walked yet) and `importing` (files about to
+   * be written, their total known) hold from the moment the drive is listed: a catalogue built meanwhile must not
+   * offer peers an empty drive that is about to grow.
+   */
+  async createOwnDrive (info: DriveInfo, opts: { share?: string, namespace?: string, unsized?: boolean, importing?: ImportProgress } = {}): Promise<LibraryDrive> {
     const namespace = opts.namespace ?? `own/${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     const drive = new LibraryDrive({ store: this.store, namespace, own: true, garbage: this.garbage })
     await drive.open()
+    drive.unsized = opts.unsized === true
+    drive.importing = opts.importing ?? null
     this.watchDrive(drive)
     const key = drive.id
     this.rememberCounts(drive)
