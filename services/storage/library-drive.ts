@@ -105,8 +105,9 @@ export class LibraryDrive extends Resource {
   private readonly coresWait: boolean
   info: DriveInfo = { title: '', description: '' }
   /**
-   * Set while a shared folder or a USB stick's files are written into this drive: for the status page, and so peers are
-   * offered the size the drive will have once the folder is in (`finalBytes`), not one that grows under them.
+   * Set while a shared folder's or a USB stick's files are written into this drive, until its count has caught up:
+   * for the status page, and so peers are offered the size the drive will have once the folder is in
+   * (`finalBytes`), not one that grows under them.
    */
   importing: ImportProgress | null = null
   /**
