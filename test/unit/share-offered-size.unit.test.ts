@@ -22,6 +22,14 @@ setLogLevel((process.env.P2P_PORTAL_LOG as any) ?? 'silent')
 const MB = 1024 * 1024
 const open: Array<{ close (): Promise<void> }> = []
 
+/** An empty library, closed after the spec. */
+async function openLibrary (): Promise<Library> {
+  const library = new Library({ dataDir: await tempDir() })
+  await library.open()
+  open.push(library)
+  return library
+}
+
 /** Every size the library's catalogue offers while `work` runs, sampled at each turn of the event loop. */
 async function offeredWhile<T> (library: Library, work: () => Promise<T>): Promise<{ result: T, sizes: number[] }> {
   const sizes: number[] = []
@@ -56,9 +64,7 @@ afterEach(async () => {
 
 describe('the size a shared folder is offered at', () => {
   it('is not offered before its folder is walked, then at its full size while the files are written', async () => {
-    const library = new Library({ dataDir: await tempDir() })
-    await library.open()
-    open.push(library)
+    const library = await openLibrary()
     const folder = await tempDir('p2p-share-')
     for (const name of ['a.bin', 'b.bin', 'c.bin']) await fsp.writeFile(path.join(folder, name), crypto.randomBytes(MB))
     // The second file waits until the spec lets it go, so the import is caught half way.
@@ -94,9 +100,7 @@ describe('the size a shared folder is offered at', () => {
   })
 
   it('is offered at its folder\'s size from the drive\'s creation to the end of the import, never empty', async () => {
-    const library = new Library({ dataDir: await tempDir() })
-    await library.open()
-    open.push(library)
+    const library = await openLibrary()
     const folder = await tempDir('p2p-share-')
     for (const name of ['a.bin', 'b.bin']) await fsp.writeFile(path.join(folder, name), crypto.randomBytes(MB))
     const writer = new DriveWriter(library, library.dataDir, { freeBytes: async () => 1e12 })
@@ -115,9 +119,7 @@ describe('the size a shared folder is offered at', () => {
 
 describe('the size a folder imported from a USB stick is offered at', () => {
   it('is its full size from the moment the drive is listed, while the files are written', async () => {
-    const library = new Library({ dataDir: await tempDir() })
-    await library.open()
-    open.push(library)
+    const library = await openLibrary()
     const root = await tempDir('p2p-usb-')
     await fsp.mkdir(path.join(root, 'STICK', 'talks'), { recursive: true })
     for (const name of ['a.bin', 'b.bin', 'c.bin']) await fsp.writeFile(path.join(root, 'STICK', 'talks', name), crypto.randomBytes(MB))
