@@ -231,13 +231,15 @@ export class MirrorManager extends Resource {
 
   private heldDrives (): HeldDrive[] {
     const { library } = this.opts
+    const importing = this.tracker.importing()
     return library.records().map(r => {
       const d = library.get(r.key)
       const f = d?.snapshot()
       // Blocks of superseded versions stay until reclaimed, and a file's blocks arrive before its entry: charge
       // what the drive's store holds when that is more than its latest version.
       const store = d ? d.storeFigures() : { bytes: 0, localBytes: 0 }
-      const bytes = Math.max(f?.known ? f.bytes : this.claimed(r.key), store.bytes)
+      // A drive its publisher is still importing will grow to the size the publisher offers it at.
+      const bytes = Math.max(f?.known ? f.bytes : this.claimed(r.key), store.bytes, importing.get(r.key) ?? 0)
       const localBytes = Math.max(f?.localBytes ?? 0, store.localBytes)
       return { key: r.key, own: r.own, pinned: r.pinned, followed: r.followed, bytes, localBytes, lastUsed: r.lastUsed, known: f?.known ?? false, addedAt: r.addedAt, system: r.release === true }
     })

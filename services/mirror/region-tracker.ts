@@ -42,6 +42,18 @@ export class RegionTracker {
     })
   }
 
+  /**
+   * Drives a connected publisher is still writing (an import under way), with the size each will have: a copy
+   * fetched so far is charged that, not what has arrived, or the room it is about to take looks free.
+   */
+  importing (): Map<string, number> {
+    const sizes = new Map<string, number>()
+    for (const cat of this.connected.values()) {
+      for (const e of cat.drives) if (e.own && e.complete === false) sizes.set(e.key, e.bytes)
+    }
+    return sizes
+  }
+
   /** The peer disconnected at `now`: its last catalogue counts until the grace period ends. */
   gone (peer: string, now: number): void {
     const cat = this.connected.get(peer)

@@ -58,6 +58,25 @@ describe('the region a mirror manager builds from its peers\' catalogues', () =>
     expect(m.figures()).toEqual({ capBytes: 20 * MB, usedBytes: 3 * MB, maxDriveBytes: 10 * MB, mirror: 'all' })
   })
 
+  it('charges a copy of a drive its publisher is still importing the size the publisher offers it at, not what arrived', () => {
+    const m = new MirrorManager({ library: fakeLibrary([{ key: key('a'), bytes: MB }]), settings: settings() })
+    const p = peer(key('p'), [entry(key('a'), { own: true, bytes: 3 * MB, complete: false })])
+    m.peerOpen(p)
+    m.peerCatalogue(p)
+    // 1 MB of it is here; the other 2 MB are coming: another drive must not be given that room meanwhile.
+    expect(m.figures().usedBytes).toBe(3 * MB)
+    // Only the publisher knows: a mirror still fetching its copy (complete: false, not own) says nothing of it.
+    m.peerCatalogue(peer(key('q'), [entry(key('a'), { bytes: 5 * MB, complete: false })]))
+    expect(m.figures().usedBytes).toBe(3 * MB)
+    // The import is over: the copy is charged what the drive is.
+    m.peerCatalogue(peer(key('p'), [entry(key('a'), { own: true, bytes: MB, complete: true })]))
+    expect(m.figures().usedBytes).toBe(MB)
+    // A publisher gone mid-import writes nothing more until it is back.
+    m.peerCatalogue(p)
+    m.peerGone(p)
+    expect(m.figures().usedBytes).toBe(MB)
+  })
+
   it('counts as holders the peers listing a drive complete and this node when it holds it complete; the publisher is the peer whose entry says own', () => {
     const m = new MirrorManager({
       library: fakeLibrary([{ key: key('a'), bytes: MB }, { key: key('b'), bytes: MB, localBytes: MB / 2 }, { key: key('c'), own: true, bytes: MB }, { key: key('r'), release: true, bytes: MB }]),
